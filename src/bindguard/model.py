@@ -1,0 +1,264 @@
+"""The one port model every source produces and every rule and reporter reads.
+
+A compose file and a running engine describe the same thing, a port published
+on some host address, so both become :class:`Binding` values.  Rules see only
+the types in this module, never YAML nodes or Docker SDK objects; that is what
+lets ``lint`` and ``audit`` share them.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that ``--fail-on`` is a comparison."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected one of: info, warning, error)"
+            ) from None
+
+
+class Verdict(str, enum.Enum):
+    """Where a binding listens, as one word."""
+
+    LOOPBACK = "loopback"
+    WILDCARD = "wildcard"
+    SPECIFIC = "specific"
+    INVALID = "invalid"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something was found: a file position, or a container on an engine.
+
+    ``line`` and ``column`` are 1-based.  Engine locations leave ``file`` empty
+    and name the engine and container instead.
+    """
+
+    file: str | None = None
+    line: int = 0
+    column: int = 0
+    engine: str | None = None
+    container: str | None = None
+    container_id: str | None = None
+    image: str | None = None
+
+    def __str__(self) -> str:
+        if self.file is not None:
+            if self.line:
+                return f"{self.file}:{self.line}:{self.column}"
+            return self.file
+        parts = [p for p in (self.engine, self.container) if p]
+        return "/".join(parts) or "<unknown>"
+
+
+@dataclass(frozen=True, slots=True)
+class PortRange:
+    """An inclusive range of port numbers; a single port has ``start == end``."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end <= 65535:
+            raise ValueError(f"bad port range {self.start}-{self.end}")
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    def __str__(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+WILDCARD_V4 = "0.0.0.0"
+WILDCARD_V6 = "::"
+
+
+def address_verdict(address: str) -> Verdict:
+    """Classify one IP literal (no brackets): loopback, wildcard or specific."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return Verdict.INVALID
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return Verdict.WILDCARD
+    if ip.is_loopback:
+        return Verdict.LOOPBACK
+    return Verdict.SPECIFIC
+
+
+def format_address(address: str) -> str:
+    """An address as it is written before ``:port``: IPv6 in brackets."""
+    return f"[{address}]" if ":" in address else address
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One published port entry: where on the host it listens, and where it came from.
+
+    ``host_ip`` is the address as the source gives it (brackets removed), or
+    ``""`` when none was given.  ``default_host_ip`` is what an empty host IP
+    turns into (Docker's default is every interface; a network's
+    ``host_binding_ipv4`` option can change that) and ``default_origin`` says
+    where that default came from, so a finding can explain itself.
+    ``host_ports`` is ``None`` when the engine picks a random host port.
+    ``entry`` is the port entry as written (after interpolation), ``raw`` the
+    text before interpolation; ``variables`` names variables the entry used
+    that had no value and no default.
+    """
+
+    service: str
+    host_ip: str
+    host_ports: PortRange | None
+    container_ports: PortRange
+    protocol: str
+    location: Location
+    entry: str
+    raw: str = ""
+    syntax: str = "short"  # short | long | engine
+    mode: str = "ingress"
+    name: str = ""
+    app_protocol: str = ""
+    default_host_ip: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
+    default_origin: str = "Docker's default when no host IP is given"
+    variables: tuple[str, ...] = ()
+    project: str | None = None
+
+    @property
+    def effective(self) -> tuple[str, ...]:
+        """The addresses the port will listen on."""
+        if self.host_ip == "":
+            return self.default_host_ip
+        return (self.host_ip,)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The widest exposure among the effective addresses."""
+        verdicts = {address_verdict(a) for a in self.effective}
+        for v in (Verdict.INVALID, Verdict.WILDCARD, Verdict.SPECIFIC):
+            if v in verdicts:
+                return v
+        return Verdict.LOOPBACK
+
+    @property
+    def host_port_text(self) -> str:
+        return "" if self.host_ports is None else str(self.host_ports)
+
+    def spec(self, host_ip: str | None = None) -> str:
+        """This binding in short syntax, optionally with another host IP.
+
+        Used both for fix hints (``"127.0.0.1:5432:5432"``) and as the
+        normalised form of the entry in fingerprints.
+        """
+        ip = self.host_ip if host_ip is None else host_ip
+        suffix = "" if self.protocol == "tcp" else f"/{self.protocol}"
+        container = f"{self.container_ports}{suffix}"
+        if not ip:
+            if self.host_ports is None:
+                return container
+            return f"{self.host_ports}:{container}"
+        return f"{format_address(ip)}:{self.host_port_text}:{container}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Input that could not become a Binding: bad YAML, a bad port entry, a bad service.
+
+    Sources return these as values instead of raising, so one broken file or
+    entry never stops the rest of the run.  ``code`` is the rule that reports
+    it (``BG000`` for YAML/structure, ``BG007`` for a bad entry).
+    """
+
+    code: str
+    message: str
+    location: Location
+    service: str | None = None
+    entry: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """What rules need to know about one service besides its ports."""
+
+    name: str
+    location: Location
+    network_mode: str | None = None
+    network_mode_location: Location | None = None
+    bindings: tuple[Binding, ...] = ()
+    profiles: tuple[str, ...] = ()
+    project: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule yields; the runner turns it into a Finding with code and severity."""
+
+    location: Location
+    message: str
+    fix: str = ""
+    service: str | None = None
+    entry: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict on one place, ready for a reporter."""
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+    service: str | None = None
+    fix: str = ""
+    entry: str = ""
+    rule_name: str = ""
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (
+            loc.file or "",
+            loc.engine or "",
+            loc.container or "",
+            loc.line,
+            loc.column,
+            self.code,
+            self.message,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Everything one source produced: the input to the rule runner.
+
+    ``sources`` lists the files (or engines) that were read, so reports can
+    account for clean inputs too.
+    """
+
+    services: tuple[Service, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def bindings(self) -> tuple[Binding, ...]:
+        return tuple(b for s in self.services for b in s.bindings)

@@ -91,6 +91,7 @@ class PortRange:
 
 WILDCARD_V4 = "0.0.0.0"
 WILDCARD_V6 = "::"
+DOCKER_DEFAULT_ORIGIN = "Docker's default when no host IP is given"
 
 
 def address_verdict(address: str) -> Verdict:
@@ -125,7 +126,8 @@ class Binding:
     ``host_ports`` is ``None`` when the engine picks a random host port.
     ``entry`` is the port entry as written (after interpolation), ``raw`` the
     text before interpolation; ``variables`` names variables the entry used
-    that had no value and no default.
+    that had no value and no default.  ``ignored_host_ip`` is a host IP the
+    file wrote but the platform ignores (swarm's routing mesh).
     """
 
     service: str
@@ -141,9 +143,10 @@ class Binding:
     name: str = ""
     app_protocol: str = ""
     default_host_ip: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
-    default_origin: str = "Docker's default when no host IP is given"
+    default_origin: str = DOCKER_DEFAULT_ORIGIN
     variables: tuple[str, ...] = ()
     project: str | None = None
+    ignored_host_ip: str = ""
 
     @property
     def effective(self) -> tuple[str, ...]:

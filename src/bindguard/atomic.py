@@ -1,0 +1,43 @@
+"""Writing files so that they are either fully written or not touched at all.
+
+Used for ``--output`` reports, baselines and ``fix``: the text goes to a
+temporary file in the same folder, is flushed and fsynced, and is renamed
+over the target; the target's permissions are kept when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+def write_atomic(path: str, data: str | bytes, keep_mode: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically; OSError leaves ``path`` as it was."""
+    directory = os.path.dirname(os.path.abspath(path))
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    mode = None
+    if keep_mode:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = None
+    fd, tmp = tempfile.mkstemp(prefix=".bindguard-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,258 @@
+"""The ``bindguard`` command: options in, one library call, a report out.
+
+No rule logic lives here.  Each command turns its options into library
+settings, calls one function, renders the report and picks the exit code:
+0 clean (or nothing at or above ``--fail-on``), 1 findings, 2 usage, config,
+path, engine or internal failure.  Every failure is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+
+from bindguard import __version__
+from bindguard.errors import BindguardError
+from bindguard.model import Severity
+
+app = typer.Typer(
+    name="bindguard",
+    help="Prove every published Docker port listens on loopback; report, explain and fix the rest.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+    junit = "junit"
+    gitlab = "gitlab"
+
+
+class FailOn(str, enum.Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+    never = "never"
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"bindguard: {message}", err=True)
+    return typer.Exit(2)
+
+
+def guarded(fn: Callable[[], int]) -> None:
+    """Run a command body; errors become one stderr line and exit 2."""
+    try:
+        code = fn()
+    except typer.Exit:
+        raise
+    except BindguardError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted") from None
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        if os.environ.get("BINDGUARD_DEBUG"):
+            raise
+        raise fail(f"internal error: {type(exc).__name__}: {exc}") from None
+    raise typer.Exit(code)
+
+
+def use_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def emit(report, fmt: Format, output: Optional[Path]) -> None:
+    """Print the report (text when ``--output`` takes the chosen format)."""
+    from bindguard.atomic import write_atomic
+    from bindguard.reporters import reporter
+
+    base = os.getcwd()
+    if output is not None:
+        text = reporter(fmt.value, False, base).render(report)
+        try:
+            write_atomic(str(output), text)
+        except OSError as exc:
+            raise fail(f"{output}: cannot write report: {exc.strerror}") from None
+        fmt = Format.text
+    out = reporter(fmt.value, fmt is Format.text and use_color(), base).render(report)
+    write_stdout(out)
+
+
+def write_stdout(text: str) -> None:
+    data = text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace")
+    sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def exit_code(report, fail_on: FailOn) -> int:
+    if fail_on is FailOn.never:
+        return 0
+    threshold = Severity.parse(fail_on.value)
+    return 1 if any(f.severity >= threshold for f in report.findings) else 0
+
+
+def _selection(select, ignore, allow, expect, swarm):
+    from bindguard.errors import ConfigError
+    from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
+    from bindguard.runner import RuleSelection
+
+    try:
+        options = RuleOptions(
+            allow=tuple(parse_cidr(a) for a in allow or ()),
+            expect=tuple(parse_expectation(e) for e in expect or ()),
+            swarm=swarm,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    codes = lambda items: frozenset(c.strip().upper() for i in items or () for c in i.split(",") if c.strip())  # noqa: E731
+    return RuleSelection(
+        select=codes(select) or None,
+        ignore=codes(ignore),
+        options=options,
+    )
+
+
+# Options shared by lint and ports -------------------------------------------
+PathsArg = typer.Argument(None, help="Compose files or folders (searched recursively). Default: .")
+FileOpt = typer.Option(None, "--file", "-f", help="A compose file of one project, in merge order (repeatable).")
+EnvFileOpt = typer.Option(None, "--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
+ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose --profile NAME would start (repeatable).")
+ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
+SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
+
+
+def _project_settings(paths, files, env_file, profile, exclude, swarm, selection, jobs=None):
+    from bindguard.compose.project import ProjectOptions
+    from bindguard.lint import LintSettings
+
+    return LintSettings(
+        selection=selection,
+        project=ProjectOptions(
+            env_files=tuple(env_file or ()),
+            profiles=tuple(profile or ()),
+            swarm=swarm,
+        ),
+        exclude=tuple(exclude or ()),
+        compose_files=tuple(files or ()),
+        jobs=jobs,
+    )
+
+
+def _paths(paths: Optional[List[str]], files) -> list[str]:
+    if paths:
+        return list(paths)
+    return [] if files else ["."]
+
+
+@app.command()
+def lint(
+    paths: Optional[List[str]] = PathsArg,
+    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal."),
+    fail_on: FailOn = typer.Option(FailOn.warning, "--fail-on", help="Lowest severity that makes the exit code 1."),
+    allow: Optional[List[str]] = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
+    expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT the service must publish exactly (repeatable)."),
+    files: Optional[List[str]] = FileOpt,
+    env_file: Optional[List[str]] = EnvFileOpt,
+    profile: Optional[List[str]] = ProfileOpt,
+    exclude: Optional[List[str]] = ExcludeOpt,
+    swarm: bool = SwarmOpt,
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
+) -> None:
+    """Check compose files: every published port must listen on loopback."""
+
+    def body() -> int:
+        from bindguard.lint import lint as run_lint
+
+        selection = _selection(select, ignore, allow, expect, swarm)
+        settings = _project_settings(paths, files, env_file, profile, exclude, swarm, selection, jobs)
+        report = run_lint(_paths(paths, files), settings)
+        emit(report, fmt, output)
+        return exit_code(report, fail_on)
+
+    guarded(body)
+
+
+class PortsFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def ports(
+    paths: Optional[List[str]] = PathsArg,
+    fmt: PortsFormat = typer.Option(PortsFormat.text, "--format", help="Output format."),
+    files: Optional[List[str]] = FileOpt,
+    env_file: Optional[List[str]] = EnvFileOpt,
+    profile: Optional[List[str]] = ProfileOpt,
+    exclude: Optional[List[str]] = ExcludeOpt,
+    swarm: bool = SwarmOpt,
+) -> None:
+    """List every published port: where it listens and where it is written."""
+
+    def body() -> int:
+        from bindguard.lint import load_subjects
+        from bindguard.runner import RuleSelection
+        from bindguard.table import ports_json, ports_text
+
+        settings = _project_settings(paths, files, env_file, profile, exclude, swarm, RuleSelection())
+        subjects, problems = load_subjects(_paths(paths, files), settings)
+        if fmt is PortsFormat.json:
+            write_stdout(ports_json(subjects, problems))
+        else:
+            write_stdout(ports_text(subjects, problems, color=use_color()))
+        return 0
+
+    guarded(body)
+
+
+@app.command()
+def rules(code: Optional[str] = typer.Argument(None, help="A rule code, e.g. BG001.")) -> None:
+    """List every rule, or print one rule's documentation."""
+
+    def body() -> int:
+        from bindguard.rules import RULES, get
+
+        if code:
+            write_stdout((get(code).__doc__ or "").strip() + "\n")
+            return 0
+        for c, rule in RULES.items():
+            write_stdout(f"{c}  {str(rule.SEVERITY):<7}  {rule.NAME:<28}  {rule.SUMMARY}\n")
+        return 0
+
+    guarded(body)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"bindguard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Show the version."),
+) -> None:
+    """bindguard: where will this published port actually listen?"""
+
+
+def main() -> None:
+    app(prog_name="bindguard")

@@ -1,0 +1,73 @@
+"""Which files a ``lint PATHS...`` run looks at.
+
+Explicit files are always linted, whatever their name.  Directories are
+walked (sorted, so output order is stable) for the names Compose and common
+practice use; ``.git`` and ``node_modules`` are skipped, symlinked
+directories are not followed (no loops), and an unreadable folder is a BG000
+problem for that folder, not the end of the run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+
+from bindguard.errors import InputError
+from bindguard.model import Location, Problem
+
+COMPOSE_NAME = re.compile(
+    r"^(?:(?:docker-)?compose[^/]*|[^/]*[.-]compose)\.ya?ml$", re.IGNORECASE
+)
+SKIP_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", ".tox", ".venv", "__pycache__"})
+
+
+def is_compose_name(name: str) -> bool:
+    return COMPOSE_NAME.match(name) is not None
+
+
+def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
+    norm = path.replace(os.sep, "/")
+    return any(
+        fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(os.path.basename(norm), pat)
+        for pat in exclude
+    )
+
+
+def discover(
+    paths: list[str], exclude: tuple[str, ...] = ()
+) -> tuple[list[str], list[Problem]]:
+    """(files to lint in order, problems with folders that could not be read).
+
+    A path that does not exist at all stops the run (InputError): it is a
+    usage mistake, not a finding.
+    """
+    files: list[str] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.normpath(path)
+        if key not in seen and not _excluded(path, exclude):
+            seen.add(key)
+            files.append(path)
+
+    for path in paths:
+        if not os.path.lexists(path):
+            raise InputError(path, "no such file or directory")
+        if not os.path.isdir(path):
+            add(path)
+            continue
+
+        def onerror(err: OSError) -> None:
+            where = err.filename or path
+            problems.append(
+                Problem("BG000", f"cannot read folder: {err.strerror}", Location(file=str(where)))
+            )
+
+        for root, dirs, names in os.walk(path, onerror=onerror):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            for name in sorted(names):
+                if is_compose_name(name):
+                    add(os.path.join(root, name))
+    return files, problems

@@ -1,0 +1,70 @@
+"""The variables a compose project is interpolated with, in Compose's order.
+
+The process environment always wins; then the ``--env-file`` files (later
+ones override earlier ones), which, when given, replace the project's
+``.env``; otherwise the ``.env`` in the project directory.  A missing
+``--env-file`` stops the run like it stops ``docker compose``; a broken
+``.env`` line is a BG000 problem at that line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from bindguard.compose.dotenv import DotenvError, parse_dotenv
+from bindguard.errors import InputError
+from bindguard.model import Location, Problem
+
+
+@dataclass
+class Environment:
+    values: dict[str, str] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def lookup(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value is not None:
+            return value
+        return self.values.get(name)
+
+    @classmethod
+    def for_project(
+        cls,
+        project_dir: str,
+        env_files: tuple[str, ...] = (),
+        environ: dict[str, str] | None = None,
+        use_default_dotenv: bool = True,
+        strict: bool = True,
+    ) -> "Environment":
+        env = cls(environ=dict(os.environ) if environ is None else environ)
+        if env_files:
+            for path in env_files:
+                env._load(path, required=strict)
+        elif use_default_dotenv:
+            dotenv = os.path.join(project_dir, ".env")
+            if os.path.isfile(dotenv):
+                env._load(dotenv, required=False)
+        return env
+
+    def _load(self, path: str, required: bool) -> None:
+        try:
+            with open(path, encoding="utf-8-sig") as fh:
+                text = fh.read()
+        except OSError as exc:
+            if required:
+                raise InputError(path, f"cannot read env file: {exc.strerror}") from None
+            self.problems.append(
+                Problem("BG000", f"cannot read env file: {exc.strerror}", Location(file=path))
+            )
+            return
+        except UnicodeDecodeError:
+            self.problems.append(Problem("BG000", "env file is not UTF-8 text", Location(file=path)))
+            return
+        try:
+            self.values.update(parse_dotenv(text, self.lookup))
+        except DotenvError as exc:
+            self.problems.append(
+                Problem("BG000", f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
+            )

@@ -1,0 +1,278 @@
+"""From a compose document's node tree to the few things bindguard reads.
+
+Only what decides where a port listens is read: each service's ``ports``,
+``network_mode``, ``networks``, ``profiles`` and ``extends``, and the
+top-level ``networks`` (their ``driver_opts``) and ``include``.  Everything
+else in the file is never walked.  Nodes are kept (not converted) so that
+every later step can still say which file and line a value came from.
+Structural mistakes become BG000 problems; the rest of the file still counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import yaml
+
+from bindguard.compose.nodes import (
+    OVERRIDE_TAG,
+    RESET_TAG,
+    DuplicateKey,
+    location,
+    mapping_entries,
+    node_kind,
+    resolve_scalar,
+)
+from bindguard.model import Location, Problem
+
+HOST_BINDING_OPT = "com.docker.network.bridge.host_binding_ipv4"
+
+
+@dataclass
+class PortItem:
+    """One item of a ``ports:`` list, still a node, with the file it is written in."""
+
+    node: yaml.Node
+    file: str
+    base_dir: str
+    lookup: Callable[[str], str | None] = field(default=lambda name: None, repr=False)
+
+    @property
+    def location(self) -> Location:
+        return location(self.file, self.node)
+
+
+@dataclass
+class Value:
+    """A scalar setting (``network_mode: host``) and where it is written."""
+
+    text: str
+    location: Location
+
+
+@dataclass
+class ServiceDef:
+    """A service as written in one file, or after merging and extends."""
+
+    name: str
+    file: str
+    base_dir: str
+    location: Location
+    ports: list[PortItem] = field(default_factory=list)
+    ports_tag: str | None = None
+    network_mode: Value | None = None
+    networks: list[str] | None = None
+    profiles: list[Value] | None = None
+    extends: "Extends | None" = None
+    reset: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Extends:
+    service: str
+    file: str | None
+    location: Location
+
+
+@dataclass
+class NetworkDef:
+    name: str
+    host_binding_ipv4: Value | None = None
+    external: bool = False
+    location: Location | None = None
+
+
+@dataclass
+class Include:
+    paths: list[Value]
+    project_directory: Value | None
+    env_files: list[Value]
+    location: Location
+
+
+@dataclass
+class FileModel:
+    """What one compose document says, as far as bindguard cares."""
+
+    file: str
+    base_dir: str
+    services: dict[str, ServiceDef] = field(default_factory=dict)
+    networks: dict[str, NetworkDef] = field(default_factory=dict)
+    includes: list[Include] = field(default_factory=list)
+    name: Value | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _bg000(file: str, node: yaml.Node, message: str, service: str | None = None) -> Problem:
+    return Problem("BG000", message, location(file, node), service=service)
+
+
+def _scalar_text(node: yaml.Node) -> str | None:
+    if isinstance(node, yaml.ScalarNode):
+        value = resolve_scalar(node)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return node.value if not isinstance(value, str) else value
+    return None
+
+
+def _values(file: str, node: yaml.Node) -> list[Value] | None:
+    """A string or list of strings as Values; None if it is neither."""
+    if isinstance(node, yaml.ScalarNode):
+        text = _scalar_text(node)
+        return [] if text is None else [Value(text, location(file, node))]
+    if isinstance(node, yaml.SequenceNode):
+        out = []
+        for item in node.value:
+            text = _scalar_text(item)
+            if text is None:
+                return None
+            out.append(Value(text, location(file, item)))
+        return out
+    return None
+
+
+def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
+    """Read one document; everything wrong with its structure becomes BG000."""
+    model = FileModel(file=file, base_dir=base_dir)
+    if not isinstance(doc, yaml.MappingNode):
+        model.problems.append(
+            _bg000(file, doc, f"not a compose file: the top level is {node_kind(doc)}, not a mapping")
+        )
+        return model
+    duplicates: list[DuplicateKey] = []
+    top = mapping_entries(doc, duplicates)
+    if "services" in top:
+        _read_services(model, top["services"].value, duplicates)
+    if "networks" in top:
+        _read_networks(model, top["networks"].value, duplicates)
+    if "include" in top:
+        _read_includes(model, top["include"].value)
+    if "name" in top and (text := _scalar_text(top["name"].value)):
+        model.name = Value(text, location(file, top["name"].value))
+    for dup in duplicates:
+        model.problems.append(_bg000(file, dup.node, str(dup)))
+    return model
+
+
+def _read_services(model: FileModel, node: yaml.Node, duplicates: list[DuplicateKey]) -> None:
+    file = model.file
+    if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+        return
+    if not isinstance(node, yaml.MappingNode):
+        model.problems.append(_bg000(file, node, f"'services' must be a mapping, not {node_kind(node)}"))
+        return
+    for name, entry in mapping_entries(node, duplicates).items():
+        body = entry.value
+        service = ServiceDef(name, file, model.base_dir, location(file, entry.key_node))
+        model.services[name] = service
+        if isinstance(body, yaml.ScalarNode) and resolve_scalar(body) is None:
+            continue
+        if not isinstance(body, yaml.MappingNode):
+            model.problems.append(
+                _bg000(file, body, f"service {name!r} must be a mapping, not {node_kind(body)}", name)
+            )
+            continue
+        _read_service(model, service, mapping_entries(body, duplicates))
+
+
+def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
+    file, name = model.file, service.name
+    for key, entry in keys.items():
+        if entry.value.tag == RESET_TAG:
+            service.reset.add(key)
+    if "ports" in keys:
+        node = keys["ports"].value
+        service.ports_tag = node.tag if node.tag in (RESET_TAG, OVERRIDE_TAG) else None
+        if isinstance(node, yaml.SequenceNode):
+            service.ports = [PortItem(item, file, model.base_dir) for item in node.value]
+        elif not (isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None):
+            model.problems.append(
+                Problem(
+                    "BG007",
+                    f"'ports' must be a list, not {node_kind(node)}",
+                    location(file, node),
+                    service=name,
+                )
+            )
+    if "network_mode" in keys:
+        node = keys["network_mode"].value
+        text = _scalar_text(node)
+        if text is not None:
+            service.network_mode = Value(text, location(file, keys["network_mode"].key_node))
+    if "networks" in keys:
+        node = keys["networks"].value
+        if isinstance(node, yaml.MappingNode):
+            service.networks = list(mapping_entries(node))
+        elif isinstance(node, yaml.SequenceNode):
+            service.networks = [t for t in (_scalar_text(n) for n in node.value) if t]
+    if "profiles" in keys:
+        service.profiles = _values(file, keys["profiles"].value) or []
+    if "extends" in keys:
+        node = keys["extends"].value
+        text = _scalar_text(node)
+        loc = location(file, keys["extends"].key_node)
+        if text is not None:
+            service.extends = Extends(text, None, loc)
+        elif isinstance(node, yaml.MappingNode):
+            ext = mapping_entries(node)
+            target = _scalar_text(ext["service"].value) if "service" in ext else None
+            other = _scalar_text(ext["file"].value) if "file" in ext else None
+            if target:
+                service.extends = Extends(target, other, loc)
+            else:
+                model.problems.append(_bg000(file, node, "extends needs a 'service'", name))
+
+
+def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[DuplicateKey]) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for name, entry in mapping_entries(node, duplicates).items():
+        net = NetworkDef(name, location=location(model.file, entry.key_node))
+        model.networks[name] = net
+        if not isinstance(entry.value, yaml.MappingNode):
+            continue
+        keys = mapping_entries(entry.value)
+        if "external" in keys:
+            ext = keys["external"].value
+            net.external = (
+                isinstance(ext, yaml.MappingNode) or resolve_scalar(ext) is True  # type: ignore[arg-type]
+            )
+        opts = keys.get("driver_opts")
+        if opts is not None and isinstance(opts.value, yaml.MappingNode):
+            opt = mapping_entries(opts.value).get(HOST_BINDING_OPT)
+            if opt is not None and (text := _scalar_text(opt.value)) is not None:
+                net.host_binding_ipv4 = Value(text, location(model.file, opt.value))
+
+
+def _read_includes(model: FileModel, node: yaml.Node) -> None:
+    file = model.file
+    if not isinstance(node, yaml.SequenceNode):
+        model.problems.append(_bg000(file, node, "'include' must be a list"))
+        return
+    for item in node.value:
+        loc = location(file, item)
+        if isinstance(item, yaml.ScalarNode):
+            paths = _values(file, item) or []
+            model.includes.append(Include(paths, None, [], loc))
+        elif isinstance(item, yaml.MappingNode):
+            keys = mapping_entries(item)
+            paths = _values(file, keys["path"].value) if "path" in keys else None
+            if not paths:
+                model.problems.append(_bg000(file, item, "include item needs a 'path'"))
+                continue
+            pdir = keys.get("project_directory")
+            envs = _values(file, keys["env_file"].value) if "env_file" in keys else []
+            model.includes.append(
+                Include(
+                    paths,
+                    Value(_scalar_text(pdir.value) or "", location(file, pdir.value)) if pdir else None,
+                    envs or [],
+                    loc,
+                )
+            )
+        else:
+            model.problems.append(_bg000(file, item, "include item must be a path or a mapping"))

@@ -1,0 +1,201 @@
+"""The one parser of port syntax and host addresses, shared by every source.
+
+Compose hands short-syntax strings to the same parser the Docker CLI uses
+(go-connections ``nat.ParsePortSpec``), so this module follows that parser's
+rules, including what it rejects:
+
+* the spec is split on ``:`` from the right: the last part is the container
+  port (with an optional ``/protocol``), the one before it the host port, and
+  everything before that the host IP, so ``::1:8080:80`` has host IP ``::1``;
+* a host IP in brackets (``[::1]``) loses its brackets, and what is left must
+  be an IP literal: ``localhost`` or a left-over ``${X}`` is an error;
+* ports are decimal numbers 0-65535 or ``start-end`` ranges; a host range may
+  be paired with a single container port (Docker picks one host port from the
+  range), otherwise both ranges must have the same size;
+* the protocol is ``tcp`` (default), ``udp`` or ``sctp``, in any case.
+
+Long syntax is checked the way compose-go's schema and loader check it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from bindguard.model import PortRange
+
+PROTOCOLS = frozenset({"tcp", "udp", "sctp"})
+MODES = frozenset({"ingress", "host"})
+
+
+class PortSyntaxError(ValueError):
+    """A port entry or host address that Compose or Docker would reject."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """A parsed port entry, before it is tied to a service and a location."""
+
+    host_ip: str
+    host_ports: PortRange | None
+    container_ports: PortRange
+    protocol: str = "tcp"
+    mode: str = "ingress"
+    name: str = ""
+    app_protocol: str = ""
+
+
+def parse_host_ip(text: str) -> str:
+    """Validate a host IP as Docker does and return it without brackets.
+
+    ``""`` (no address: all interfaces) is returned unchanged.
+    """
+    if text == "":
+        return ""
+    ip = text
+    if ip.startswith("["):
+        if not ip.endswith("]") or ip.count("[") != 1 or ip.count("]") != 1:
+            raise PortSyntaxError(f"invalid IP address {text!r}: unbalanced brackets")
+        # Go's SplitHostPort also accepts "[1.2.3.4]"; ParseIP then takes it.
+        ip = ip[1:-1]
+    if "%" in ip:
+        raise PortSyntaxError(f"invalid IP address {text!r}: zone indexes are not allowed")
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        raise PortSyntaxError(f"invalid IP address {text!r}: not an IP literal") from None
+    # Normalise the text so that equal addresses compare equal ("0:0::0" is "::").
+    return str(parsed)
+
+
+def _parse_number(text: str, what: str, spec: str) -> int:
+    if not text or not text.isascii() or not text.isdigit():
+        raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: not a port number")
+    value = int(text)
+    if value > 65535:
+        raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: above 65535")
+    return value
+
+
+def parse_range(text: str, what: str = "port", spec: str | None = None) -> PortRange:
+    """``"80"`` or ``"9000-9002"`` as a :class:`PortRange`."""
+    spec = text if spec is None else spec
+    start_text, dash, end_text = text.partition("-")
+    start = _parse_number(start_text, what, spec)
+    end = _parse_number(end_text, what, spec) if dash else start
+    if end < start:
+        raise PortSyntaxError(f"invalid {what} range {text!r} in {spec!r}: end before start")
+    return PortRange(start, end)
+
+
+def parse_protocol(text: str, spec: str) -> str:
+    proto = text.lower()
+    if proto not in PROTOCOLS:
+        raise PortSyntaxError(
+            f"invalid protocol {text!r} in {spec!r} (expected tcp, udp or sctp)"
+        )
+    return proto
+
+
+def _split_parts(spec: str) -> tuple[str, str, str]:
+    parts = spec.split(":")
+    if len(parts) == 1:
+        return "", "", parts[0]
+    if len(parts) == 2:
+        return "", parts[0], parts[1]
+    return ":".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def _split_protocol(container: str) -> tuple[str, str]:
+    port, slash, proto = container.partition("/")
+    if not slash or proto == "":
+        return port, "tcp"
+    return port, proto
+
+
+def check_range_sizes(host: PortRange | None, container: PortRange, spec: str) -> None:
+    """Docker's pairing rule for host and container ranges."""
+    if host is None or host.size == container.size or container.size == 1:
+        return
+    raise PortSyntaxError(
+        f"invalid ranges in {spec!r}: host ports {host} and container ports "
+        f"{container} differ in size"
+    )
+
+
+def parse_short(spec: str) -> PortSpec:
+    """Parse one short-syntax entry (``"127.0.0.1:8080:80/udp"``)."""
+    raw_ip, host_text, container_text = _split_parts(spec)
+    container_text, proto_text = _split_protocol(container_text)
+    host_ip = parse_host_ip(raw_ip)
+    if container_text == "":
+        raise PortSyntaxError(f"no container port in {spec!r}")
+    container = parse_range(container_text, "container port", spec)
+    host = parse_range(host_text, "host port", spec) if host_text else None
+    check_range_sizes(host, container, spec)
+    protocol = parse_protocol(proto_text, spec)
+    return PortSpec(host_ip, host, container, protocol)
+
+
+LONG_KEYS = frozenset(
+    {"target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"}
+)
+
+
+def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec:
+    """Parse one long-syntax mapping whose values are already YAML-1.2 typed.
+
+    ``published`` may be an int, a numeric string, or a range string; an
+    absent or empty ``published`` means a random host port.
+    """
+    unknown = sorted(k for k in item if k not in LONG_KEYS and not k.startswith("x-"))
+    if unknown:
+        raise PortSyntaxError(f"{where}: unknown key {unknown[0]!r}")
+    if "target" not in item or item["target"] is None:
+        raise PortSyntaxError(f"{where}: 'target' (the container port) is required")
+    target = item["target"]
+    container = _long_port(target, "target", where, allow_range=False)
+
+    published = item.get("published")
+    if published is None or published == "":
+        host = None
+    else:
+        host = _long_port(published, "published", where, allow_range=True)
+    check_range_sizes(host, container, where)
+
+    host_ip = item.get("host_ip")
+    if host_ip is None:
+        host_ip = ""
+    if not isinstance(host_ip, str):
+        raise PortSyntaxError(f"{where}: host_ip must be a string, got {host_ip!r}")
+    host_ip = parse_host_ip(host_ip)
+
+    proto = item.get("protocol")
+    protocol = "tcp" if proto in (None, "") else parse_protocol(str(proto), where)
+    mode = item.get("mode") or "ingress"
+    if mode not in MODES:
+        raise PortSyntaxError(f"{where}: mode must be 'ingress' or 'host', got {mode!r}")
+    return PortSpec(
+        host_ip,
+        host,
+        container,
+        protocol,
+        mode=str(mode),
+        name=str(item.get("name") or ""),
+        app_protocol=str(item.get("app_protocol") or ""),
+    )
+
+
+def _long_port(value: object, key: str, where: str, allow_range: bool) -> PortRange:
+    if isinstance(value, bool):
+        raise PortSyntaxError(f"{where}: {key} must be a port number, got {value!r}")
+    if isinstance(value, int):
+        if not 0 <= value <= 65535:
+            raise PortSyntaxError(f"{where}: {key} {value} is out of range 0-65535")
+        return PortRange(value, value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not allow_range and "-" in text:
+            raise PortSyntaxError(f"{where}: {key} must be a single port, got {value!r}")
+        return parse_range(text, key, where)
+    raise PortSyntaxError(f"{where}: {key} must be a port number, got {value!r}")

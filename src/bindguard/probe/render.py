@@ -1,0 +1,75 @@
+"""Text and JSON for probe results: pure functions of the results.
+
+Why pure: like the reporters, no printing, no environment, no clock; colour
+is an argument.  The text reads like a short diagnosis and always ends with
+the caveat that a connection from this host is not a connection from the
+network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bindguard.probe.results import HOST_PATH_CAVEAT, ProbeResult, ProbeVerdict, shorten
+
+
+_COLORS = {
+    ProbeVerdict.LOOPBACK_ONLY: "\x1b[32m",
+    ProbeVerdict.ALL_INTERFACES: "\x1b[31m",
+    ProbeVerdict.SPECIFIC: "\x1b[33m",
+    ProbeVerdict.NOT_LISTENING: "\x1b[2m",
+    ProbeVerdict.UNKNOWN: "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+
+
+def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
+    """A short diagnosis per target; plain text, ANSI only when ``color``."""
+    blocks: list[str] = []
+    tested_reach = False
+    for r in results:
+        verdict = r.verdict.value
+        if color:
+            verdict = f"{_COLORS[r.verdict]}{verdict}{_RESET}"
+        lines = [f"{r.target}  {verdict}", f"  {r.summary}"]
+        for s in r.sockets:
+            for o in s.owners:
+                who = o.describe(60) if o.pid is None else f"pid {o.pid} {o.name or '?'}"
+                if o.pid is not None and o.user:
+                    who += f" (user {o.user})"
+                line = f"  socket  {s.endpoint} {s.protocol}/{s.family}  {who}"
+                if o.pid is not None and o.cmdline:
+                    line += f": {shorten(' '.join(o.cmdline), 60)}"
+                if o.container:
+                    line += f" -> {o.container}"
+                lines.append(line)
+        if r.reachability:
+            tested_reach = True
+            groups: dict[str, list[str]] = {}
+            for a in r.reachability:
+                groups.setdefault(a.outcome, []).append(a.label)
+            head = "  reach   "
+            for k in ("answered", "refused", "timeout", "error"):
+                if k in groups:
+                    lines.append(f"{head}{k + ':':<10}{', '.join(groups[k])}")
+                    head = " " * len(head)
+        if r.http is not None:
+            via = f"{r.http.address}: " if r.http.address else ""
+            lines.append(f"  http    {via}{r.http.summary}")
+        if r.free is not None:
+            lines.append(f"  free    {'yes' if r.free.free else 'no'}: {r.free.detail}")
+        for n in r.notes:
+            if n != HOST_PATH_CAVEAT:
+                lines.append(f"  note    {n}")
+        blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    if tested_reach:
+        text += "\n\n" + HOST_PATH_CAVEAT
+    return text + "\n"
+
+
+def render_json(results: Sequence[ProbeResult]) -> str:
+    """``{"results": [...], "caveat": ...}``, stable key order, for scripts."""
+    payload = {"results": [r.to_dict() for r in results], "caveat": HOST_PATH_CAVEAT}
+    return json.dumps(payload, indent=2) + "\n"

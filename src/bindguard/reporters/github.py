@@ -1,0 +1,80 @@
+"""GitHub Actions workflow commands, so findings appear as annotations on the PR.
+
+Why this format exists alongside SARIF: workflow commands need no upload
+step, no code-scanning licence and no extra permissions -- printing them from
+any step annotates the diff.  One command per finding, nothing else, so the
+output can be piped straight to stdout in a workflow.
+
+* ``error`` -> ``::error``, ``warning`` -> ``::warning``, ``info`` ->
+  ``::notice`` (GitHub has no "info" annotation).
+* File findings carry ``file=``, ``line=`` and ``col=`` (line/col omitted when
+  unknown) and a ``title=`` of ``<code> <rule-name>``.
+* Engine findings (``audit``) have no file in the repository to point at, so
+  the command has no ``file=``: GitHub then shows it as a run-level
+  annotation.  The message is prefixed with ``<engine>/<container>: `` so it
+  still says where the port is.
+* Escaping follows the Actions toolkit (``escapeData`` / ``escapeProperty``):
+  data escapes ``%``, ``\\r``, ``\\n``; properties additionally ``:`` and
+  ``,``.  ``%`` goes first so escapes are not double-escaped.  Without this a
+  newline in a message would end the command and a ``,`` in a path would start
+  a bogus property.
+
+Pure: the optional ``base_path`` (to make absolute paths repository-relative)
+is a constructor argument.
+"""
+
+from __future__ import annotations
+
+from bindguard.model import Finding, Severity
+from bindguard.reporters.base import Report
+from bindguard.reporters.fingerprint import display_path
+from bindguard.reporters.sarif import message_text
+
+__all__ = ["GithubReporter", "escape_data", "escape_property"]
+
+_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape the message part of a workflow command (after ``::``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a ``key=value`` property of a workflow command."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter:
+    """Renders one ``::error``/``::warning``/``::notice`` line per finding."""
+
+    def __init__(self, base_path: str | None = None) -> None:
+        self.base_path = base_path
+
+    @staticmethod
+    def _title(finding: Finding, report: Report) -> str:
+        name = finding.rule_name
+        if not name:
+            rule = report.rule(finding.code)
+            name = rule.name if rule else ""
+        return f"{finding.code} {name}" if name else finding.code
+
+    def _command(self, finding: Finding, report: Report) -> str:
+        loc = finding.location
+        props: list[tuple[str, str]] = []
+        text = message_text(finding)
+        if loc.file is not None:
+            props.append(("file", display_path(loc.file, self.base_path)))
+            if loc.line > 0:
+                props.append(("line", str(loc.line)))
+                if loc.column > 0:
+                    props.append(("col", str(loc.column)))
+        else:
+            text = f"{loc}: {text}"
+        props.append(("title", self._title(finding, report)))
+        rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+        return f"::{_COMMANDS[finding.severity]} {rendered}::{escape_data(text)}"
+
+    def render(self, report: Report) -> str:
+        lines = [self._command(f, report) for f in report.findings]
+        return "".join(line + "\n" for line in lines)

@@ -1,0 +1,51 @@
+"""``--format json``: the findings as data, for scripts and other tools."""
+
+from __future__ import annotations
+
+import json
+
+from bindguard.model import Finding
+from bindguard.reporters.base import Report
+
+
+def finding_dict(f: Finding) -> dict[str, object]:
+    loc = f.location
+    data: dict[str, object] = {
+        "rule": f.code,
+        "name": f.rule_name,
+        "severity": str(f.severity),
+        "file": loc.file,
+        "line": loc.line or None,
+        "column": loc.column or None,
+        "service": f.service,
+        "message": f.message,
+        "fix": f.fix or None,
+        "entry": f.entry or None,
+    }
+    if loc.engine is not None:
+        data.update(
+            engine=loc.engine,
+            container=loc.container,
+            container_id=loc.container_id,
+            image=loc.image,
+        )
+    return data
+
+
+class JsonReporter:
+    def render(self, report: Report) -> str:
+        data: dict[str, object] = {
+            "version": report.tool_version,
+            "kind": report.kind,
+            "findings": [finding_dict(f) for f in report.findings],
+            "summary": {
+                "findings": len(report.findings),
+                "by_rule": report.counts(),
+                "by_severity": report.severity_counts(),
+                "sources": len(report.sources),
+                "suppressed": report.suppressed,
+            },
+        }
+        if report.kind == "engine":
+            data["engines"] = list(report.engines)
+        return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,80 @@
+"""``--format text``: findings grouped by file (or container), for people.
+
+Rendered with rich into a string; colour is an argument (the CLI decides it
+from ``NO_COLOR`` and whether stdout is a terminal), so output is testable.
+"""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+
+from bindguard.model import Finding, Severity
+from bindguard.reporters.base import Report
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _group(f: Finding) -> str:
+    loc = f.location
+    if loc.file is not None:
+        return loc.file
+    return " / ".join(p for p in (loc.engine, loc.container) if p) or "<engine>"
+
+
+class TextReporter:
+    def __init__(self, color: bool = False, width: int = 100):
+        self.color = color
+        self.width = width
+
+    def render(self, report: Report) -> str:
+        from rich.console import Console
+        from rich.markup import escape
+
+        buf = io.StringIO()
+        console = Console(
+            file=buf,
+            force_terminal=self.color,
+            no_color=not self.color,
+            color_system="standard" if self.color else None,
+            width=self.width,
+            highlight=False,
+            soft_wrap=True,
+        )
+        for group, items in groupby(report.findings, key=_group):
+            console.print(f"[bold underline]{escape(group)}[/]")
+            for f in items:
+                loc = f.location
+                where = f"{loc.line}:{loc.column}" if loc.line else "-"
+                service = f" [{escape(f.service)}]" if f.service else ""
+                sev = str(f.severity)
+                console.print(
+                    f"  {where:>7}  [{_STYLE[f.severity]}]{f.code} {sev:<7}[/]"
+                    f"{escape(service)} {escape(f.message)}"
+                )
+                if loc.container_id or loc.image:
+                    extra = ", ".join(
+                        p for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}") if p
+                    )
+                    console.print(f"  {'':>7}  [dim]{escape(extra)}[/]")
+                if f.fix:
+                    console.print(f"  {'':>7}  [green]fix:[/] {escape(f.fix)}")
+            console.print()
+        console.print(escape(_summary(report)))
+        return buf.getvalue()
+
+
+def _summary(report: Report) -> str:
+    what = "engine" if report.kind == "engine" else "file"
+    n = len(report.sources)
+    checked = f"{n} {what}{'' if n == 1 else 's'} checked"
+    if not report.findings:
+        text = f"No findings: every published port is on loopback ({checked})."
+    else:
+        sev = report.severity_counts()
+        parts = [f"{count} {name}{'s' if count != 1 else ''}" for name, count in sev.items() if count]
+        rules = ", ".join(f"{code}×{count}" for code, count in report.counts().items())
+        text = f"{len(report.findings)} findings ({', '.join(parts)}; {rules}) in {checked}."
+    if report.suppressed:
+        text += f" {report.suppressed} suppressed."
+    return text

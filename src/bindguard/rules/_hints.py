@@ -1,0 +1,38 @@
+"""Fix hints shared by the rules that ask for a loopback address."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from bindguard.model import Binding
+
+
+def loopback_for(binding: Binding) -> str:
+    """The loopback address of the same family as the binding's host IP."""
+    if binding.host_ip:
+        try:
+            if ipaddress.ip_address(binding.host_ip).version == 6:
+                return "::1"
+        except ValueError:
+            pass
+    return "127.0.0.1"
+
+
+def loopback_hint(binding: Binding) -> str:
+    """``use "127.0.0.1:5432:5432"`` or ``set host_ip: 127.0.0.1``."""
+    address = loopback_for(binding)
+    if binding.syntax == "long":
+        return f"set host_ip: {address}"
+    if binding.syntax == "engine":
+        return f"recreate with -p {binding.spec(address)}"
+    return f'use "{binding.spec(address)}"'
+
+
+def published(binding: Binding) -> str:
+    """``host port 5432/tcp listens`` or ``a random host port ... listens``: subject and verb."""
+    proto = binding.protocol
+    if binding.host_ports is None:
+        return f"a random host port (container {binding.container_ports}/{proto}) listens"
+    if binding.host_ports.size > 1:
+        return f"host ports {binding.host_ports}/{proto} listen"
+    return f"host port {binding.host_ports}/{proto} listens"

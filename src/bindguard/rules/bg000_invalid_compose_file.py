@@ -1,0 +1,56 @@
+"""# BG000 invalid-compose-file
+
+## What it does
+Reports a file that cannot be read as a compose file: invalid YAML, text that
+is not UTF-8/UTF-16, a top level that is not a mapping, `services` or a
+service that is not a mapping, duplicate keys, or a file that is unreadable,
+not a regular file, too large or nested too deeply.
+
+## Why is this bad?
+`docker compose` refuses such a file, and bindguard cannot tell where its
+ports would listen, so it cannot vouch for it. Reporting it (instead of
+crashing or skipping silently) keeps a CI gate honest; the other files of the
+run are still checked.
+
+## Example
+```yaml
+services:
+  db:
+    ports: ["5432:5432"
+```
+
+Use instead:
+```yaml
+services:
+  db:
+    ports: ["127.0.0.1:5432:5432"]
+```
+
+## Fix
+Not fixable automatically: correct the YAML at the reported line.
+
+## Options
+None.
+
+## References
+- [Compose file reference](https://docs.docker.com/reference/compose-file/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Problem, Severity, Violation
+
+CODE = "BG000"
+NAME = "invalid-compose-file"
+SEVERITY = Severity.ERROR
+SCOPE = "problem"
+SUMMARY = "File is not a readable compose file"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(problem: Problem, options: object) -> Iterator[Violation]:
+    if problem.code == CODE:
+        yield Violation(problem.location, problem.message, "", problem.service, problem.entry)

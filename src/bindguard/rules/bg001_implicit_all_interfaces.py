@@ -1,0 +1,87 @@
+"""# BG001 implicit-all-interfaces
+
+## What it does
+Reports a published port whose entry names no host IP (`"5432:5432"`, `"80"`,
+`":8080:80"`, long syntax without `host_ip`), so Docker publishes it on every
+interface: `0.0.0.0` and `::`.
+
+## Why is this bad?
+Anyone who can reach the host on any of its addresses can reach the port.
+Docker writes its own iptables/nftables rules for published ports, so
+ufw/firewalld rules do not protect it. Databases published like this are found
+by scanners and wiped within hours (CWE-200, CWE-1327).
+
+## Example
+```yaml
+services:
+  db:
+    image: postgres:16
+    ports:
+      - "5432:5432"
+```
+
+Use instead:
+```yaml
+services:
+  db:
+    image: postgres:16
+    ports:
+      - "127.0.0.1:5432:5432"
+```
+
+## Fix
+`bindguard fix` prefixes the entry with `127.0.0.1:` (a container-only port
+`"5432"` becomes `"127.0.0.1::5432"`) or adds `host_ip: 127.0.0.1`.
+
+## Options
+None. A network whose `com.docker.network.bridge.host_binding_ipv4` driver
+option sets a loopback default silences this rule for its services.
+
+## References
+- [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+- [Docker and ufw](https://docs.docker.com/engine/network/packet-filtering-firewalls/#docker-and-ufw)
+- [CWE-1327: Binding to an Unrestricted IP Address](https://cwe.mitre.org/data/definitions/1327.html)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import (
+    DOCKER_DEFAULT_ORIGIN,
+    Binding,
+    Severity,
+    Verdict,
+    Violation,
+    address_verdict,
+)
+from bindguard.rules._hints import loopback_hint, published
+
+CODE = "BG001"
+NAME = "implicit-all-interfaces"
+SEVERITY = Severity.ERROR
+SCOPE = "binding"
+SUMMARY = "Port published on all interfaces because no host IP is given"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def _why(binding: Binding) -> str:
+    if binding.default_origin == DOCKER_DEFAULT_ORIGIN:
+        return "no host IP given, so Docker publishes on every interface"
+    return f"no host IP given; {binding.default_origin}"
+
+
+def check(binding: Binding, options: object) -> Iterator[Violation]:
+    if binding.host_ip or binding.variables:
+        return  # explicit address (BG002/BG003), or unset variable (BG006)
+    wild = [a for a in binding.effective if address_verdict(a) is Verdict.WILDCARD]
+    if not wild:
+        return
+    yield Violation(
+        binding.location,
+        f"{published(binding)} on all interfaces ({', '.join(wild)}): {_why(binding)}",
+        loopback_hint(binding),
+        binding.service,
+        binding.spec(),
+    )

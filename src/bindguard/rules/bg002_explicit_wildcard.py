@@ -1,0 +1,62 @@
+"""# BG002 explicit-wildcard-address
+
+## What it does
+Reports a published port whose host IP is written as a wildcard: `0.0.0.0`,
+`::` or `[::]` (or any spelling of them, such as `0:0::0`).
+
+## Why is this bad?
+A wildcard listens on every interface of the host, like an entry without host
+IP. Writing it explicitly looks deliberate but exposes the port the same way,
+past ufw/firewalld. `[::]` is missed by checks that only look for `0.0.0.0`.
+
+## Example
+```yaml
+ports:
+  - "0.0.0.0:80:80"
+  - "[::]:443:443"
+```
+
+Use instead:
+```yaml
+ports:
+  - "127.0.0.1:80:80"
+  - "[::1]:443:443"
+```
+
+## Fix
+`bindguard fix` replaces `0.0.0.0` with `127.0.0.1` and `::` with `::1`.
+
+## Options
+None.
+
+## References
+- [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+- [CWE-1327: Binding to an Unrestricted IP Address](https://cwe.mitre.org/data/definitions/1327.html)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules._hints import loopback_hint, published
+
+CODE = "BG002"
+NAME = "explicit-wildcard-address"
+SEVERITY = Severity.ERROR
+SCOPE = "binding"
+SUMMARY = "Port published on an explicit wildcard address (0.0.0.0 or ::)"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(binding: Binding, options: object) -> Iterator[Violation]:
+    if binding.host_ip and address_verdict(binding.host_ip) is Verdict.WILDCARD:
+        family = "IPv6" if ":" in binding.host_ip else "IPv4"
+        yield Violation(
+            binding.location,
+            f"{published(binding)} on {binding.host_ip}, every {family} interface",
+            loopback_hint(binding),
+            binding.service,
+            binding.spec(),
+        )

@@ -1,0 +1,69 @@
+"""# BG003 non-loopback-address
+
+## What it does
+Reports a published port bound to one specific address that is not loopback,
+such as a LAN address `192.168.1.10` or a public address, unless the address
+is inside a CIDR of the `allow` list (for example a VPN or Tailscale range).
+
+## Why is this bad?
+The port is reachable by every machine that can reach that address. That may
+be intended (a service for the LAN or a VPN), which is why this is a warning
+and why trusted ranges can be allowed, but it is not "local only".
+
+## Example
+```yaml
+ports:
+  - "192.168.1.10:8080:80"
+```
+
+Use instead:
+```yaml
+ports:
+  - "127.0.0.1:8080:80"
+```
+or allow the range: `bindguard lint --allow 192.168.1.0/24`.
+
+## Fix
+Not fixed automatically: a specific address is usually deliberate.
+
+## Options
+- `allow`: list of CIDRs (or addresses) whose addresses are accepted
+  (`--allow 100.64.0.0/10`, repeatable).
+
+## References
+- [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+- [Tailscale IP addresses (100.64.0.0/10)](https://tailscale.com/kb/1015/100.x-addresses)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules._hints import loopback_hint, published
+from bindguard.rules.options import RuleOptions
+
+CODE = "BG003"
+NAME = "non-loopback-address"
+SEVERITY = Severity.WARNING
+SCOPE = "binding"
+SUMMARY = "Port published on a specific non-loopback address"
+OPTIONS = {"allow": "CIDRs whose addresses are accepted"}
+SINCE = "0.1.0"
+
+
+def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
+    if binding.variables and not binding.host_ip:
+        return
+    for address in binding.effective:
+        if address_verdict(address) is not Verdict.SPECIFIC or options.allowed(address):
+            continue
+        origin = "" if binding.host_ip else f" ({binding.default_origin})"
+        yield Violation(
+            binding.location,
+            f"{published(binding)} on {address}{origin}, reachable by every "
+            "machine that can reach that address; allow its range if intended",
+            loopback_hint(binding),
+            binding.service,
+            binding.spec(),
+        )

@@ -1,0 +1,69 @@
+"""# BG004 host-network-mode
+
+## What it does
+Reports a service with `network_mode: host` (or a container run with
+`--network host`). Its `ports:` are ignored: nothing is published, and the
+service listens directly on whatever host addresses its process binds.
+
+## Why is this bad?
+No Compose setting limits such a service to loopback: a database that binds
+`0.0.0.0` inside the container is on every host interface, and bindguard
+cannot prove otherwise from the file. Port conflicts with other services and
+host processes also become runtime surprises.
+
+## Example
+```yaml
+services:
+  cache:
+    image: redis:7
+    network_mode: host
+```
+
+Use instead:
+```yaml
+services:
+  cache:
+    image: redis:7
+    ports:
+      - "127.0.0.1:6379:6379"
+```
+
+## Fix
+Never fixed automatically: moving a service off the host network changes how
+it reaches other services. Listed as manual by `bindguard fix`.
+
+## Options
+None.
+
+## References
+- [Docker: host network driver](https://docs.docker.com/engine/network/drivers/host/)
+- [Compose `network_mode`](https://docs.docker.com/reference/compose-file/services/#network_mode)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Service, Severity, Violation
+
+CODE = "BG004"
+NAME = "host-network-mode"
+SEVERITY = Severity.ERROR
+SCOPE = "service"
+SUMMARY = "Service uses the host network: it listens on every interface its process binds"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(service: Service, options: object) -> Iterator[Violation]:
+    if service.network_mode != "host":
+        return
+    ignored = f"; its {len(service.bindings)} ports: entries are ignored" if service.bindings else ""
+    yield Violation(
+        service.network_mode_location or service.location,
+        f"service {service.name!r} uses the host network: nothing is published, it "
+        f"listens on every host address its process binds{ignored}",
+        'remove network_mode: host and publish with "127.0.0.1:PORT:PORT"',
+        service.name,
+        "network_mode: host",
+    )

@@ -1,0 +1,108 @@
+"""# BG005 host-port-conflict
+
+## What it does
+Reports a published port that overlaps an earlier one on the same host port
+and protocol: their effective addresses overlap (a wildcard `0.0.0.0`
+overlaps every IPv4 address, `::` every IPv6 address; `0.0.0.0` vs
+`127.0.0.1` on 9090 conflicts, tcp vs udp or `127.0.0.1` vs `::1` do not).
+It is reported on the later entry and names the earlier one.
+
+## Why is this bad?
+This is the "port is already allocated" / "address already in use" failure:
+`docker compose up` starts the first service and fails on the second.
+Catching it in review is cheaper than debugging it at start-up.
+
+## Example
+```yaml
+services:
+  web:
+    ports: ["127.0.0.1:9090:80"]
+  admin:
+    ports: ["9090:8080"]
+```
+
+Use instead:
+```yaml
+services:
+  web:
+    ports: ["127.0.0.1:9090:80"]
+  admin:
+    ports: ["127.0.0.1:9091:8080"]
+```
+
+## Fix
+Never fixed automatically: which service moves is a human choice.
+
+## Options
+None. Random host ports (`"127.0.0.1::80"`) and host port ranges paired with
+one container port (Docker picks a free port in the range) never conflict.
+
+## References
+- [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterator
+
+from bindguard.model import Binding, Subject, Severity, Violation, format_address
+
+CODE = "BG005"
+NAME = "host-port-conflict"
+SEVERITY = Severity.ERROR
+SCOPE = "project"
+SUMMARY = "Two published ports overlap on the same host address, port and protocol"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def _claims(binding: Binding) -> list[tuple[int, str]]:
+    """(IP version, address) pairs; the address is '*' for a wildcard."""
+    out = []
+    for address in binding.effective:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        out.append((ip.version, "*" if ip.is_unspecified else str(ip)))
+    return out
+
+
+def check(subject: Subject, options: object) -> Iterator[Violation]:
+    """Index every claimed (protocol, port, family) once: linear in the entries.
+
+    Each slot remembers the first binding per address and the first wildcard,
+    so a new claim is checked against at most two earlier bindings.
+    """
+    slots: dict[tuple[str, int, int], dict[str, Binding]] = {}
+    for binding in subject.bindings:
+        ports = binding.host_ports
+        if ports is None or (ports.size > 1 and binding.container_ports.size == 1):
+            continue
+        claims = _claims(binding)
+        clash: tuple[Binding, int, str] | None = None
+        for port in range(ports.start, ports.end + 1):
+            for version, address in claims:
+                slot = slots.setdefault((binding.protocol, port, version), {})
+                if clash is None:
+                    other = slot.get(address) or slot.get("*")
+                    if other is None and address == "*" and slot:
+                        other = next(iter(slot.values()))
+                    if other is not None and other is not binding:
+                        clash = (other, port, address)
+                slot.setdefault(address, binding)
+        if clash is not None:
+            other, port, address = clash
+            where = other.location
+            line = f" (line {where.line})" if where.file == binding.location.file else f" ({where})"
+            shown = "all interfaces" if address == "*" else format_address(address)
+            yield Violation(
+                binding.location,
+                f"host port {port}/{binding.protocol} on {shown} is already published by "
+                f"service {other.service!r}{line}: the second one fails with "
+                "'port is already allocated'",
+                "publish one of them on another host port",
+                binding.service,
+                binding.spec(),
+            )

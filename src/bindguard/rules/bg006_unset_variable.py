@@ -1,0 +1,76 @@
+"""# BG006 unset-variable-in-binding
+
+## What it does
+Reports a port entry that uses a variable which is unset (in the environment,
+`--env-file` files and the project's `.env`) and has no default, such as
+`"${BIND}:5432:5432"` or `"${PORT}:80"`. The message names the variable and
+says what the entry becomes while it stays unset.
+
+## Why is this bad?
+Compose substitutes an empty string and only warns. An empty host IP means
+all interfaces, so `"${BIND}:5432:5432"` quietly becomes `":5432:5432"`,
+published on `0.0.0.0` and `::`. Whether the port is safe then depends on
+every machine's environment, which a reviewer cannot see.
+
+## Example
+```yaml
+ports:
+  - "${BIND}:5432:5432"
+```
+
+Use instead:
+```yaml
+ports:
+  - "${BIND:-127.0.0.1}:5432:5432"
+```
+
+## Fix
+`bindguard fix` adds a loopback default to a host-IP variable without one
+(`${BIND}` becomes `${BIND:-127.0.0.1}`).
+
+## Options
+None; set the variable (`--env-file`, the environment, `.env`) to change the
+verdict.
+
+## References
+- [Compose interpolation](https://docs.docker.com/reference/compose-file/interpolation/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Binding, Severity, Verdict, Violation
+from bindguard.rules._hints import loopback_hint
+
+CODE = "BG006"
+NAME = "unset-variable-in-binding"
+SEVERITY = Severity.WARNING
+SCOPE = "binding"
+SUMMARY = "Port entry depends on a variable that is unset and has no default"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(binding: Binding, options: object) -> Iterator[Violation]:
+    if not binding.variables:
+        return
+    names = ", ".join(binding.variables)
+    plural = "s" if len(binding.variables) > 1 else ""
+    if binding.verdict is Verdict.LOOPBACK:
+        outcome = f"it still resolves to {binding.entry!r}, on loopback"
+    elif not binding.host_ip:
+        outcome = (
+            f"it resolves to {binding.entry!r}: no host IP, so all interfaces "
+            f"({', '.join(binding.effective)})"
+        )
+    else:
+        outcome = f"it resolves to {binding.entry!r}"
+    yield Violation(
+        binding.location,
+        f"variable{plural} {names} unset with no default: {outcome}",
+        loopback_hint(binding) if binding.verdict is not Verdict.LOOPBACK
+        else f"give {binding.variables[0]} a default, e.g. ${{{binding.variables[0]}:-...}}",
+        binding.service,
+        binding.raw or binding.spec(),
+    )

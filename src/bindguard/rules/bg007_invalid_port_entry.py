@@ -1,0 +1,55 @@
+"""# BG007 invalid-port-entry
+
+## What it does
+Reports a `ports:` entry, or a host IP, that Compose or Docker would reject:
+bad syntax, a port outside 0-65535, a range whose end is before its start,
+host and container ranges of different sizes, an unknown protocol, a host IP
+that is not an IP literal (`localhost`, `11127.0.0.1`, a `${X}` left over),
+`ports` that is not a list, or `${VAR:?message}` with `VAR` unset.
+
+## Why is this bad?
+Depending on the Docker version, an invalid host IP is either rejected at
+`docker compose up` or silently ignored, which publishes the port on every
+interface. Either way the file does not say what it seems to say.
+
+## Example
+```yaml
+ports:
+  - "localhost:5432:5432"
+```
+
+Use instead:
+```yaml
+ports:
+  - "127.0.0.1:5432:5432"
+```
+
+## Fix
+Not fixable automatically: the intended address cannot be guessed.
+
+## Options
+None.
+
+## References
+- [Compose `ports`](https://docs.docker.com/reference/compose-file/services/#ports)
+- [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Problem, Severity, Violation
+
+CODE = "BG007"
+NAME = "invalid-port-entry"
+SEVERITY = Severity.ERROR
+SCOPE = "problem"
+SUMMARY = "Port entry or host IP that Compose or Docker rejects"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(problem: Problem, options: object) -> Iterator[Violation]:
+    if problem.code == CODE:
+        yield Violation(problem.location, problem.message, "", problem.service, problem.entry)

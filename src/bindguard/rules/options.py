@@ -1,0 +1,62 @@
+"""Options the rules read, one frozen value built by the config/CLI layer."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """``--expect SERVICE=IP:PORT``: the one binding a service must have."""
+
+    service: str
+    address: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOptions:
+    """``allow``: CIDRs BG003 accepts; ``expect``: BG009's expectations;
+    ``swarm``: the file is for ``docker stack deploy`` (BG008)."""
+
+    allow: tuple[Network, ...] = ()
+    expect: tuple[Expectation, ...] = field(default_factory=tuple)
+    swarm: bool = False
+
+    def allowed(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip.version == net.version and ip in net for net in self.allow)
+
+
+def parse_cidr(text: str) -> Network:
+    """A CIDR or a single address; ValueError with a clear message otherwise."""
+    try:
+        return ipaddress.ip_network(text.strip().strip("[]"), strict=False)
+    except ValueError:
+        raise ValueError(f"not a CIDR or IP address: {text!r}") from None
+
+
+def parse_expectation(text: str) -> Expectation:
+    """``SERVICE=IP:PORT`` (IPv6 in brackets)."""
+    service, eq, target = text.partition("=")
+    if not eq or not service.strip():
+        raise ValueError(f"expected SERVICE=IP:PORT, got {text!r}")
+    host, colon, port = target.rpartition(":")
+    if not colon or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ValueError(f"expected SERVICE=IP:PORT with a port 1-65535, got {text!r}")
+    host = host.strip("[]")
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        raise ValueError(f"not an IP address in {text!r}: {host!r}") from None
+    return Expectation(service.strip(), address, int(port))

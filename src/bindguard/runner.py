@@ -1,0 +1,79 @@
+"""Runs the enabled rules over a Subject and stamps code and severity.
+
+Rules only yield Violations; which rules run, at what severity, is decided
+here from the validated configuration, so a rule never reads config itself
+beyond its own options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Iterable
+
+from bindguard.model import Finding, Severity, Subject, Violation
+from bindguard.rules import RULES, get
+from bindguard.rules.options import RuleOptions
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """Which rules run and at what severity (``select``/``ignore``/``severity``)."""
+
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    options: RuleOptions = field(default_factory=RuleOptions)
+
+    def __post_init__(self) -> None:
+        for code in (*(self.select or ()), *self.ignore, *(c for c, _ in self.severity)):
+            get(code)  # unknown codes are a config error, raised early
+
+    def enabled(self) -> list[ModuleType]:
+        return [
+            rule
+            for code, rule in RULES.items()
+            if (self.select is None or code in self.select) and code not in self.ignore
+        ]
+
+    def severity_of(self, rule: ModuleType) -> Severity:
+        for code, sev in self.severity:
+            if code == rule.CODE:
+                return sev
+        return rule.SEVERITY
+
+
+def _items(subject: Subject, scope: str) -> Iterable[object]:
+    if scope == "binding":
+        return subject.bindings
+    if scope == "service":
+        return subject.services
+    if scope == "problem":
+        return subject.problems
+    if scope == "project":
+        return (subject,)
+    return ()
+
+
+def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
+    """Every finding for one subject (a compose project or an engine)."""
+    findings: list[Finding] = []
+    for rule in selection.enabled():
+        severity = selection.severity_of(rule)
+        for item in _items(subject, rule.SCOPE):
+            for v in rule.check(item, selection.options):
+                findings.append(_finding(rule, severity, v))
+    return findings
+
+
+def _finding(rule: ModuleType, severity: Severity, v: Violation) -> Finding:
+    return Finding(
+        code=rule.CODE,
+        severity=severity,
+        message=v.message,
+        location=v.location,
+        service=v.service,
+        fix=v.fix,
+        entry=v.entry,
+        rule_name=rule.NAME,
+    )

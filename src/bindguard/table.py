@@ -1,0 +1,99 @@
+"""``bindguard ports``: every published port, where it listens, where it is written.
+
+Entries that cannot be parsed (BG007) are listed too, with verdict
+``invalid``, so the table accounts for every entry in the files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from bindguard.model import Binding, Problem, Subject
+
+
+def binding_row(b: Binding) -> dict[str, object]:
+    loc = b.location
+    return {
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "service": b.service,
+        "host_ip": b.host_ip,
+        "effective": list(b.effective),
+        "host_port": b.host_port_text or None,
+        "container_port": str(b.container_ports),
+        "protocol": b.protocol,
+        "verdict": str(b.verdict),
+        "entry": b.entry,
+        "origin": None if b.host_ip else b.default_origin,
+    }
+
+
+def problem_row(p: Problem) -> dict[str, object]:
+    loc = p.location
+    return {
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "service": p.service,
+        "host_ip": None,
+        "effective": [],
+        "host_port": None,
+        "container_port": None,
+        "protocol": None,
+        "verdict": "invalid",
+        "entry": p.entry,
+        "origin": p.message,
+    }
+
+
+def rows(subjects: list[Subject], problems: list[Problem]) -> list[dict[str, object]]:
+    out = [binding_row(b) for s in subjects for b in s.bindings]
+    out += [problem_row(p) for s in subjects for p in s.problems if p.code == "BG007"]
+    seen: set[tuple] = set()
+    unique = []
+    for row in sorted(out, key=lambda r: (r["file"] or "", r["line"], r["column"])):
+        key = (row["file"], row["line"], row["column"], row["service"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
+
+
+def ports_json(subjects: list[Subject], problems: list[Problem]) -> str:
+    return json.dumps({"bindings": rows(subjects, problems)}, indent=2) + "\n"
+
+
+_VERDICT_STYLE = {"loopback": "green", "wildcard": "bold red", "specific": "yellow", "invalid": "magenta"}
+
+
+def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = False, width: int = 140) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for title in ("location", "service", "host ip", "listens on", "host port", "container", "verdict"):
+        table.add_column(title)
+    data = rows(subjects, problems)
+    for r in data:
+        verdict = str(r["verdict"])
+        table.add_row(
+            f"{r['file']}:{r['line']}:{r['column']}",
+            str(r["service"] or ""),
+            str(r["host_ip"] if r["host_ip"] is not None else "") or "-",
+            ", ".join(r["effective"]) or "-",  # type: ignore[arg-type]
+            str(r["host_port"] or ("random" if r["container_port"] else "-")),
+            f"{r['container_port']}/{r['protocol']}" if r["container_port"] else str(r["entry"] or ""),
+            f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]",
+        )
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+    if data:
+        console.print(table)
+    counts: dict[str, int] = {}
+    for r in data:
+        counts[str(r["verdict"])] = counts.get(str(r["verdict"]), 0) + 1
+    summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "no published ports"
+    console.print(f"{len(data)} published port entries: {summary}.")
+    return buf.getvalue()

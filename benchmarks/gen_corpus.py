@@ -1265,6 +1265,7 @@ def generate_large(outdir: str, n_services: int, seed: int) -> dict:
     doc.blank()
     doc.add("services:")
     entries = 0
+    named_vols: list[str] = []
     width = len(str(n_services))
     for i in range(n_services):
         arch = rng.choices(ARCHES, ARCH_WEIGHTS)[0]
@@ -1279,6 +1280,10 @@ def generate_large(outdir: str, n_services: int, seed: int) -> dict:
         if arch.volumes:
             doc.kv(2, "volumes")
             doc.items(2, [sc(v) for v in arch.volumes[:2]])
+            for v in arch.volumes[:2]:
+                src = v.split(":")[0] if ":" in v else ""
+                if src and not src.startswith((".", "/", "$")) and src not in named_vols:
+                    named_vols.append(src)
         doc.kv(2, "ports", ports=True)
         base_hp = 10000 + (i * 5) % 50000
         plist = arch.ports or [(8080, "tcp")]
@@ -1304,6 +1309,11 @@ def generate_large(outdir: str, n_services: int, seed: int) -> dict:
     doc.blank()
     doc.add("networks:")
     doc.kv(1, "backend")
+    if named_vols:
+        doc.blank()
+        doc.add("volumes:")
+        for v in named_vols:
+            doc.kv(1, v)
     os.makedirs(outdir, exist_ok=True)
     path = os.path.join(outdir, f"large-{n_services}.compose.yaml")
     size = _write(path, doc.text())

@@ -314,6 +314,19 @@ def test_not_listening_with_container_hint_means_nat_only():
     assert r.container == "compose-web-1 (nginx:1.27)"
 
 
+def test_container_lookup_is_not_asked_about_ordinary_listeners():
+    calls = []
+
+    def lookup(p: int, proto: str) -> str | None:
+        calls.append((p, proto))
+        return "should not be used"
+
+    with listener("127.0.0.1") as port:
+        (r,) = probe([Target(port)], timeout=TIMEOUT, container_lookup=lookup)
+    assert calls == []
+    assert r.container is None
+
+
 def test_failing_container_lookup_is_a_note_not_a_crash():
     def lookup(p: int, proto: str) -> str | None:
         raise RuntimeError("engine went away")
@@ -630,7 +643,9 @@ def test_timeout_must_be_positive():
 
 
 def test_importing_probe_does_not_import_psutil():
-    src = Path(P.__file__).resolve().parents[1]  # wherever bindguard was imported from
+    import bindguard
+
+    src = Path(bindguard.__file__).resolve().parents[1]  # wherever bindguard came from
     code = (
         "import sys, bindguard.probe as p; p.parse_target('127.0.0.1:80'); "
         "print('psutil' in sys.modules)"

@@ -45,40 +45,51 @@ class PortSpec:
     app_protocol: str = ""
 
 
-def parse_host_ip(text: str) -> str:
+def parse_host_ip(text: str, brackets: bool = True) -> str:
     """Validate a host IP as Docker does and return it without brackets.
 
-    ``""`` (no address: all interfaces) is returned unchanged.
+    The address is kept as written (``FE80::1`` stays so): Docker does not
+    canonicalise it either.  ``""`` (no address: all interfaces) is returned
+    unchanged, and so is ``[]``, which go-connections strips to nothing.
+    ``brackets=False`` is for long syntax, where Compose passes ``host_ip``
+    to the engine verbatim and ``[::1]`` is not an address.
     """
     if text == "":
         return ""
     ip = text
-    if ip.startswith("["):
+    if ip.startswith("[") and brackets:
         if not ip.endswith("]") or ip.count("[") != 1 or ip.count("]") != 1:
             raise PortSyntaxError(f"invalid IP address {text!r}: unbalanced brackets")
-        # Go's SplitHostPort also accepts "[1.2.3.4]"; ParseIP then takes it.
+        # Go's SplitHostPort also accepts "[1.2.3.4]" and "[]".
         ip = ip[1:-1]
+        if ip == "":
+            return ""
     if "%" in ip:
         raise PortSyntaxError(f"invalid IP address {text!r}: zone indexes are not allowed")
     try:
-        parsed = ipaddress.ip_address(ip)
+        ipaddress.ip_address(ip)
     except ValueError:
-        raise PortSyntaxError(f"invalid IP address {text!r}: not an IP literal") from None
-    # Normalise the text so that equal addresses compare equal ("0:0::0" is "::").
-    return str(parsed)
+        why = "brackets are only removed in short syntax" if ip.startswith("[") else "not an IP literal"
+        raise PortSyntaxError(
+            f"invalid host IP {text!r} ({why}): Docker rejects it or, in versions "
+            "before 29, ignores it and publishes on every interface"
+        ) from None
+    return ip
 
 
 def _parse_number(text: str, what: str, spec: str) -> int:
-    if not text or not text.isascii() or not text.isdigit():
+    # go-connections: strconv.ParseInt base 10, so "+80" and "080" are 80.
+    digits = text[1:] if text.startswith("+") else text
+    if not digits or not digits.isascii() or not digits.isdigit():
         raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: not a port number")
-    value = int(text)
+    value = int(digits)
     if value > 65535:
         raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: above 65535")
     return value
 
 
 def parse_range(text: str, what: str = "port", spec: str | None = None) -> PortRange:
-    """``"80"`` or ``"9000-9002"`` as a :class:`PortRange`."""
+    """``"80"`` or ``"9000-9002"`` as a :class:`PortRange` (cut at the first ``-``)."""
     spec = text if spec is None else spec
     start_text, dash, end_text = text.partition("-")
     start = _parse_number(start_text, what, spec)
@@ -86,6 +97,21 @@ def parse_range(text: str, what: str = "port", spec: str | None = None) -> PortR
     if end < start:
         raise PortSyntaxError(f"invalid {what} range {text!r} in {spec!r}: end before start")
     return PortRange(start, end)
+
+
+def _host_range(text: str, spec: str) -> PortRange | None:
+    """A host port or range; empty or 0 means the engine picks a random port."""
+    if not text:
+        return None
+    host = parse_range(text, "host port", spec)
+    return None if host.end == 0 else host
+
+
+def _container_range(text: str, spec: str) -> PortRange:
+    container = parse_range(text, "container port", spec)
+    if container.start == 0:
+        raise PortSyntaxError(f"container port 0 in {spec!r}: the Docker engine refuses it")
+    return container
 
 
 def parse_protocol(text: str, spec: str) -> str:
@@ -130,8 +156,8 @@ def parse_short(spec: str) -> PortSpec:
     host_ip = parse_host_ip(raw_ip)
     if container_text == "":
         raise PortSyntaxError(f"no container port in {spec!r}")
-    container = parse_range(container_text, "container port", spec)
-    host = parse_range(host_text, "host port", spec) if host_text else None
+    container = _container_range(container_text, spec)
+    host = _host_range(host_text, spec)
     check_range_sizes(host, container, spec)
     protocol = parse_protocol(proto_text, spec)
     return PortSpec(host_ip, host, container, protocol)
@@ -152,15 +178,19 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
     if unknown:
         raise PortSyntaxError(f"{where}: unknown key {unknown[0]!r}")
     if "target" not in item or item["target"] is None:
-        raise PortSyntaxError(f"{where}: 'target' (the container port) is required")
-    target = item["target"]
-    container = _long_port(target, "target", where, allow_range=False)
-
+        raise PortSyntaxError(
+            f"{where}: no 'target' (container port 0, which the Docker engine refuses)"
+        )
+    container = _long_port(item["target"], "target", where, allow_range=False)
+    if container.start == 0:
+        raise PortSyntaxError(f"{where}: target 0: the Docker engine refuses container port 0")
     published = item.get("published")
     if published is None or published == "":
         host = None
     else:
         host = _long_port(published, "published", where, allow_range=True)
+        if host.end == 0:
+            host = None
     check_range_sizes(host, container, where)
 
     host_ip = item.get("host_ip")
@@ -168,7 +198,7 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
         host_ip = ""
     if not isinstance(host_ip, str):
         raise PortSyntaxError(f"{where}: host_ip must be a string, got {host_ip!r}")
-    host_ip = parse_host_ip(host_ip)
+    host_ip = parse_host_ip(host_ip, brackets=False)
 
     proto = item.get("protocol")
     protocol = "tcp" if proto in (None, "") else parse_protocol(str(proto), where)
@@ -194,8 +224,10 @@ def _long_port(value: object, key: str, where: str, allow_range: bool) -> PortRa
             raise PortSyntaxError(f"{where}: {key} {value} is out of range 0-65535")
         return PortRange(value, value)
     if isinstance(value, str):
-        text = value.strip()
-        if not allow_range and "-" in text:
+        if not allow_range and "-" in value:
             raise PortSyntaxError(f"{where}: {key} must be a single port, got {value!r}")
-        return parse_range(text, key, where)
+        if value.startswith("+"):
+            # The engine parses HostPort with ParseUint: no sign allowed.
+            raise PortSyntaxError(f"{where}: {key} {value!r}: the Docker engine rejects a sign")
+        return parse_range(value, key, where)
     raise PortSyntaxError(f"{where}: {key} must be a port number, got {value!r}")

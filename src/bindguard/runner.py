@@ -60,9 +60,11 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
     findings: list[Finding] = []
     for rule in selection.enabled():
         severity = selection.severity_of(rule)
-        for item in _items(subject, rule.SCOPE):
-            for v in rule.check(item, selection.options):
-                findings.append(_finding(rule, severity, v))
+        scopes = (rule.SCOPE,) if isinstance(rule.SCOPE, str) else rule.SCOPE
+        for scope in scopes:
+            for item in _items(subject, scope):
+                for v in rule.check(item, selection.options):
+                    findings.append(_finding(rule, severity, v))
     return findings
 
 

@@ -125,6 +125,17 @@ def item_binding(
     try:
         spec, entry, raw, syntax = _parse_item(item.node, lookup, missing)
     except _EntryError as exc:
+        if missing:
+            # The entry only breaks because a variable is unset: BG006 says which.
+            names = ", ".join(missing)
+            return Problem(
+                "BG006",
+                f"variable{'s' if len(missing) > 1 else ''} {names} unset with no default: "
+                f"the entry becomes invalid ({exc}), so Compose refuses the file",
+                loc,
+                service=service,
+                entry=exc.entry,
+            )
         return Problem("BG007", f"invalid port entry: {exc}", loc, service=service, entry=exc.entry)
     return Binding(
         service=service,

@@ -231,7 +231,7 @@ class _Parser:
         text = self.text
         size = len(text)
         quote = text[pos] if pos < size else ""
-        if quote not in ("'", '"') or not quote:
+        if quote not in ("'", '"'):
             line_end = text.find("\n", pos)
             raw = text[pos:] if line_end < 0 else text[pos:line_end]
             raw = raw.split(" #", 1)[0].rstrip(_GO_SPACE)

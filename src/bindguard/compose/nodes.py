@@ -25,9 +25,14 @@ OVERRIDE_TAG = "!override"
 _IMPLICIT = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+# Compose's parser (go-yaml v3) reads plain integers with Go's ParseInt(s, 0, 64):
+# an optional sign, then 0x / 0o / 0b prefixes or a leading 0 for octal, and
+# underscores between digits.  So 0x50, 8_0 and +80 are 80, 0120 is octal 80,
+# and 080 (not octal) falls through to a float, which Compose rejects as a port.
+_GO_INT = re.compile(
+    r"[-+]?(?:0[xX]_?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[oO]_?[0-7]+(?:_[0-7]+)*"
+    r"|0[bB]_?[01]+(?:_[01]+)*|0_?[0-7]+(?:_[0-7]+)*|[1-9][0-9]*(?:_[0-9]+)*|0)\Z"
+)
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -50,12 +55,8 @@ def resolve_scalar(node: yaml.ScalarNode) -> object:
         return True
     if text in _FALSE:
         return False
-    if _INT.match(text):
-        return int(text, 10)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
+    if _GO_INT.match(text):
+        return _go_int(text)
     if _FLOAT.match(text):
         return float(text)
     if text in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"):
@@ -65,6 +66,14 @@ def resolve_scalar(node: yaml.ScalarNode) -> object:
     if text in (".nan", ".NaN", ".NAN"):
         return float("nan")
     return text
+
+
+def _go_int(text: str) -> int:
+    sign = -1 if text[0] == "-" else 1
+    body = text.lstrip("+-").replace("_", "")
+    if len(body) > 1 and body[0] == "0" and body[1].isdigit():
+        return sign * int(body, 8)
+    return sign * int(body, 0)
 
 
 def node_kind(node: yaml.Node) -> str:

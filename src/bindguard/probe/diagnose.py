@@ -50,7 +50,9 @@ def probe(
     return [_probe_one(ctx, t, http=http, free=free, timeout=timeout) for t in parsed]
 
 
-def _probe_one(ctx: HostView, target: Target, *, http: bool, free: bool, timeout: float) -> ProbeResult:
+def _probe_one(
+    ctx: HostView, target: Target, *, http: bool, free: bool, timeout: float
+) -> ProbeResult:
     notes: list[str] = []
     port, proto = target.port, target.protocol
     if ctx.table_note:
@@ -72,15 +74,15 @@ def _probe_one(ctx: HostView, target: Target, *, http: bool, free: bool, timeout
     else:
         verdict = ProbeVerdict.NOT_LISTENING
 
+    # The engine hook is asked only where an engine may be behind the port:
+    # a docker-proxy socket, or no socket at all (NAT without userland proxy).
     container: str | None = None
     proxies = [o for s in matching for o in s.owners if o.is_docker_proxy]
-    if proxies:
-        container = proxies[0].container
-    elif verdict in (ProbeVerdict.NOT_LISTENING, ProbeVerdict.UNKNOWN):
-        container, _ = ctx.container(port, proto)
-    lookup_error = ctx.container(port, proto)[1] if ctx.lookup else None
-    if lookup_error and (proxies or not matching):
-        notes.append(lookup_error)
+    if proxies or not matching:
+        found, lookup_error = ctx.container(port, proto)
+        container = proxies[0].container if proxies else found
+        if lookup_error:
+            notes.append(lookup_error)
 
     summary = _summary(target, verdict, matching, container, bool(proxies))
 
@@ -171,9 +173,12 @@ def _summary(
             "can connect unless a firewall stops them"
         )
     elif verdict is ProbeVerdict.UNKNOWN:
-        text = f"cannot tell: the socket table is hidden and none of this process's sockets use port {port}"
+        text = (
+            "cannot tell: the socket table is hidden and none of this process's "
+            f"sockets use port {port}"
+        )
     elif container:
-        text = f"published through NAT only: no socket, check the engine ({container})"
+        text = f"published through NAT only: no socket, check the engine; published by {container}"
     else:
         on = f" on {target.address}" if target.address else ""
         text = f"service not running: nothing listens on port {port}/{target.protocol}{on}"
@@ -230,7 +235,9 @@ def _http(
         return HttpCheck(outcome="skipped", detail="HTTP runs over TCP; this is a UDP port")
     answered = [a for a in attempts if a.outcome == "answered"]
     if not answered:
-        return HttpCheck(outcome="skipped", detail="no address answered, so there was nothing to ask")
+        return HttpCheck(
+            outcome="skipped", detail="no address answered, so there was nothing to ask"
+        )
     chosen = answered[0]
     if target.address is not None:
         wanted = ip_of(target.address)

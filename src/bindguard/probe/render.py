@@ -9,6 +9,7 @@ network.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 
 from bindguard.probe.results import HOST_PATH_CAVEAT, ProbeResult, ProbeVerdict, shorten
@@ -65,7 +66,7 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
         blocks.append("\n".join(lines))
     text = "\n\n".join(blocks)
     if tested_reach:
-        text += "\n\n" + HOST_PATH_CAVEAT
+        text += "\n\n" + textwrap.fill(HOST_PATH_CAVEAT, width=79)
     return text + "\n"
 
 

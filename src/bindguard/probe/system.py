@@ -27,7 +27,8 @@ from bindguard.probe.results import (
 from bindguard.probe.target import TCP, UDP, bracket, ip_of, scope_of
 
 
-def import_psutil():  # noqa: ANN202 - the module, imported only when probing
+def import_psutil() -> Any:
+    """psutil, imported only when a probe actually runs."""
     import psutil
 
     return psutil

@@ -3,7 +3,8 @@
 Each rule module has a docstring (the user doc, shown by ``bindguard rules
 CODE``), ``CODE``, ``NAME``, ``SEVERITY``, ``SCOPE``, ``SUMMARY``,
 ``OPTIONS``, ``SINCE`` and ``check(item, options)`` yielding Violations.
-Scopes say what ``check`` receives: ``binding`` (a Binding), ``service`` (a
+``SCOPE`` (a name, or a tuple of names for a rule that reads two kinds of
+item) says what ``check`` receives: ``binding`` (a Binding), ``service`` (a
 Service), ``project`` (a whole Subject), ``problem`` (a Problem from a source).
 Codes are never reused; retired ones stay listed in ``RETIRED``.
 """

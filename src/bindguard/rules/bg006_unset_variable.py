@@ -40,19 +40,29 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bindguard.model import Binding, Severity, Verdict, Violation
+from bindguard.model import Binding, Problem, Severity, Verdict, Violation
 from bindguard.rules._hints import loopback_hint
 
 CODE = "BG006"
 NAME = "unset-variable-in-binding"
 SEVERITY = Severity.WARNING
-SCOPE = "binding"
+SCOPE = ("binding", "problem")
 SUMMARY = "Port entry depends on a variable that is unset and has no default"
 OPTIONS: dict[str, str] = {}
 SINCE = "0.1.0"
 
 
-def check(binding: Binding, options: object) -> Iterator[Violation]:
+def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
+    if isinstance(binding, Problem):
+        if binding.code == CODE:
+            yield Violation(
+                binding.location,
+                binding.message,
+                "set the variable or give it a default, e.g. ${NAME:-127.0.0.1}",
+                binding.service,
+                binding.entry,
+            )
+        return
     if not binding.variables:
         return
     names = ", ".join(binding.variables)

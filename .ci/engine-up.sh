@@ -230,7 +230,8 @@ case "$MODE" in
       need_root "start the second dockerd"
       need_daemon
       mkdir -p "$D2/data" "$D2/exec"
-      # Its own bridge: the default one (docker0) belongs to the first engine.
+      # Its own bridge: the default one (docker0) belongs to the first engine, and
+      # `--bridge none` is no way out: dockerd then DELETES the interface docker0.
       if ! ip link show "$BRIDGE2" >/dev/null 2>&1; then
         ip link add "$BRIDGE2" type bridge || die "cannot create bridge $BRIDGE2"
         ip addr add "$BRIDGE2_CIDR" dev "$BRIDGE2" || die "cannot address bridge $BRIDGE2"

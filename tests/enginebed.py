@@ -128,7 +128,7 @@ def ensure_engine(second: bool = False, timeout: float = 900) -> str:
         raise EngineUnavailable(f"{' '.join(cmd)} timed out after {timeout:.0f}s") from exc
     if usable():
         return url   # even if the script complained (e.g. not root, but the engine is fine)
-    out = (proc.stdout + proc.stderr).strip()
+    out = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
     raise EngineUnavailable(
         f"cannot start Docker engine {url}: {' '.join(cmd)} exited {proc.returncode}\n{out}")
 

@@ -22,7 +22,7 @@ from bindguard.compose.project import (
     ProjectLoader,
     ProjectOptions,
 )
-from bindguard.model import Finding, Problem, Subject
+from bindguard.model import Finding, Location, Problem, Subject
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
@@ -77,10 +77,13 @@ def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
     return ProjectLoader(options).load(list(unit.files), unit.project_dir)
 
 
-def _lint_unit(args: tuple[Unit, LintSettings]) -> tuple[list[Finding], tuple[str, ...]]:
+def _lint_unit(
+    args: tuple[Unit, LintSettings],
+) -> tuple[list[Finding], tuple[str, ...], frozenset[str]]:
     unit, settings = args
     subject = _load_unit(unit, settings.project)
-    return check(subject, settings.selection), subject.sources
+    names = frozenset(s.name for s in subject.services)
+    return check(subject, settings.selection), subject.sources, names
 
 
 def load_subjects(paths: list[str], settings: LintSettings) -> tuple[list[Subject], list[Problem]]:
@@ -109,12 +112,35 @@ def lint(paths: list[str], settings: LintSettings) -> Report:
             results = list(pool.map(_lint_unit, jobs, chunksize=chunk))
     else:
         results = [_lint_unit(job) for job in jobs]
-    for unit_findings, unit_sources in results:
+    services: set[str] = set()
+    for unit_findings, unit_sources, names in results:
         findings.extend(unit_findings)
         sources.extend(unit_sources)
+        services.update(names)
     if problems:
         findings.extend(check(Subject(problems=tuple(problems)), settings.selection))
+    findings.extend(_unmet_expectations(settings.selection, services))
     return make_report(_dedupe(findings), "files", tuple(dict.fromkeys(sources)))
+
+
+def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:
+    """BG009 for an expected service that no linted project defines at all."""
+    rule = RULES["BG009"]
+    if rule not in selection.enabled():
+        return []
+    return [
+        Finding(
+            code=rule.CODE,
+            severity=selection.severity_of(rule),
+            message=f"service {want.service!r} should publish {want} but no linted file defines it",
+            location=Location(),
+            service=want.service,
+            entry=str(want),
+            rule_name=rule.NAME,
+        )
+        for want in selection.options.expect
+        if want.service not in services
+    ]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -127,7 +127,8 @@ class Binding:
     ``entry`` is the port entry as written (after interpolation), ``raw`` the
     text before interpolation; ``variables`` names variables the entry used
     that had no value and no default.  ``ignored_host_ip`` is a host IP the
-    file wrote but the platform ignores (swarm's routing mesh).
+    file wrote but the platform ignores; ``swarm`` marks bindings of a stack
+    file, published by swarm's routing mesh.
     """
 
     service: str
@@ -147,6 +148,7 @@ class Binding:
     variables: tuple[str, ...] = ()
     project: str | None = None
     ignored_host_ip: str = ""
+    swarm: bool = False
 
     @property
     def effective(self) -> tuple[str, ...]:

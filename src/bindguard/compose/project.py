@@ -330,6 +330,7 @@ def _swarm(binding: Binding) -> Binding:
             else "swarm publishes on every node's every address"
         ),
         ignored_host_ip=binding.host_ip,
+        swarm=True,
     )
 
 

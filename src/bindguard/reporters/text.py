@@ -19,7 +19,7 @@ def _group(f: Finding) -> str:
     loc = f.location
     if loc.file is not None:
         return loc.file
-    return " / ".join(p for p in (loc.engine, loc.container) if p) or "<engine>"
+    return " / ".join(p for p in (loc.engine, loc.container) if p) or "(whole run)"
 
 
 class TextReporter:
@@ -74,7 +74,8 @@ def _summary(report: Report) -> str:
         sev = report.severity_counts()
         parts = [f"{count} {name}{'s' if count != 1 else ''}" for name, count in sev.items() if count]
         rules = ", ".join(f"{code}×{count}" for code, count in report.counts().items())
-        text = f"{len(report.findings)} findings ({', '.join(parts)}; {rules}) in {checked}."
+        n_findings = len(report.findings)
+        text = f"{n_findings} finding{'' if n_findings == 1 else 's'} ({', '.join(parts)}; {rules}) in {checked}."
     if report.suppressed:
         text += f" {report.suppressed} suppressed."
     return text

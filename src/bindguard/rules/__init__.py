@@ -23,6 +23,8 @@ from bindguard.rules import (
     bg005_host_port_conflict,
     bg006_unset_variable,
     bg007_invalid_port_entry,
+    bg008_swarm_ignores_host_ip,
+    bg009_expected_binding,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -34,6 +36,8 @@ _MODULES: tuple[ModuleType, ...] = (
     bg005_host_port_conflict,
     bg006_unset_variable,
     bg007_invalid_port_entry,
+    bg008_swarm_ignores_host_ip,
+    bg009_expected_binding,
 )
 
 RULES: dict[str, ModuleType] = {m.CODE: m for m in _MODULES}

@@ -18,8 +18,13 @@ def loopback_for(binding: Binding) -> str:
     return "127.0.0.1"
 
 
+SWARM_HINT = "do not publish this port in a stack; use an overlay network, or filter it on every node"
+
+
 def loopback_hint(binding: Binding) -> str:
     """``use "127.0.0.1:5432:5432"`` or ``set host_ip: 127.0.0.1``."""
+    if binding.swarm:
+        return SWARM_HINT
     address = loopback_for(binding)
     if binding.syntax == "long":
         return f"set host_ip: {address}"

@@ -73,8 +73,8 @@ def _why(binding: Binding) -> str:
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
-    if binding.host_ip or binding.variables:
-        return  # explicit address (BG002/BG003), or unset variable (BG006)
+    if binding.host_ip or binding.variables or binding.ignored_host_ip:
+        return  # explicit address (BG002/BG003), unset variable (BG006), swarm (BG008)
     wild = [a for a in binding.effective if address_verdict(a) is Verdict.WILDCARD]
     if not wild:
         return

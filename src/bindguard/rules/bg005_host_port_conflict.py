@@ -34,7 +34,8 @@ services:
 Never fixed automatically: which service moves is a human choice.
 
 ## Options
-None. Random host ports (`"127.0.0.1::80"`) and host port ranges paired with
+None. Services whose profiles never overlap (`profiles: [cpu]` and
+`profiles: [gpu]`) never run together and do not conflict. Random host ports (`"127.0.0.1::80"`) and host port ranges paired with
 one container port (Docker picks a free port in the range) never conflict.
 
 ## References
@@ -69,30 +70,25 @@ def _claims(binding: Binding) -> list[tuple[int, str]]:
     return out
 
 
+def _together(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Can two services run at once?  Not when both are in profiles that never overlap."""
+    return not (a and b and a.isdisjoint(b))
+
+
 def check(subject: Subject, options: object) -> Iterator[Violation]:
     """Index every claimed (protocol, port, family) once: linear in the entries.
 
-    Each slot remembers the first binding per address and the first wildcard,
-    so a new claim is checked against at most two earlier bindings.
+    A slot maps an address ('*' for the wildcard) to the earlier bindings
+    claiming it, so a new claim looks only at the bindings on its own
+    address and on the wildcard (or, for a wildcard claim, at any).
     """
-    slots: dict[tuple[str, int, int], dict[str, Binding]] = {}
-    for binding in subject.bindings:
-        ports = binding.host_ports
-        if ports is None or (ports.size > 1 and binding.container_ports.size == 1):
-            continue
-        claims = _claims(binding)
-        clash: tuple[Binding, int, str] | None = None
-        for port in range(ports.start, ports.end + 1):
-            for version, address in claims:
-                slot = slots.setdefault((binding.protocol, port, version), {})
-                if clash is None:
-                    other = slot.get(address) or slot.get("*")
-                    if other is None and address == "*" and slot:
-                        other = next(iter(slot.values()))
-                    if other is not None and other is not binding:
-                        clash = (other, port, address)
-                slot.setdefault(address, binding)
-        if clash is not None:
+    slots: dict[tuple[str, int, int], dict[str, list[tuple[Binding, frozenset[str]]]]] = {}
+    for service in subject.services:
+        profiles = frozenset(service.profiles)
+        for binding in service.bindings:
+            clash = _claim(slots, binding, profiles)
+            if clash is None:
+                continue
             other, port, address = clash
             where = other.location
             line = f" (line {where.line})" if where.file == binding.location.file else f" ({where})"
@@ -106,3 +102,25 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
                 binding.service,
                 binding.spec(),
             )
+
+
+def _claim(slots, binding: Binding, profiles: frozenset[str]):
+    ports = binding.host_ports
+    if ports is None or (ports.size > 1 and binding.container_ports.size == 1):
+        return None
+    claims = _claims(binding)
+    clash = None
+    for port in range(ports.start, ports.end + 1):
+        for version, address in claims:
+            slot = slots.setdefault((binding.protocol, port, version), {})
+            if clash is None:
+                if address == "*":
+                    candidates = [c for cs in slot.values() for c in cs]
+                else:
+                    candidates = slot.get(address, []) + slot.get("*", [])
+                for other, other_profiles in candidates:
+                    if other is not binding and _together(profiles, other_profiles):
+                        clash = (other, port, address)
+                        break
+            slot.setdefault(address, []).append((binding, profiles))
+    return clash

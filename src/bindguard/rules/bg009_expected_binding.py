@@ -1,0 +1,104 @@
+"""# BG009 expected-binding-missing
+
+## What it does
+Checks expectations given with `--expect SERVICE=IP:PORT` (or `expect` in the
+config): the service must publish exactly that address and host port, such
+as `app=127.0.0.1:62893`. If it does not, the finding is on the service's
+line and says what the service publishes instead. An expected service that
+no linted file defines is reported too.
+
+## Why is this bad?
+This answers "is my dev service really on 127.0.0.1:62893?". Ports drift:
+an override file changes them, a variable moves them, or a refactor drops the
+host IP. The service then ends up somewhere other than where its users and
+documentation expect it.
+
+## Example
+```yaml
+# bindguard lint --expect app=127.0.0.1:62893
+services:
+  app:
+    ports:
+      - "62893:80"
+```
+
+Use instead:
+```yaml
+services:
+  app:
+    ports:
+      - "127.0.0.1:62893:80"
+```
+
+## Fix
+Not fixed automatically: the expectation and the file disagree, and only a
+person knows which is right.
+
+## Options
+- `expect`: mapping of service to `IP:PORT` (`--expect SERVICE=IP:PORT`,
+  repeatable).
+
+## References
+- [Compose `ports`](https://docs.docker.com/reference/compose-file/services/#ports)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterator
+
+from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.rules.options import Expectation, RuleOptions
+
+CODE = "BG009"
+NAME = "expected-binding-missing"
+SEVERITY = Severity.ERROR
+SCOPE = "project"
+SUMMARY = "Service does not publish the expected IP:PORT"
+OPTIONS = {"expect": "service to IP:PORT"}
+SINCE = "0.1.0"
+
+
+def _same_ip(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return False
+
+
+def matches(binding: Binding, want: Expectation) -> bool:
+    ports = binding.host_ports
+    return (
+        ports is not None
+        and ports.start == ports.end == want.port
+        and len(binding.effective) == 1
+        and _same_ip(binding.effective[0], want.address)
+    )
+
+
+def describe(binding: Binding) -> str:
+    addresses = ", ".join(format_address(a) for a in binding.effective)
+    port = binding.host_port_text or "(random port)"
+    return f"{addresses} port {port}/{binding.protocol}"
+
+
+def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
+    for want in options.expect:
+        for service in subject.services:
+            if service.name != want.service:
+                continue
+            if any(matches(b, want) for b in service.bindings):
+                continue
+            if service.network_mode == "host":
+                actual = "nothing: it uses the host network"
+            elif service.bindings:
+                actual = "; ".join(describe(b) for b in service.bindings)
+            else:
+                actual = "nothing"
+            yield Violation(
+                service.location,
+                f"service {service.name!r} should publish {want} but publishes {actual}",
+                f'publish "{format_address(want.address)}:{want.port}:<container port>"',
+                service.name,
+                str(want),
+            )

@@ -50,6 +50,14 @@ case "${1:-}" in
   *) die "unknown argument '$1' (use --second, --stop-second or nothing)" ;;
 esac
 
+# One engine-up at a time on this machine (several sessions/test runs may share it):
+# a second caller waits here and then finds the engine up instead of racing it.
+LOCK="/tmp/bindguard-engine-up.lock"
+exec 9>>"$LOCK"
+if command -v flock >/dev/null 2>&1; then
+  flock -w 900 9 || die "another engine-up.sh held $LOCK for 15 minutes"
+fi
+
 # The docker CLI: /usr/local/bin/docker (v28 client) may pre-exist, docker.io brings /usr/bin/docker.
 dk() { local sock="$1"; shift; docker -H "unix://$sock" "$@"; }
 answers() { timeout 10 docker -H "unix://$1" info >/dev/null 2>&1; }
@@ -108,8 +116,8 @@ start_dockerd() {
   # (pytest's subprocess.run would otherwise hang) nor die with its process group.
   setsid dockerd --host "unix://$sock" --pidfile "$pidfile" "$@" $EXTRA_FLAGS \
     </dev/null >>"$log" 2>&1 &
-  local pid=$!
-  wait_for "$sock" "$pid"
+  STARTED_PID=$!
+  wait_for "$sock" "$STARTED_PID"
 }
 
 # wait_for SOCK PID: bounded wait until the daemon answers; 1 if it died or timed out
@@ -141,9 +149,11 @@ up_daemon() {   # up_daemon SOCK PIDFILE LOG BASEFLAGS...
       say "dockerd answers on unix://$sock after $((SECONDS - t0)) s (extra flags: ${fl:-none})"
       return 0
     fi
-    # kill the failed attempt (it may still be alive if it timed out)
-    local p; p="$(cat "$pidfile" 2>/dev/null || true)"
-    [ -n "$p" ] && kill "$p" 2>/dev/null && sleep 2
+    # kill the failed attempt (only the one we started; it may be alive if it timed out)
+    if [ -n "${STARTED_PID:-}" ] && kill -0 "$STARTED_PID" 2>/dev/null; then
+      kill "$STARTED_PID"; sleep 2
+    fi
+    STARTED_PID=""
     say "dockerd with flags '$* $fb' did not come up; last log lines:"
     tail -n 5 "$log" | sed 's/^/    /'
   done
@@ -256,6 +266,7 @@ case "$MODE" in
       say "second engine not running"
     fi
     ip link del "$BRIDGE2" 2>/dev/null || true
+    rm -f "$D2/fixture-started"
     ;;
 esac
 exit 0

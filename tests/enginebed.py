@@ -199,6 +199,9 @@ class Container:
         return p.stdout + p.stderr
 
 
+_PORT_BUSY = ("port is already allocated", "address already in use")
+
+
 class ContainerFactory:
     """Creates containers from :data:`IMAGE` and removes them all on :meth:`cleanup`."""
 
@@ -209,7 +212,8 @@ class ContainerFactory:
     def run(self, name_suffix: str = "c", ports: Sequence[str] = (), network: str | None = None,
             labels: Mapping[str, str] | None = None, detach: bool = True, start: bool = True,
             command: Sequence[str] | str | None = None, engine_url: str | None = None,
-            extra_args: Sequence[str] = (), timeout: float = 120) -> Container:
+            extra_args: Sequence[str] = (), timeout: float = 120,
+            port_retry: float = 30) -> Container:
         """``docker run``/``docker create`` a bed container.
 
         ports:      ``-p`` strings, e.g. ``"127.0.0.1:62893:80"``, ``"8080:80"``, ``"80"``.
@@ -218,6 +222,8 @@ class ContainerFactory:
         detach:     False runs in the foreground (command must exit); stdout in ``.output``.
         start:      False only creates it (``docker create``): PortBindings without a running port.
         extra_args: any other ``docker run`` flags, placed before the image.
+        port_retry: seconds to keep retrying while a fixed host port is taken
+                    (other test sessions share the engine); 0 to fail at once.
         """
         url = engine_url or self.default_engine_url
         name = unique_name(name_suffix)
@@ -242,7 +248,16 @@ class ContainerFactory:
         # Record the name first: even a failed `docker run` can leave a created container.
         c = Container(id="", name=name, engine_url=url, ports=list(ports))
         self.created.append(c)
-        proc = docker(*args, engine_url=url, check=False, timeout=timeout)
+        deadline = time.monotonic() + port_retry
+        while True:
+            proc = docker(*args, engine_url=url, check=False, timeout=timeout)
+            if proc.returncode == 0 or time.monotonic() > deadline or not any(
+                    m in proc.stderr for m in _PORT_BUSY):
+                break
+            # A fixed host port held by another test run sharing this machine: the
+            # failed `run` left a created container under our name; drop it and retry.
+            docker("rm", "-f", name, engine_url=url, check=False)
+            time.sleep(0.5)
         if proc.returncode != 0:
             raise RuntimeError(f"docker {' '.join(args)} failed ({proc.returncode}): "
                                f"{proc.stderr.strip()}")
@@ -390,17 +405,52 @@ def engine() -> Iterator[str]:
     yield url
 
 
+SECOND_DIR = Path("/tmp/bindguard-dockerd2")
+_HOLDERS = SECOND_DIR / "holders"
+_FIXTURE_STARTED = SECOND_DIR / "fixture-started"
+
+
+def _live_holders() -> list[int]:
+    live = []
+    for f in _HOLDERS.glob("*"):
+        try:
+            pid = int(f.name)
+            os.kill(pid, 0)
+            live.append(pid)
+        except (ValueError, ProcessLookupError):
+            f.unlink(missing_ok=True)
+        except PermissionError:
+            live.append(int(f.name))
+    return live
+
+
 @pytest.fixture(scope="session")
 def second_engine() -> Iterator[str]:
-    """URL of a second, independent dockerd; stopped at session end if this session started it."""
-    already = shutil.which("docker") is not None and engine_answers(SECOND_URL)
+    """URL of a second, independent dockerd.
+
+    Stopped at session end when a bed fixture started it and no other live test
+    session is using it (sessions register under /tmp/bindguard-dockerd2/holders/;
+    set BINDGUARD_KEEP_SECOND_ENGINE=1 to always leave it running).
+    """
+    was_up = shutil.which("docker") is not None and engine_answers(SECOND_URL)
     try:
         url = ensure_engine(second=True)
     except EngineUnavailable as exc:
         _unavailable(str(exc))
         raise
+    me = _HOLDERS / str(os.getpid())
+    try:
+        _HOLDERS.mkdir(parents=True, exist_ok=True)
+        me.touch()
+        if not was_up:
+            _FIXTURE_STARTED.touch()
+    except OSError:
+        pass
     yield url
-    if not already and os.environ.get("BINDGUARD_KEEP_SECOND_ENGINE") != "1":
+    me.unlink(missing_ok=True)
+    others = [pid for pid in _live_holders() if pid != os.getpid()]
+    if (not others and _FIXTURE_STARTED.exists()
+            and os.environ.get("BINDGUARD_KEEP_SECOND_ENGINE") != "1"):
         stop_second_engine()
 
 

@@ -448,7 +448,8 @@ def _model(template: str, mapping: dict[str, str]) -> str:
 
 
 _PIECES = st.sampled_from(
-    ["$", "$", "{", "}", "}", ":", "-", "+", "?", "A", "B", "C", "_", "x", " ", "\n", "1", "$$", "${", "${A", "${B:-"]
+    ["$", "$", "{", "}", "}", ":", "-", "+", "?", "A", "B", "C", "_", "x", " ", "\n", "1"]
+    + ["$$", "${", "${A", "${B:-"]
 )
 _TEMPLATES = st.lists(_PIECES, max_size=24).map("".join)
 _MAPPINGS = st.fixed_dictionaries(

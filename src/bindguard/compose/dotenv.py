@@ -46,7 +46,11 @@ from bindguard.compose.interpolate import InterpolationError, interpolate
 Lookup = Callable[[str], "str | None"]
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 # compose-go's isSpace: blanks that never end a line.
 _BLANK = "\t\v\f\r \x85\xa0"
 _STATEMENT = re.compile(f"[^{re.escape(_GO_SPACE)}]")

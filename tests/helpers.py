@@ -1,0 +1,43 @@
+"""Small helpers shared by the lint tests: write a project, lint it, read results."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from bindguard.compose.project import ProjectLoader, ProjectOptions
+from bindguard.lint import LintSettings, lint
+from bindguard.model import Binding, Subject
+from bindguard.rules.options import RuleOptions
+from bindguard.runner import RuleSelection
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def load(paths: list[Path], environ: dict[str, str] | None = None, **kw) -> Subject:
+    options = ProjectOptions(environ=environ or {}, **kw)
+    return ProjectLoader(options).load([str(p) for p in paths])
+
+
+def bindings(paths: list[Path], **kw) -> list[Binding]:
+    return list(load(paths, **kw).bindings)
+
+
+def findings(paths, environ=None, select=None, options: RuleOptions | None = None, **project_kw):
+    settings = LintSettings(
+        selection=RuleSelection(
+            select=frozenset(select) if select else None, options=options or RuleOptions()
+        ),
+        project=ProjectOptions(environ=environ or {}, **project_kw),
+    )
+    report = lint([str(p) for p in paths], settings)
+    return report.findings
+
+
+def codes_at(found) -> set[tuple[int, str]]:
+    return {(f.location.line, f.code) for f in found}

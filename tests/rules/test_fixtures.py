@@ -1,0 +1,200 @@
+"""Per-rule fixtures and the rule registry.
+
+Every ``tests/rules/fixtures/<CODE>/flagged*.yaml`` and ``clean*.yaml`` is
+linted on its own with only ``<CODE>`` selected.  The exact set of
+``(line, code)`` findings must equal the set of lines that end with
+``# error: [<CODE>]``: a missing and an extra finding both fail, and a clean
+file must give nothing.  An optional ``<stem>.toml`` next to a fixture gives
+its options: ``allow`` (CIDRs), ``expect`` (``SERVICE=IP:PORT`` strings),
+``swarm`` (bool) and ``env`` (the interpolation environment; empty by
+default, so the real process environment never leaks in).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bindguard import rules as registry
+from bindguard.compose.project import ProjectOptions
+from bindguard.lint import LintSettings, lint
+from bindguard.rules import RETIRED, RULES
+from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
+from bindguard.runner import RuleSelection
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ANNOTATION = re.compile(r"#\s*error:\s*\[([^\]]*)\]\s*$")
+OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env"})
+HEADINGS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "Use instead:",
+    "## Fix",
+    "## Options",
+    "## References",
+)
+
+
+def _fixture_files() -> list[Path]:
+    if not FIXTURES.is_dir():
+        return []
+    return sorted(
+        path
+        for path in FIXTURES.glob("*/*.yaml")
+        if path.name.startswith(("flagged", "clean"))
+    )
+
+
+def _scopes(rule) -> tuple[str, ...]:
+    return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
+
+
+def _engine_only(rule) -> bool:
+    """Rules that only read running containers cannot be shown with a compose file."""
+    return any("engine" in s or "container" in s for s in _scopes(rule))
+
+
+def _read_lines(path: Path) -> list[str]:
+    # Fixtures may hold bytes that are not UTF-8 on purpose (BG000).
+    return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+
+
+def _expected(path: Path, code: str) -> set[tuple[int, str]]:
+    expected = set()
+    for number, line in enumerate(_read_lines(path), 1):
+        match = ANNOTATION.search(line)
+        if match is None:
+            continue
+        for annotated in (c.strip() for c in match.group(1).split(",")):
+            assert annotated == code, (
+                f"{path.name}:{number}: annotation names {annotated!r}, but fixtures in "
+                f"{code}/ are linted with only {code} selected"
+            )
+            expected.add((number, annotated))
+    return expected
+
+
+def _settings(path: Path, code: str) -> LintSettings:
+    options_file = path.with_suffix(".toml")
+    data: dict = {}
+    if options_file.is_file():
+        data = tomllib.loads(options_file.read_text(encoding="utf-8"))
+        unknown = sorted(set(data) - OPTION_KEYS)
+        assert not unknown, f"{options_file.name}: unknown option keys {unknown}"
+    swarm = bool(data.get("swarm", False))
+    options = RuleOptions(
+        allow=tuple(parse_cidr(c) for c in data.get("allow", ())),
+        expect=tuple(parse_expectation(e) for e in data.get("expect", ())),
+        swarm=swarm,
+    )
+    env = {str(k): str(v) for k, v in data.get("env", {}).items()}
+    return LintSettings(
+        selection=RuleSelection(select=frozenset({code}), options=options),
+        # As the CLI does, --swarm changes both what the rules are told and how
+        # the project is read; always an explicit environment.
+        project=ProjectOptions(environ=env, swarm=swarm),
+        jobs=1,
+    )
+
+
+def _describe(path: Path, keys: set, messages: dict) -> str:
+    lines = _read_lines(path)
+    out = []
+    for line, code in sorted(keys, key=lambda k: (str(k[0]).zfill(12), k[1])):
+        text = lines[line - 1].strip() if isinstance(line, int) and 0 < line <= len(lines) else ""
+        extra = f" -- {messages[(line, code)]}" if (line, code) in messages else ""
+        out.append(f"  line {line} [{code}]: {text}{extra}")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "path",
+    _fixture_files(),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_fixture(path: Path) -> None:
+    code = path.parent.name
+    assert code in RULES, f"fixture folder {code}/ names no rule"
+    expected = _expected(path, code)
+    if path.name.startswith("clean"):
+        assert not expected, f"{path.name} is a clean fixture but carries error annotations"
+    else:
+        assert expected, f"{path.name} is a flagged fixture without any '# error: [{code}]'"
+
+    report = lint([str(path)], _settings(path, code))
+
+    actual: set = set()
+    messages: dict = {}
+    for finding in report.findings:
+        same_file = finding.location.file is not None and Path(finding.location.file).resolve() == path
+        key = (finding.location.line if same_file else f"{finding.location}", finding.code)
+        actual.add(key)
+        messages[key] = finding.message
+    missing = expected - actual
+    extra = actual - expected
+    assert not missing and not extra, (
+        f"{code}/{path.name}\n"
+        + (f"missing (annotated, not reported):\n{_describe(path, missing, messages)}\n" if missing else "")
+        + (f"extra (reported, not annotated):\n{_describe(path, extra, messages)}\n" if extra else "")
+    )
+
+
+def test_fixture_folders_and_options_are_known() -> None:
+    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        assert folder.name in RULES, f"fixture folder {folder.name}/ names no rule"
+        for options_file in folder.glob("*.toml"):
+            assert options_file.with_suffix(".yaml").is_file(), (
+                f"{folder.name}/{options_file.name} gives options to no fixture"
+            )
+        for other in folder.iterdir():
+            if other.suffix == ".yaml":
+                assert other.name.startswith(("flagged", "clean")), (
+                    f"{folder.name}/{other.name} is never checked: name it flagged* or clean*"
+                )
+
+
+def test_registry_codes_are_unique_and_match_modules() -> None:
+    modules = list(getattr(registry, "_MODULES", RULES.values()))
+    codes = [m.CODE for m in modules]
+    assert len(codes) == len(set(codes)), f"duplicate rule codes: {codes}"
+    assert set(codes) == set(RULES)
+    assert not set(RULES) & set(RETIRED), "a retired code was reused"
+    for code, rule in RULES.items():
+        assert rule.CODE == code
+        assert re.fullmatch(r"BG\d{3}", code), code
+        filename = Path(rule.__file__).name
+        assert filename.startswith(f"{code.lower()}_"), (
+            f"{code} lives in {filename}; rule modules are named {code.lower()}_<name>.py"
+        )
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_has_fixtures(code: str) -> None:
+    rule = RULES[code]
+    if _engine_only(rule):
+        pytest.skip(f"{code} reads running containers only (SCOPE {rule.SCOPE!r})")
+    folder = FIXTURES / code
+    names = [p.name for p in folder.glob("*.yaml")] if folder.is_dir() else []
+    assert any(n.startswith("flagged") for n in names), f"{code}: no fixtures/{code}/flagged*.yaml"
+    assert any(n.startswith("clean") for n in names), f"{code}: no fixtures/{code}/clean*.yaml"
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_doc_follows_template(code: str) -> None:
+    rule = RULES[code]
+    doc = (rule.__doc__ or "").strip()
+    lines = doc.splitlines()
+    assert lines and lines[0] == f"# {code} {rule.NAME}", (
+        f"{code}: the doc must start with '# {code} {rule.NAME}', got {lines[:1]}"
+    )
+    positions = []
+    for heading in HEADINGS:
+        assert heading in lines, f"{code}: doc lacks the line {heading!r}"
+        positions.append(lines.index(heading))
+    assert positions == sorted(positions), (
+        f"{code}: headings out of order; expected {list(HEADINGS)}"
+    )

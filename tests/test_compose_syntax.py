@@ -199,3 +199,31 @@ def test_finding_points_at_entry_not_ports_key(tmp_path):
     assert (f.code, f.location.line, f.location.column) == ("BG001", 6, 9)
     assert f.fix == 'use "127.0.0.1:5432:5432"'
     assert f.service == "db"
+
+
+def test_redefined_anchor_is_allowed_as_in_yaml_1_2(tmp_path):
+    # As in debezium-examples' mongodb-failover compose file: the same anchor
+    # is defined twice; an alias refers to the latest definition.
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        """
+        services:
+          a:
+            image: &img one
+            ports: &p ["127.0.0.1:1:1"]
+          b:
+            image: &img two
+            ports: &p ["2:2"]
+          c:
+            ports: *p
+        """,
+    )
+    got = {(b.service, b.host_ip) for b in bindings([path])}
+    assert got == {("a", "127.0.0.1"), ("b", ""), ("c", "")}
+
+
+def test_go_template_file_is_bg000_with_a_hint(tmp_path):
+    path = write(tmp_path, "compose.yaml", "services:\n  {{ .Name }}-web:\n    image: x\n")
+    (f,) = findings([path])
+    assert f.code == "BG000" and "Go template" in f.message

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bindguard import __version__
 from bindguard.compose.discover import discover
+from bindguard.errors import InputError
 from bindguard.compose.project import (
     DEFAULT_FILES,
     OVERRIDE_FILES,
@@ -48,6 +49,12 @@ class Unit:
 
 
 def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Problem]]:
+    for env_file in settings.project.env_files:
+        if not os.path.isfile(env_file) or not os.access(env_file, os.R_OK):
+            raise InputError(env_file, "env file not found or not readable")
+    for compose_file in settings.compose_files:
+        if not os.path.isfile(compose_file):
+            raise InputError(compose_file, "compose file not found")
     units: list[Unit] = []
     if settings.compose_files:
         units.append(Unit(tuple(settings.compose_files)))

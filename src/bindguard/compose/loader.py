@@ -87,6 +87,31 @@ def _nesting_too_deep(text: str) -> int:
     return 0
 
 
+class _AnchorRedefiningLoader(yaml.SafeLoader):
+    """The pure-Python composer, letting a later ``&name`` replace an earlier one.
+
+    YAML 1.2 (and go-yaml, which Compose uses) allows an anchor to be defined
+    again, an alias then referring to the latest definition; libyaml's
+    composer refuses it.  Only files that hit that error take this slower path.
+    """
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+def _compose_all(text: str) -> list[yaml.Node]:
+    try:
+        return [d for d in yaml.compose_all(text, Loader=_Loader) if d is not None]
+    except yaml.composer.ComposerError as exc:
+        if "duplicate anchor" not in str(exc.context):
+            raise
+    return [d for d in yaml.compose_all(text, Loader=_AnchorRedefiningLoader) if d is not None]
+
+
 def parse_text(text: str, path: str) -> ComposeFile:
     """Compose every YAML document of ``text``; syntax errors become BG000."""
     result = ComposeFile(path=path, text=text)
@@ -99,11 +124,13 @@ def parse_text(text: str, path: str) -> ComposeFile:
         )
         return result
     try:
-        result.documents = [d for d in yaml.compose_all(text, Loader=_Loader) if d is not None]
+        result.documents = _compose_all(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        message = "; ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        if "{{" in text:
+            message += " (the file looks like a Go template, which Compose cannot read as is)"
         result.problems.append(_problem(path, f"invalid YAML: {message}", line, column))
     except yaml.YAMLError as exc:
         result.problems.append(_problem(path, f"invalid YAML: {exc}", 1, 1))

@@ -107,27 +107,6 @@ def exit_code(report, fail_on: FailOn) -> int:
     return 1 if any(f.severity >= threshold for f in report.findings) else 0
 
 
-def _selection(select, ignore, allow, expect, swarm):
-    from bindguard.errors import ConfigError
-    from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
-    from bindguard.runner import RuleSelection
-
-    try:
-        options = RuleOptions(
-            allow=tuple(parse_cidr(a) for a in allow or ()),
-            expect=tuple(parse_expectation(e) for e in expect or ()),
-            swarm=swarm,
-        )
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    codes = lambda items: frozenset(c.strip().upper() for i in items or () for c in i.split(",") if c.strip())  # noqa: E731
-    return RuleSelection(
-        select=codes(select) or None,
-        ignore=codes(ignore),
-        options=options,
-    )
-
-
 # Options shared by lint and ports -------------------------------------------
 PathsArg = typer.Argument(None, help="Compose files or folders (searched recursively). Default: .")
 FileOpt = typer.Option(None, "--file", "-f", help="A compose file of one project, in merge order (repeatable).")
@@ -135,23 +114,8 @@ EnvFileOpt = typer.Option(None, "--env-file", help="Variables for interpolation 
 ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose --profile NAME would start (repeatable).")
 ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
-
-
-def _project_settings(paths, files, env_file, profile, exclude, swarm, selection, jobs=None):
-    from bindguard.compose.project import ProjectOptions
-    from bindguard.lint import LintSettings
-
-    return LintSettings(
-        selection=selection,
-        project=ProjectOptions(
-            env_files=tuple(env_file or ()),
-            profiles=tuple(profile or ()),
-            swarm=swarm,
-        ),
-        exclude=tuple(exclude or ()),
-        compose_files=tuple(files or ()),
-        jobs=jobs,
-    )
+ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
+NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
 
 
 def _paths(paths: Optional[List[str]], files) -> list[str]:
@@ -160,12 +124,21 @@ def _paths(paths: Optional[List[str]], files) -> list[str]:
     return [] if files else ["."]
 
 
+def _settings(config_file, no_config, **cli):
+    from bindguard.config import load_config
+    from bindguard.settings import CliOptions, lint_settings
+
+    config = load_config(str(config_file) if config_file else None, no_config)
+    options = CliOptions(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in cli.items() if v is not None})
+    return lint_settings(options, config)
+
+
 @app.command()
 def lint(
     paths: Optional[List[str]] = PathsArg,
     fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal."),
-    fail_on: FailOn = typer.Option(FailOn.warning, "--fail-on", help="Lowest severity that makes the exit code 1."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning)."),
     allow: Optional[List[str]] = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
@@ -176,17 +149,32 @@ def lint(
     exclude: Optional[List[str]] = ExcludeOpt,
     swarm: bool = SwarmOpt,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
+    config_file: Optional[Path] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
 ) -> None:
     """Check compose files: every published port must listen on loopback."""
 
     def body() -> int:
+        from bindguard.baseline import read_baseline, write_baseline as record
         from bindguard.lint import lint as run_lint
 
-        selection = _selection(select, ignore, allow, expect, swarm)
-        settings = _project_settings(paths, files, env_file, profile, exclude, swarm, selection, jobs)
+        known = read_baseline(str(baseline)) if baseline else frozenset()
+        settings, level = _settings(
+            config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
+            compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
+            swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
+        )
         report = run_lint(_paths(paths, files), settings)
+        if write_baseline is not None:
+            count = record(str(write_baseline), report.findings)
+            typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
+            return 0
         emit(report, fmt, output)
-        return exit_code(report, fail_on)
+        if report.suppressed:
+            typer.echo(f"bindguard: {report.suppressed} findings suppressed (inline ignores, baseline)", err=True)
+        return exit_code(report, FailOn(level))
 
     guarded(body)
 
@@ -205,15 +193,19 @@ def ports(
     profile: Optional[List[str]] = ProfileOpt,
     exclude: Optional[List[str]] = ExcludeOpt,
     swarm: bool = SwarmOpt,
+    config_file: Optional[Path] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
 ) -> None:
     """List every published port: where it listens and where it is written."""
 
     def body() -> int:
         from bindguard.lint import load_subjects
-        from bindguard.runner import RuleSelection
         from bindguard.table import ports_json, ports_text
 
-        settings = _project_settings(paths, files, env_file, profile, exclude, swarm, RuleSelection())
+        settings, _ = _settings(
+            config_file, no_config, compose_files=files, env_files=env_file,
+            profiles=profile, exclude=exclude, swarm=swarm,
+        )
         subjects, problems = load_subjects(_paths(paths, files), settings)
         if fmt is PortsFormat.json:
             write_stdout(ports_json(subjects, problems))

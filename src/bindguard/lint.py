@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bindguard import __version__
+from bindguard.baseline import baseline_key
 from bindguard.compose.discover import discover
+from bindguard.config import PathOverride
+from bindguard.ignores import apply_ignores
 from bindguard.errors import InputError
 from bindguard.compose.project import (
     DEFAULT_FILES,
@@ -33,11 +36,20 @@ PARALLEL_MIN_FILES = 400
 
 @dataclass(frozen=True)
 class LintSettings:
+    """Everything a lint run needs besides the paths.
+
+    ``overrides`` and ``config_root`` come from the config file's per-path
+    tables; ``baseline`` is a set of fingerprints whose findings are hidden.
+    """
+
     selection: RuleSelection = field(default_factory=RuleSelection)
     project: ProjectOptions = field(default_factory=ProjectOptions)
     exclude: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     jobs: int | None = None
+    overrides: tuple[PathOverride, ...] = ()
+    config_root: str = "."
+    baseline: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,13 +96,46 @@ def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
     return ProjectLoader(options).load(list(unit.files), unit.project_dir)
 
 
-def _lint_unit(
-    args: tuple[Unit, LintSettings],
-) -> tuple[list[Finding], tuple[str, ...], frozenset[str]]:
+@dataclass(frozen=True)
+class UnitResult:
+    findings: list[Finding]
+    sources: tuple[str, ...]
+    services: frozenset[str]
+    suppressed: int
+
+
+def _lint_unit(args: tuple[Unit, LintSettings]) -> UnitResult:
+    """Load one project, run the rules, apply per-path overrides and inline ignores."""
     unit, settings = args
-    subject = _load_unit(unit, settings.project)
+    loader = ProjectLoader(settings.project)
+    subject = loader.load(list(unit.files), unit.project_dir)
+    found = check(subject, settings.selection)
+    if settings.overrides:
+        found = apply_path_overrides(found, settings.overrides, settings.config_root)
+    found, suppressed = apply_ignores(found, loader.texts(), settings.selection)
     names = frozenset(s.name for s in subject.services)
-    return check(subject, settings.selection), subject.sources, names
+    return UnitResult(found, subject.sources, names, suppressed)
+
+
+def apply_path_overrides(
+    findings: list[Finding], overrides: tuple[PathOverride, ...], root: str
+) -> list[Finding]:
+    """Per-path select/ignore/severity from the config; later overrides win."""
+    out = []
+    for f in findings:
+        file = f.location.file
+        keep, severity = True, f.severity
+        for override in overrides:
+            if file is None or not override.matches(file, root):
+                continue
+            if override.select is not None and f.code not in override.select:
+                keep = False
+            if f.code in override.ignore:
+                keep = False
+            severity = dict(override.severity).get(f.code, severity)
+        if keep:
+            out.append(f if severity == f.severity else replace(f, severity=severity))
+    return out
 
 
 def load_subjects(paths: list[str], settings: LintSettings) -> tuple[list[Subject], list[Problem]]:
@@ -120,14 +165,21 @@ def lint(paths: list[str], settings: LintSettings) -> Report:
     else:
         results = [_lint_unit(job) for job in jobs]
     services: set[str] = set()
-    for unit_findings, unit_sources, names in results:
-        findings.extend(unit_findings)
-        sources.extend(unit_sources)
-        services.update(names)
+    suppressed = 0
+    for result in results:
+        findings.extend(result.findings)
+        sources.extend(result.sources)
+        services.update(result.services)
+        suppressed += result.suppressed
     if problems:
         findings.extend(check(Subject(problems=tuple(problems)), settings.selection))
     findings.extend(_unmet_expectations(settings.selection, services))
-    return make_report(_dedupe(findings), "files", tuple(dict.fromkeys(sources)))
+    findings = _dedupe(findings)
+    if settings.baseline:
+        kept = [f for f in findings if baseline_key(f) not in settings.baseline]
+        suppressed += len(findings) - len(kept)
+        findings = kept
+    return make_report(findings, "files", tuple(dict.fromkeys(sources)), suppressed)
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

@@ -95,6 +95,10 @@ class ProjectLoader:
             models.append(model)
         return models, list(cf.problems)
 
+    def texts(self) -> dict[str, str]:
+        """The text of every file read so far (for inline ignore comments)."""
+        return {cf.path: cf.text for cf in self._cache.values() if cf.text}
+
     # -- projects ----------------------------------------------------------
     def load(self, files: list[str], project_dir: str | None = None) -> Subject:
         """One Subject for the project made of ``files`` (in merge order)."""

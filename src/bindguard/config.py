@@ -1,0 +1,244 @@
+"""``[tool.bindguard]`` / ``.bindguard.toml``: found, parsed and validated into a frozen Config.
+
+Discovery walks up from the current directory; in each folder
+``.bindguard.toml`` wins over ``pyproject.toml``, and a ``pyproject.toml``
+without a ``[tool.bindguard]`` table does not count.  ``--config FILE`` wins
+over discovery and ``--no-config`` ignores every file.  Validation is strict:
+an unknown key or a value of the wrong type stops the run with one error that
+names the file and the key, so a typo never silently disables a check.
+Command-line options replace the config's value for the same key.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from bindguard.errors import ConfigError
+from bindguard.model import Severity
+from bindguard.rules import get as get_rule
+from bindguard.rules.options import Expectation, Network, parse_cidr, parse_expectation
+
+CONFIG_FILE = ".bindguard.toml"
+FAIL_ON = ("info", "warning", "error", "never")
+
+
+@dataclass(frozen=True)
+class PathOverride:
+    """Rule selection for files matching ``paths`` (globs, relative to the config's folder)."""
+
+    paths: tuple[str, ...]
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: tuple[tuple[str, Severity], ...] = ()
+
+    def matches(self, file: str, root: str) -> bool:
+        rel = os.path.relpath(os.path.abspath(file), root).replace(os.sep, "/")
+        return any(fnmatch.fnmatch(rel, pat) for pat in self.paths)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None
+    root: str = "."
+    allow: tuple[Network, ...] = ()
+    expect: tuple[Expectation, ...] = ()
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    fail_on: str | None = None
+    exclude: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    overrides: tuple[PathOverride, ...] = field(default_factory=tuple)
+
+
+KNOWN_KEYS = {
+    "allow", "expect", "select", "ignore", "severity", "fail-on", "exclude",
+    "env-file", "profiles", "overrides",
+}
+OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
+
+
+def find_config(start: str | None = None) -> str | None:
+    """The nearest config file at or above ``start`` (default: the current directory)."""
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        candidate = os.path.join(directory, CONFIG_FILE)
+        if os.path.isfile(candidate):
+            return candidate
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject) and _has_tool_table(pyproject):
+            return pyproject
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _has_tool_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "bindguard" in data["tool"]
+
+
+def load_config(explicit: str | None = None, no_config: bool = False) -> Config:
+    if no_config:
+        return Config()
+    path = explicit or find_config()
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+    if os.path.basename(path) == "pyproject.toml" or "tool" in data:
+        table = data.get("tool", {}).get("bindguard")
+        if table is None:
+            if explicit:
+                raise ConfigError("no [tool.bindguard] table", path=path)
+            return Config()
+        prefix = "tool.bindguard."
+    else:
+        table = data
+        prefix = ""
+    return parse_config(table, path, prefix)
+
+
+def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
+    """Validate a config table; ConfigError names the first bad key."""
+    if not isinstance(table, dict):
+        raise ConfigError("expected a table", path=path, key=prefix.rstrip(".") or None)
+    for key in table:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})", path=path, key=prefix + key
+            )
+    root = os.path.dirname(os.path.abspath(path))
+
+    def key(name: str) -> str:
+        return prefix + name
+
+    allow = tuple(_each(table, "allow", path, key, parse_cidr))
+    expect_table = table.get("expect", {})
+    if not isinstance(expect_table, dict):
+        raise ConfigError("expected a table of service = \"IP:PORT\"", path=path, key=key("expect"))
+    expect = []
+    for service, target in expect_table.items():
+        if not isinstance(target, str):
+            raise ConfigError("expected \"IP:PORT\"", path=path, key=key(f"expect.{service}"))
+        try:
+            expect.append(parse_expectation(f"{service}={target}"))
+        except ValueError as exc:
+            raise ConfigError(str(exc), path=path, key=key(f"expect.{service}")) from None
+    fail_on = table.get("fail-on")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise ConfigError(f"expected one of {', '.join(FAIL_ON)}", path=path, key=key("fail-on"))
+    overrides = []
+    raw_overrides = table.get("overrides", [])
+    if not isinstance(raw_overrides, list):
+        raise ConfigError("expected an array of tables", path=path, key=key("overrides"))
+    for i, item in enumerate(raw_overrides):
+        overrides.append(_override(item, path, f"{key('overrides')}[{i}]"))
+    env_files = tuple(
+        os.path.normpath(os.path.join(root, p)) for p in _strings(table, "env-file", path, key)
+    )
+    return Config(
+        path=path,
+        root=root,
+        allow=allow,
+        expect=tuple(expect),
+        select=_codes(table, "select", path, key),
+        ignore=_codes(table, "ignore", path, key) or frozenset(),
+        severity=_severity(table.get("severity"), path, key("severity")),
+        fail_on=fail_on,
+        exclude=tuple(_strings(table, "exclude", path, key)),
+        env_files=env_files,
+        profiles=tuple(_strings(table, "profiles", path, key)),
+        overrides=tuple(overrides),
+    )
+
+
+def _override(item: Any, path: str, where: str) -> PathOverride:
+    if not isinstance(item, dict):
+        raise ConfigError("expected a table", path=path, key=where)
+    for k in item:
+        if k not in OVERRIDE_KEYS:
+            raise ConfigError(
+                f"unknown key (known: {', '.join(sorted(OVERRIDE_KEYS))})", path=path, key=f"{where}.{k}"
+            )
+
+    def key(name: str) -> str:
+        return f"{where}.{name}"
+
+    paths = tuple(_strings(item, "paths", path, key))
+    if not paths:
+        raise ConfigError("an override needs 'paths'", path=path, key=key("paths"))
+    return PathOverride(
+        paths=paths,
+        select=_codes(item, "select", path, key),
+        ignore=_codes(item, "ignore", path, key) or frozenset(),
+        severity=_severity(item.get("severity"), path, key("severity")),
+    )
+
+
+def _strings(table: dict, name: str, path: str, key) -> list[str]:
+    value = table.get(name, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("expected a string or a list of strings", path=path, key=key(name))
+    return value
+
+
+def _each(table: dict, name: str, path: str, key, parse) -> list:
+    out = []
+    for text in _strings(table, name, path, key):
+        try:
+            out.append(parse(text))
+        except ValueError as exc:
+            raise ConfigError(str(exc), path=path, key=key(name)) from None
+    return out
+
+
+def _codes(table: dict, name: str, path: str, key) -> frozenset[str] | None:
+    if name not in table:
+        return None
+    codes = frozenset(c.strip().upper() for c in _strings(table, name, path, key))
+    for code in codes:
+        try:
+            get_rule(code)
+        except ConfigError:
+            raise ConfigError(f"unknown rule code {code!r}", path=path, key=key(name)) from None
+    return codes
+
+
+def _severity(value: Any, path: str, where: str) -> tuple[tuple[str, Severity], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ConfigError("expected a table of CODE = \"error|warning|info\"", path=path, key=where)
+    out = []
+    for code, level in value.items():
+        try:
+            get_rule(code)
+        except ConfigError:
+            raise ConfigError(f"unknown rule code {code!r}", path=path, key=f"{where}.{code}") from None
+        if not isinstance(level, str):
+            raise ConfigError("expected \"error\", \"warning\" or \"info\"", path=path, key=f"{where}.{code}")
+        try:
+            out.append((code.upper(), Severity.parse(level)))
+        except ValueError as exc:
+            raise ConfigError(str(exc), path=path, key=f"{where}.{code}") from None
+    return tuple(out)

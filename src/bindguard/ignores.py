@@ -1,0 +1,109 @@
+"""Inline ignores: ``# bindguard: ignore[BG001] reason`` next to the entry it excuses.
+
+A directive at the end of a line covers findings on that line; a directive
+alone on its line covers the next line.  A reason is required, so every
+exception is explained where it is written: a directive without one still
+suppresses, but is itself reported (BG012).  A directive that suppresses
+nothing is reported as unused (BG013), like ruff's RUF100, so stale
+exceptions do not pile up.  Comments are not in YAML's node tree, so the
+directives are read from the file text the loader already holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bindguard.model import Finding, Location
+from bindguard.rules import RULES
+from bindguard.runner import RuleSelection
+
+_DIRECTIVE = re.compile(r"#\s*bindguard:\s*ignore\[([^\]]*)\]([^\n]*)")
+MARKER = "bindguard:"
+
+
+@dataclass(frozen=True)
+class Directive:
+    file: str
+    line: int  # where the comment is written
+    column: int
+    covers: int  # the line whose findings it suppresses
+    codes: tuple[str, ...]
+    reason: str
+
+
+def parse_directives(text: str, file: str) -> list[Directive]:
+    if MARKER not in text:
+        return []
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if MARKER not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        own_line = line[: match.start()].strip() == ""
+        codes = tuple(c.strip().upper() for c in match.group(1).split(",") if c.strip())
+        out.append(
+            Directive(
+                file=file,
+                line=number,
+                column=match.start() + 1,
+                covers=number + 1 if own_line else number,
+                codes=codes,
+                reason=match.group(2).strip(),
+            )
+        )
+    return out
+
+
+def _meta(code: str, directive: Directive, message: str, selection: RuleSelection) -> list[Finding]:
+    rule = RULES[code]
+    if rule not in selection.enabled():
+        return []
+    return [
+        Finding(
+            code=code,
+            severity=selection.severity_of(rule),
+            message=message,
+            location=Location(file=directive.file, line=directive.line, column=directive.column),
+            entry=f"ignore[{','.join(directive.codes)}]",
+            rule_name=rule.NAME,
+        )
+    ]
+
+
+def apply_ignores(
+    findings: list[Finding], texts: dict[str, str], selection: RuleSelection
+) -> tuple[list[Finding], int]:
+    """(findings kept plus BG012/BG013 findings, number suppressed)."""
+    directives = [d for file, text in texts.items() for d in parse_directives(text, file)]
+    if not directives:
+        return findings, 0
+    by_place: dict[tuple[str, int], list[Directive]] = {}
+    for d in directives:
+        by_place.setdefault((d.file, d.covers), []).append(d)
+    used: set[Directive] = set()
+    kept: list[Finding] = []
+    for f in findings:
+        candidates = by_place.get((f.location.file or "", f.location.line), [])
+        match = next((d for d in candidates if f.code in d.codes), None)
+        if match is None:
+            kept.append(f)
+        else:
+            used.add(match)
+    suppressed = len(findings) - len(kept)
+    enabled = {r.CODE for r in selection.enabled()}
+    for d in directives:
+        if not d.reason:
+            kept += _meta(
+                "BG012", d, f"ignore[{','.join(d.codes)}] has no reason: say why the exception is safe", selection
+            )
+        unknown = [c for c in d.codes if c not in RULES]
+        if unknown:
+            kept += _meta("BG013", d, f"ignore names unknown rule code {unknown[0]}", selection)
+        elif d not in used and all(c in enabled for c in d.codes):
+            kept += _meta(
+                "BG013", d, f"unused ignore[{','.join(d.codes)}]: nothing on line {d.covers} is reported", selection
+            )
+    return kept, suppressed

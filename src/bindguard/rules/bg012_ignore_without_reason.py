@@ -1,0 +1,52 @@
+"""# BG012 ignore-without-reason
+
+## What it does
+Reports an inline ignore comment, `# bindguard: ignore[BG001]`, that gives no
+reason after the brackets. The ignore still takes effect; this finding asks
+for the reason.
+
+## Why is this bad?
+An exception to "every port on loopback" is a security decision. Without a
+reason in the file, the next reader cannot tell a deliberate LAN service from
+a forgotten debug port, and nobody can review the decision.
+
+## Example
+```yaml
+ports:
+  - "8080:80"  # bindguard: ignore[BG001]
+```
+
+Use instead:
+```yaml
+ports:
+  - "8080:80"  # bindguard: ignore[BG001] kiosk display on the shop LAN, firewalled upstream
+```
+
+## Fix
+Not fixed automatically: only a person knows the reason.
+
+## Options
+None.
+
+## References
+- [ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Severity, Violation
+
+CODE = "BG012"
+NAME = "ignore-without-reason"
+SEVERITY = Severity.WARNING
+SCOPE = "ignore"
+SUMMARY = "Inline ignore without a reason"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(item: object, options: object) -> Iterator[Violation]:
+    """Reported by the ignore machinery (``bindguard.ignores``), not per item."""
+    return iter(())

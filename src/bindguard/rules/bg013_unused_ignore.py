@@ -1,0 +1,53 @@
+"""# BG013 unused-ignore
+
+## What it does
+Reports an inline ignore comment, `# bindguard: ignore[CODE] reason`, that
+suppresses nothing: no finding of that code is on the line it covers. It also
+reports an ignore that names an unknown rule code. A comment at the end of a
+line covers that line; a comment alone on its line covers the next line.
+
+## Why is this bad?
+A stale exception is a hole waiting to be reused. When the entry is fixed,
+moved or deleted, the leftover ignore silently excuses whatever lands on that
+line next.
+
+## Example
+```yaml
+ports:
+  - "127.0.0.1:8080:80"  # bindguard: ignore[BG001] temporary, see #42
+```
+
+Use instead:
+```yaml
+ports:
+  - "127.0.0.1:8080:80"
+```
+
+## Fix
+Delete the comment.
+
+## Options
+None. An ignore for a rule that is not selected in this run is not reported.
+
+## References
+- [ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Severity, Violation
+
+CODE = "BG013"
+NAME = "unused-ignore"
+SEVERITY = Severity.WARNING
+SCOPE = "ignore"
+SUMMARY = "Inline ignore that suppresses nothing"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+
+def check(item: object, options: object) -> Iterator[Violation]:
+    """Reported by the ignore machinery (``bindguard.ignores``), not per item."""
+    return iter(())

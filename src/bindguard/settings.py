@@ -1,0 +1,76 @@
+"""Command-line options and the config file, merged into the settings of one run.
+
+The rule: a command-line option replaces the config's value for the same key;
+anything the command line leaves unset comes from the config, then from the
+built-in defaults.  Bad values raise ConfigError naming the option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bindguard.compose.project import ProjectOptions
+from bindguard.config import Config
+from bindguard.errors import ConfigError
+from bindguard.lint import LintSettings
+from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
+from bindguard.runner import RuleSelection
+
+
+@dataclass(frozen=True)
+class CliOptions:
+    """What the command line said; ``None`` or empty means "not given"."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    compose_files: tuple[str, ...] = ()
+    swarm: bool = False
+    jobs: int | None = None
+    fail_on: str | None = None
+    baseline: frozenset[str] = frozenset()
+
+
+def _codes(items: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(c.strip().upper() for item in items for c in item.split(",") if c.strip())
+
+
+def rule_options(cli: CliOptions, config: Config) -> RuleOptions:
+    try:
+        allow = tuple(parse_cidr(a) for a in cli.allow) if cli.allow else config.allow
+        expect = tuple(parse_expectation(e) for e in cli.expect) if cli.expect else config.expect
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--allow/--expect") from None
+    return RuleOptions(allow=allow, expect=expect)
+
+
+def selection(cli: CliOptions, config: Config) -> RuleSelection:
+    return RuleSelection(
+        select=_codes(cli.select) if cli.select else config.select,
+        ignore=_codes(cli.ignore) if cli.ignore else config.ignore,
+        severity=config.severity,
+        options=rule_options(cli, config),
+    )
+
+
+def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
+    """(settings, fail-on level) for ``lint``/``ports``/``fix``."""
+    settings = LintSettings(
+        selection=selection(cli, config),
+        project=ProjectOptions(
+            env_files=cli.env_files or config.env_files,
+            profiles=cli.profiles or config.profiles,
+            swarm=cli.swarm,
+        ),
+        exclude=cli.exclude or config.exclude,
+        compose_files=cli.compose_files,
+        jobs=cli.jobs,
+        overrides=config.overrides,
+        config_root=config.root,
+        baseline=cli.baseline,
+    )
+    return settings, cli.fail_on or config.fail_on or "warning"

@@ -217,6 +217,66 @@ def ports(
 
 
 @app.command()
+def audit(
+    host: Optional[List[str]] = typer.Option(None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
+    context: Optional[List[str]] = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
+    include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
+    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
+    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning)."),
+    allow: Optional[List[str]] = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
+    no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
+    config_file: Optional[Path] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+) -> None:
+    """Check the running Docker engine(s) with the same rules, and drift from compose files."""
+
+    def body() -> int:
+        from bindguard.engine.audit import AuditSettings, audit as run_audit
+        from bindguard.engine.client import resolve_targets
+
+        if timeout <= 0:
+            raise fail("--timeout must be above 0")
+        settings, level = _settings(
+            config_file, no_config, select=select, ignore=ignore, allow=allow,
+            fail_on=fail_on.value if fail_on else None,
+        )
+        targets = resolve_targets(list(host or ()), list(context or ()))
+        progress = None
+        if len(targets) > 3:
+            done = [0]
+
+            def progress(result) -> None:
+                done[0] += 1
+                typer.echo(f"bindguard: audited {done[0]}/{len(targets)} engines ({result.target.name})", err=True)
+
+        report, results = run_audit(
+            AuditSettings(
+                targets=tuple(targets),
+                include_stopped=include_stopped,
+                timeout=timeout,
+                selection=settings.selection,
+                drift=not no_drift,
+            ),
+            progress,
+        )
+        errors = [r.error for r in results if r.error is not None]
+        if errors and len(errors) == len(results):
+            for e in errors[:-1]:
+                typer.echo(f"bindguard: {e}", err=True)
+            raise errors[-1]
+        emit(report, fmt, output)
+        for e in errors:
+            typer.echo(f"bindguard: {e}", err=True)
+        return 2 if errors else exit_code(report, FailOn(level))
+
+    guarded(body)
+
+
+@app.command()
 def rules(code: Optional[str] = typer.Argument(None, help="A rule code, e.g. BG001.")) -> None:
     """List every rule, or print one rule's documentation."""
 

@@ -230,7 +230,11 @@ def rule_infos() -> tuple[RuleInfo, ...]:
 
 
 def make_report(
-    findings: list[Finding], kind: str, sources: tuple[str, ...], suppressed: int = 0
+    findings: list[Finding],
+    kind: str,
+    sources: tuple[str, ...],
+    suppressed: int = 0,
+    engines: tuple[dict, ...] = (),
 ) -> Report:
     return Report(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
@@ -239,5 +243,6 @@ def make_report(
         sources=sources,
         tool_version=__version__,
         suppressed=suppressed,
+        engines=engines,
     )
 

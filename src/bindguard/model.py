@@ -253,16 +253,63 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkFacts:
+    """A network as the engine reports it (name, driver and driver options)."""
+
+    name: str
+    driver: str = "bridge"
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, key: str) -> str | None:
+        return dict(self.options).get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFacts:
+    """What BG011 needs to know about one engine."""
+
+    name: str
+    url: str
+    version: str = ""
+    api_version: str = ""
+    tls: bool = False
+    operating_system: str = ""
+    networks: tuple[NetworkFacts, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A running container's binding next to what its compose files say now (BG010).
+
+    ``declared`` holds the file's bindings for the same service and container
+    port (empty if the files no longer publish it); ``missing_files`` lists
+    compose files named by the container's labels that can no longer be read.
+    """
+
+    binding: Binding | None
+    declared: tuple[Binding, ...]
+    location: Location
+    service: str
+    project: str
+    files: tuple[str, ...] = ()
+    missing_files: tuple[str, ...] = ()
+    service_defined: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Subject:
     """Everything one source produced: the input to the rule runner.
 
     ``sources`` lists the files (or engines) that were read, so reports can
-    account for clean inputs too.
+    account for clean inputs too.  Engine subjects also carry the engine's
+    facts and the compose comparisons of its labelled containers.
     """
 
     services: tuple[Service, ...] = ()
     problems: tuple[Problem, ...] = ()
     sources: tuple[str, ...] = field(default_factory=tuple)
+    engine: EngineFacts | None = None
+    comparisons: tuple[Comparison, ...] = ()
 
     @property
     def bindings(self) -> tuple[Binding, ...]:

@@ -52,6 +52,10 @@ def _items(subject: Subject, scope: str) -> Iterable[object]:
         return subject.problems
     if scope == "project":
         return (subject,)
+    if scope == "engine":
+        return (subject.engine,) if subject.engine is not None else ()
+    if scope == "drift":
+        return subject.comparisons
     return ()
 
 

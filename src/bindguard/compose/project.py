@@ -31,7 +31,14 @@ from bindguard.compose.services import (
     Value,
     read_document,
 )
-from bindguard.model import Binding, Problem, Service, Subject, address_verdict
+from bindguard.model import (
+    Binding,
+    Problem,
+    Service,
+    Subject,
+    Verdict,
+    address_verdict,
+)
 from bindguard.ports import PortSyntaxError, parse_host_ip
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -295,6 +302,9 @@ class ProjectLoader:
                 except PortSyntaxError as exc:
                     problems.append(Problem("BG007", str(exc), value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
+                    continue
+                if address_verdict(address) is Verdict.WILDCARD:
+                    defaults.append(DOCKER_DEFAULT)  # the option spells out Docker's default
                     continue
                 loc = value.location
                 defaults.append(

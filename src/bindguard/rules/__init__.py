@@ -6,7 +6,8 @@ CODE``), ``CODE``, ``NAME``, ``SEVERITY``, ``SCOPE``, ``SUMMARY``,
 ``SCOPE`` (a name, or a tuple of names for a rule that reads two kinds of
 item) says what ``check`` receives: ``binding`` (a Binding), ``service`` (a
 Service), ``project`` (a whole Subject), ``problem`` (a Problem from a source),
-``ignore`` (nothing: BG012/BG013 are reported by ``bindguard.ignores``).
+``engine`` (an EngineFacts), ``drift`` (a Comparison), ``ignore`` (nothing:
+BG012/BG013 are reported by ``bindguard.ignores``).
 Codes are never reused; retired ones stay listed in ``RETIRED``.
 """
 
@@ -26,6 +27,8 @@ from bindguard.rules import (
     bg007_invalid_port_entry,
     bg008_swarm_ignores_host_ip,
     bg009_expected_binding,
+    bg010_compose_drift,
+    bg011_engine_risk,
     bg012_ignore_without_reason,
     bg013_unused_ignore,
 )
@@ -41,13 +44,15 @@ _MODULES: tuple[ModuleType, ...] = (
     bg007_invalid_port_entry,
     bg008_swarm_ignores_host_ip,
     bg009_expected_binding,
+    bg010_compose_drift,
+    bg011_engine_risk,
     bg012_ignore_without_reason,
     bg013_unused_ignore,
 )
 
 RULES: dict[str, ModuleType] = {m.CODE: m for m in _MODULES}
 RETIRED: dict[str, str] = {}
-SCOPES = ("problem", "binding", "service", "project", "ignore")
+SCOPES = ("problem", "binding", "service", "project", "engine", "drift", "ignore")
 
 DOCS_URL = "https://github.com/bindguard/bindguard/blob/main/docs/rules/{code}.md"
 

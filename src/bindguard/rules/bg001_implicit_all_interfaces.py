@@ -67,6 +67,8 @@ SINCE = "0.1.0"
 
 
 def _why(binding: Binding) -> str:
+    if binding.syntax == "engine":
+        return binding.default_origin
     if binding.default_origin == DOCKER_DEFAULT_ORIGIN:
         return "no host IP given, so Docker publishes on every interface"
     return f"no host IP given; {binding.default_origin}"

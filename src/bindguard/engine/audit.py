@@ -1,0 +1,185 @@
+"""``bindguard audit`` as a library call: engines in, one Report out.
+
+Per engine the cost is a constant number of API calls however many
+containers run: ``version``, ``info``, the network list and the container
+list, plus one inspect per *stopped* container when ``--all`` asks for them
+(the list does not carry a stopped container's requested bindings).  Several
+engines are audited concurrently; an engine that fails becomes an error
+line while the others are still reported.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from bindguard.engine.client import EngineTarget, connect, translate
+from bindguard.engine.containers import (
+    container_info,
+    network_default,
+    network_facts,
+    requested_bindings,
+    running_bindings,
+    service_of,
+)
+from bindguard.engine.drift import compare
+from bindguard.errors import EngineError
+from bindguard.model import EngineFacts, Finding, Subject
+from bindguard.reporters.base import Report
+from bindguard.runner import RuleSelection, check
+
+MIN_API = (1, 24)
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    targets: tuple[EngineTarget, ...]
+    include_stopped: bool = False
+    timeout: float = 5.0
+    selection: RuleSelection = field(default_factory=RuleSelection)
+    drift: bool = True
+    environ: dict[str, str] | None = None
+
+
+@dataclass
+class EngineResult:
+    target: EngineTarget
+    findings: list[Finding] = field(default_factory=list)
+    error: EngineError | None = None
+    version: str = ""
+    api_version: str = ""
+    containers: int = 0
+    running: int = 0
+    api_calls: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.target.name,
+            "url": self.target.url,
+            "version": self.version or None,
+            "api_version": self.api_version or None,
+            "containers": self.containers,
+            "running": self.running,
+            "api_calls": self.api_calls,
+            "seconds": round(self.seconds, 3),
+            "findings": len(self.findings),
+            "error": str(self.error) if self.error else None,
+            "notes": self.notes,
+        }
+
+
+def _api_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(".")[:2] if x.isdigit())
+
+
+def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineResult) -> Subject:
+    """Read one engine into a Subject; EngineError on any failure."""
+    client = connect(target, settings.timeout)
+    api = client.api
+    try:
+        version = api.version(api_version=False)
+        result.version = str(version.get("Version", ""))
+        result.api_version = str(version.get("ApiVersion", ""))
+        if _api_tuple(result.api_version) < MIN_API:
+            raise EngineError(target.name, f"engine API {result.api_version} is too old (need 1.24 or newer)")
+        from docker.constants import DEFAULT_DOCKER_API_VERSION
+        from docker.utils import version_lt
+
+        negotiated = result.api_version
+        if version_lt(DEFAULT_DOCKER_API_VERSION, negotiated):
+            negotiated = DEFAULT_DOCKER_API_VERSION
+        api._version = negotiated
+        nets = network_facts(api.networks())
+        listed = api.containers(all=settings.include_stopped)
+        services = []
+        labelled = []
+        by_name = {n.name: n for n in nets}
+        for item in listed:
+            info = container_info(item)
+            result.containers += 1
+            if info.running:
+                result.running += 1
+                bindings = running_bindings(info, item.get("Ports") or [], target.name)
+            else:
+                bindings = _stopped(api, info, target, by_name, result)
+                if bindings is None:
+                    continue
+            services.append(service_of(info, bindings, target.name))
+            labelled.append((info, bindings))
+    except EngineError:
+        raise
+    except Exception as exc:  # SDK and transport errors
+        raise translate(target, exc) from None
+    finally:
+        result.api_calls = client.calls
+        try:
+            api.close()
+        except Exception:
+            pass
+    facts = EngineFacts(
+        name=target.name,
+        url=target.url,
+        version=result.version,
+        api_version=result.api_version,
+        tls=target.tls,
+        networks=nets,
+    )
+    comparisons = compare(labelled, target.name, settings.environ) if settings.drift else []
+    return Subject(
+        services=tuple(services),
+        sources=(target.name,),
+        engine=facts,
+        comparisons=tuple(comparisons),
+    )
+
+
+def _stopped(api, info, target: EngineTarget, networks, result: EngineResult):
+    """A stopped container's requested bindings (one inspect), or None if it vanished."""
+    import docker.errors
+
+    try:
+        data = api.inspect_container(info.id)
+    except docker.errors.NotFound:
+        result.notes.append(f"container {info.name} was removed during the audit")
+        return None
+    default, origin = network_default(info, networks)
+    return requested_bindings(info, data, target.name, default, origin)
+
+
+def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
+    result = EngineResult(target)
+    started = time.perf_counter()
+    try:
+        subject = load_engine(target, settings, result)
+        result.findings = check(subject, settings.selection)
+    except EngineError as exc:
+        result.error = exc
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def audit(
+    settings: AuditSettings, progress: Callable[[EngineResult], None] | None = None
+) -> tuple[Report, list[EngineResult]]:
+    """Audit every engine (concurrently); errors stay in their EngineResult."""
+    from bindguard.lint import make_report
+
+    targets = list(settings.targets)
+    if len(targets) == 1:
+        results = [audit_engine(targets[0], settings)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
+            futures = [pool.submit(audit_engine, t, settings) for t in targets]
+            results = []
+            for future in futures:
+                results.append(future.result())
+                if progress is not None:
+                    progress(results[-1])
+    findings = [f for r in results for f in r.findings]
+    sources = tuple(r.target.name for r in results if r.error is None)
+    report = make_report(findings, "engine", sources, engines=tuple(r.summary() for r in results))
+    return report, results

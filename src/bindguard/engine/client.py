@@ -1,0 +1,185 @@
+"""Which engines to audit and how to talk to them, through the Docker SDK.
+
+The SDK is imported here and only here, lazily, so ``lint`` never pays for
+it.  Engines come from ``--host URL``, from ``--context NAME`` (read from the
+Docker CLI's context store, ``~/.docker/contexts``, as ``docker context``
+does), or, with neither, from the environment as ``docker.from_env()`` reads
+it (``DOCKER_HOST``, ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH``) and then
+the CLI's current context.  SDK and transport failures become EngineErrors
+that name the engine, so the CLI prints one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from bindguard.errors import (
+    EngineError,
+    EnginePermissionDenied,
+    EngineTimeout,
+    EngineUnreachable,
+)
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class EngineTarget:
+    """One engine: a display name, its URL and its TLS material."""
+
+    name: str
+    url: str
+    tls_verify: bool = False
+    cert_path: str | None = None  # folder holding ca.pem, cert.pem, key.pem
+    skip_tls_verify: bool = False
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_verify or self.cert_path is not None
+
+
+def docker_config_dir() -> str:
+    return os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+
+
+def context_target(name: str) -> EngineTarget:
+    """Read a Docker CLI context: meta/<sha256(name)>/meta.json and tls/<sha256>/docker/."""
+    if name == "default":
+        return env_target(use_current_context=False)
+    root = os.path.join(docker_config_dir(), "contexts")
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta_path = os.path.join(root, "meta", digest, "meta.json")
+    try:
+        with open(meta_path, encoding="utf-8") as fh:
+            meta = json.load(fh)
+    except FileNotFoundError:
+        raise EngineError(name, f"no such Docker context (looked for {meta_path})") from None
+    except (OSError, ValueError) as exc:
+        raise EngineError(name, f"cannot read Docker context {meta_path}: {exc}") from None
+    endpoint = (meta.get("Endpoints") or {}).get("docker") or {}
+    host = endpoint.get("Host")
+    if not host:
+        raise EngineError(name, f"context has no docker endpoint host ({meta_path})")
+    tls_dir = os.path.join(root, "tls", digest, "docker")
+    has_tls = os.path.isfile(os.path.join(tls_dir, "cert.pem")) or os.path.isfile(
+        os.path.join(tls_dir, "ca.pem")
+    )
+    return EngineTarget(
+        name=name,
+        url=host,
+        tls_verify=has_tls and not endpoint.get("SkipTLSVerify", False),
+        cert_path=tls_dir if has_tls else None,
+        skip_tls_verify=bool(endpoint.get("SkipTLSVerify", False)),
+    )
+
+
+def current_context() -> str | None:
+    if os.environ.get("DOCKER_CONTEXT"):
+        return os.environ["DOCKER_CONTEXT"]
+    try:
+        with open(os.path.join(docker_config_dir(), "config.json"), encoding="utf-8") as fh:
+            name = json.load(fh).get("currentContext")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if name and name != "default" else None
+
+
+def env_target(use_current_context: bool = True) -> EngineTarget:
+    """The engine ``docker.from_env()`` would use, falling back to the CLI's context."""
+    host = os.environ.get("DOCKER_HOST")
+    if not host and use_current_context and (name := current_context()):
+        return context_target(name)
+    host = host or DEFAULT_HOST
+    tls_verify = os.environ.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
+    cert_path = os.environ.get("DOCKER_CERT_PATH") or None
+    if tls_verify and cert_path is None:
+        cert_path = docker_config_dir()
+    return EngineTarget(name=host, url=host, tls_verify=tls_verify, cert_path=cert_path)
+
+
+def resolve_targets(hosts: list[str], contexts: list[str]) -> list[EngineTarget]:
+    targets = [EngineTarget(name=h, url=h) for h in hosts]
+    targets += [context_target(c) for c in contexts]
+    return targets or [env_target()]
+
+
+class CountingClient:
+    """An APIClient wrapper that counts HTTP requests (for the constant-cost promise)."""
+
+    def __init__(self, api: Any):
+        self.api = api
+        self.calls = 0
+        original = api.request
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        api.request = request
+
+
+def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingClient:
+    """A client for ``target``; no request is made yet."""
+    import docker  # lazily: lint never imports the SDK
+    from docker.tls import TLSConfig
+
+    tls: Any = False
+    if target.tls:
+        cert = key = ca = None
+        if target.cert_path:
+            cert_file = os.path.join(target.cert_path, "cert.pem")
+            key_file = os.path.join(target.cert_path, "key.pem")
+            ca_file = os.path.join(target.cert_path, "ca.pem")
+            if os.path.isfile(cert_file) and os.path.isfile(key_file):
+                cert = (cert_file, key_file)
+            ca = ca_file if os.path.isfile(ca_file) else None
+        try:
+            tls = TLSConfig(client_cert=cert, ca_cert=ca, verify=ca if target.tls_verify and ca else target.tls_verify)
+        except Exception as exc:  # docker.errors.TLSParameterError and file errors
+            raise EngineError(target.name, f"bad TLS configuration: {exc}") from None
+    try:
+        api = docker.APIClient(base_url=target.url, tls=tls, timeout=timeout, version="1.24")
+    except Exception as exc:
+        raise translate(target, exc) from None
+    return CountingClient(api)
+
+
+def translate(target: EngineTarget, exc: BaseException) -> EngineError:
+    """An SDK or transport exception as the EngineError that explains it."""
+    import requests
+
+    text = str(exc)
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and len(chain) < 10:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    for e in chain:
+        if isinstance(e, PermissionError) or "Permission denied" in str(e):
+            return EnginePermissionDenied(
+                target.name, "permission denied on the Docker socket (add your user to the docker group, or run as root)"
+            )
+    for e in chain:
+        if isinstance(e, (requests.exceptions.Timeout, TimeoutError)) or "timed out" in str(e).lower():
+            return EngineTimeout(target.name, "the engine did not answer in time (see --timeout)")
+    for e in chain:
+        if isinstance(e, requests.exceptions.SSLError) or "SSL" in type(e).__name__:
+            return EngineError(target.name, f"TLS failure: {_short(e)}")
+    for e in chain:
+        if isinstance(e, (FileNotFoundError, ConnectionRefusedError)) or isinstance(
+            e, requests.exceptions.ConnectionError
+        ):
+            return EngineUnreachable(target.name, "cannot connect to the Docker engine (is dockerd running?)")
+    if "client version" in text and "too" in text:
+        return EngineError(target.name, f"API version mismatch: {_short(exc)}")
+    return EngineError(target.name, _short(exc))
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 200 else text[:197] + "..."

@@ -1,0 +1,90 @@
+"""Compose-labelled containers next to the compose files they were created from.
+
+``docker compose`` stamps each container with its project, service, working
+folder and config files.  Those files are loaded with the lint machinery (one
+load per project, however many containers it has) and each of the
+container's bindings is paired with what the files declare now for the same
+service, container port and protocol.  The BG010 rule judges the pairs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from bindguard.compose.project import ProjectLoader, ProjectOptions
+from bindguard.engine.containers import FILES_LABEL, WORKDIR_LABEL, ContainerInfo
+from bindguard.errors import BindguardError
+from bindguard.model import Binding, Comparison, Subject
+
+
+def _files(info: ContainerInfo) -> tuple[str, ...]:
+    raw = info.labels.get(FILES_LABEL, "")
+    workdir = info.labels.get(WORKDIR_LABEL, "")
+    files = [f.strip() for f in raw.split(",") if f.strip()]
+    return tuple(os.path.join(workdir, f) if workdir and not os.path.isabs(f) else f for f in files)
+
+
+def compare(
+    containers: Iterable[tuple[ContainerInfo, list[Binding]]],
+    engine: str,
+    environ: dict[str, str] | None = None,
+) -> list[Comparison]:
+    """One Comparison per binding of every compose-labelled container."""
+    projects: dict[tuple, Subject | None] = {}
+    out: list[Comparison] = []
+    for info, bindings in containers:
+        if not info.compose_project or not info.compose_service:
+            continue
+        files = _files(info)
+        if not files:
+            continue
+        missing = tuple(f for f in files if not os.path.isfile(f))
+        if missing:
+            out.append(
+                Comparison(
+                    binding=None,
+                    declared=(),
+                    location=info.location(engine),
+                    service=info.compose_service,
+                    project=info.compose_project,
+                    files=files,
+                    missing_files=missing,
+                )
+            )
+            continue
+        key = (info.compose_project, info.labels.get(WORKDIR_LABEL, ""), files)
+        if key not in projects:
+            projects[key] = _load(files, info.labels.get(WORKDIR_LABEL) or None, environ)
+        subject = projects[key]
+        if subject is None:
+            continue
+        service = next((s for s in subject.services if s.name == info.compose_service), None)
+        for binding in bindings:
+            declared = ()
+            if service is not None:
+                declared = tuple(
+                    b
+                    for b in service.bindings
+                    if b.protocol == binding.protocol
+                    and b.container_ports.start <= binding.container_ports.start <= b.container_ports.end
+                )
+            out.append(
+                Comparison(
+                    binding=binding,
+                    declared=declared,
+                    location=binding.location,
+                    service=info.compose_service,
+                    project=info.compose_project,
+                    files=files,
+                    service_defined=service is not None,
+                )
+            )
+    return out
+
+
+def _load(files: tuple[str, ...], workdir: str | None, environ: dict[str, str] | None) -> Subject | None:
+    try:
+        return ProjectLoader(ProjectOptions(environ=environ)).load(list(files), workdir)
+    except BindguardError:
+        return None

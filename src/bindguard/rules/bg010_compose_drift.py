@@ -1,0 +1,89 @@
+"""# BG010 container-drifted-from-compose
+
+## What it does
+For a container created by `docker compose` (it carries the
+`com.docker.compose.*` labels), loads the compose files the labels name, as
+`bindguard lint` would, and compares them with the container. It reports a
+binding that runs on a wider address than the files now declare (the file
+says `127.0.0.1`, the container listens on `0.0.0.0`), a port the files no
+longer publish, a service the files no longer define, and compose files that
+can no longer be found.
+
+## Why is this bad?
+Fixing the file does not fix the running container: `"5432:5432"` changed to
+`"127.0.0.1:5432:5432"` last week still leaves last week's container
+listening on every interface until it is recreated. Lint passes while the
+database stays exposed.
+
+## Example
+```text
+file:      ports: ["127.0.0.1:5432:5432"]
+container: 0.0.0.0:5432->5432/tcp, [::]:5432->5432/tcp
+```
+
+Use instead: recreate the container from the current file:
+```sh
+docker compose up -d --force-recreate db
+```
+
+## Fix
+Not fixed by `bindguard fix` (the file is already right); recreate the
+container.
+
+## Options
+None.
+
+## References
+- [docker compose up --force-recreate](https://docs.docker.com/reference/cli/docker/compose/up/)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Comparison, Severity, Verdict, Violation
+
+CODE = "BG010"
+NAME = "container-drifted-from-compose"
+SEVERITY = Severity.ERROR
+SCOPE = "drift"
+SUMMARY = "Running container is published wider than its compose files now say"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
+
+
+def _recreate(c: Comparison) -> str:
+    return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
+
+
+def check(c: Comparison, options: object) -> Iterator[Violation]:
+    if c.missing_files:
+        yield Violation(
+            c.location,
+            f"compose project {c.project!r}: file(s) {', '.join(c.missing_files)} named by the "
+            "container's labels can no longer be found, so its bindings cannot be checked against them",
+            "restore the files, or remove the container if the project is gone",
+            c.service,
+            "missing compose files",
+        )
+        return
+    b = c.binding
+    if b is None or b.verdict is Verdict.LOOPBACK:
+        return
+    where = f"{', '.join(b.effective)} port {b.host_port_text or '(random)'}/{b.protocol}"
+    if not c.service_defined:
+        message = f"service {c.service!r} is no longer defined in {', '.join(c.files)}, but its container still publishes {where}"
+    elif not c.declared:
+        message = f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, but the container still publishes it on {where}"
+    else:
+        widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
+        if _WIDTH[b.verdict] <= _WIDTH[widest.verdict]:
+            return
+        loc = widest.location
+        message = (
+            f"container publishes {where}, wider than the file now says "
+            f"({widest.entry!r} at {loc.file}:{loc.line}): it was created from an older version"
+        )
+    yield Violation(c.location, message, _recreate(c), c.service, b.entry)

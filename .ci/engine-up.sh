@@ -77,9 +77,9 @@ apt_install() {
   say "installing $* (apt-get)"
   local t0=$SECONDS
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >>/tmp/bindguard-apt.log 2>&1 \
+  apt-get update -qq >>/tmp/bindguard-apt.log 2>&1 9>&- \
     || die "apt-get update failed, see /tmp/bindguard-apt.log"
-  apt-get install -y -qq "$@" >>/tmp/bindguard-apt.log 2>&1 \
+  apt-get install -y -qq "$@" >>/tmp/bindguard-apt.log 2>&1 9>&- \
     || die "apt-get install $* failed, see /tmp/bindguard-apt.log"
   say "installed $* in $((SECONDS - t0)) s (log /tmp/bindguard-apt.log)"
 }
@@ -115,7 +115,7 @@ start_dockerd() {
   # setsid + all fds redirected: the daemon must not hold a caller's pipes open
   # (pytest's subprocess.run would otherwise hang) nor die with its process group.
   setsid dockerd --host "unix://$sock" --pidfile "$pidfile" "$@" $EXTRA_FLAGS \
-    </dev/null >>"$log" 2>&1 &
+    </dev/null >>"$log" 2>&1 9>&- &
   STARTED_PID=$!
   wait_for "$sock" "$STARTED_PID"
 }

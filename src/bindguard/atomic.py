@@ -10,10 +10,21 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from typing import Callable
 
 
-def write_atomic(path: str, data: str | bytes, keep_mode: bool = True) -> None:
-    """Replace ``path`` with ``data`` atomically; OSError leaves ``path`` as it was."""
+def write_atomic(
+    path: str,
+    data: str | bytes,
+    keep_mode: bool = True,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Replace ``path`` with ``data`` atomically; OSError leaves ``path`` as it was.
+
+    ``before_replace`` runs after the new data is on disk and just before the
+    rename; an exception from it cancels the write (``fix`` uses it to check,
+    as late as possible, that the file was not changed since it was read).
+    """
     directory = os.path.dirname(os.path.abspath(path))
     raw = data.encode("utf-8") if isinstance(data, str) else data
     mode = None
@@ -34,6 +45,8 @@ def write_atomic(path: str, data: str | bytes, keep_mode: bool = True) -> None:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         try:

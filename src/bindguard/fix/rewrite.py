@@ -380,6 +380,16 @@ def _sibling_style(pairs) -> str | None:
     return None
 
 
+def _render_inserted(address: str, pairs, flow: bool) -> str:
+    """A new ``host_ip`` value: quoted like its siblings, and ``"::1"`` always quoted.
+
+    A plain scalar starting with ``:`` is valid YAML 1.2 in block context, but
+    it reads like a syntax error and some older parsers refuse it.
+    """
+    style = _sibling_style(pairs)
+    return render(address, style, flow, plain_allowed=not address.startswith(":"))
+
+
 def long_change(text: str, node: yaml.MappingNode, address: str, lookup) -> Change | Refusal:
     """The splice that puts a long-syntax item on loopback: set or insert ``host_ip``."""
     flow = bool(node.flow_style)
@@ -425,7 +435,7 @@ def long_change(text: str, node: yaml.MappingNode, address: str, lookup) -> Chan
         if not anchors:
             return Refusal("unsupported", "cannot place host_ip in this mapping; edit it by hand")
         _, last = anchors[-1]
-        rendered = render(address, _sibling_style(pairs), True)
+        rendered = _render_inserted(address, pairs, True)
         at = last.end_mark.index
         return Change(at, at, f", host_ip: {rendered}", address, f"add host_ip {address}")
     anchors = [
@@ -441,7 +451,7 @@ def long_change(text: str, node: yaml.MappingNode, address: str, lookup) -> Chan
     _, last = anchors[-1]
     at, brk = _line_end(text, last.end_mark.index)
     # YAML indentation is spaces only, so the key's column is the sibling indent.
-    rendered = render(address, _sibling_style(pairs), False)
+    rendered = _render_inserted(address, pairs, False)
     body = " " * indent_col + f"host_ip: {rendered}"
     if brk:
         new = body + brk

@@ -1,0 +1,219 @@
+"""`bindguard audit` against real Docker engines (no mocks).
+
+Containers are made by the engine bed (tests/enginebed.py) and removed by
+name at teardown.  Other containers may run on the same engine, so every
+assertion looks only at this test's own containers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bindguard.engine.audit import AuditSettings, audit
+from bindguard.engine.client import EngineTarget, context_target
+from helpers import write
+
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def run_audit(url: str, include_stopped=False, **kw):
+    return audit(AuditSettings(targets=(EngineTarget(url, url),), include_stopped=include_stopped, **kw))
+
+
+def mine(report, *containers) -> set[tuple[str, str]]:
+    names = {c.name for c in containers}
+    return {(f.location.container, f.code) for f in report.findings if f.location.container in names}
+
+
+def cli(*args: str, env: dict | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "bindguard", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        timeout=120,
+    )
+
+
+def test_running_containers_verdicts(engine, containers):
+    loop = containers.run("loop", ports=["127.0.0.1:62893:80"])
+    wide = containers.run("wide", ports=["8080:80"])
+    rand = containers.run("rand", ports=["80"])
+    v6 = containers.run("v6", ports=["[::]:18081:80"])
+    host = containers.run("host", network="host", command="sleep 300")
+    report, results = run_audit(engine)
+    assert results[0].error is None
+    assert mine(report, loop, wide, rand, v6, host) == {
+        (wide.name, "BG001"),
+        (rand.name, "BG001"),
+        (v6.name, "BG002"),
+        (host.name, "BG004"),
+    }
+    f = next(f for f in report.findings if f.location.container == wide.name)
+    assert f.location.engine == engine and f.location.container_id == wide.id
+    assert f.location.image == "bindguard-test/busybox:1"
+    assert "8080" in f.message and f.fix == "recreate with -p 127.0.0.1:8080:80"
+
+
+def test_stopped_containers_need_all(engine, containers):
+    stopped = containers.run("stopped", ports=["18082:80", "127.0.0.1:18083:80"], start=False)
+    report, _ = run_audit(engine)
+    assert mine(report, stopped) == set()
+    report, _ = run_audit(engine, include_stopped=True)
+    assert mine(report, stopped) == {(stopped.name, "BG001")}
+    (f,) = [f for f in report.findings if f.location.container == stopped.name]
+    assert "18082" in f.message
+
+
+def test_network_host_binding_default(engine, containers, networks):
+    net = networks.create("loopnet", options={"com.docker.network.bridge.host_binding_ipv4": "127.0.0.1"})
+    running = containers.run("onloop", ports=["18084:80"], network=net)
+    stopped = containers.run("onloop-stopped", ports=["18085:80"], network=net, start=False)
+    report, _ = run_audit(engine, include_stopped=True)
+    assert mine(report, running, stopped) == set()
+    assert running.host_port("80/tcp", "127.0.0.1") == 18084
+
+
+def test_compose_drift(engine, containers, tmp_path):
+    compose = write(
+        tmp_path, "compose.yaml", 'services:\n  db:\n    ports:\n      - "127.0.0.1:18086:80"\n'
+    )
+    labels = {
+        "com.docker.compose.project": "bgdrift",
+        "com.docker.compose.service": "db",
+        "com.docker.compose.project.working_dir": str(tmp_path),
+        "com.docker.compose.project.config_files": str(compose),
+    }
+    c = containers.run("drift", ports=["18086:80"], labels=labels)
+    report, _ = run_audit(engine)
+    got = {(f.code, f.service) for f in report.findings if f.location.container == c.name}
+    assert got == {("BG001", "db"), ("BG010", "db")}
+    drift = next(f for f in report.findings if f.code == "BG010" and f.location.container == c.name)
+    assert "wider than the file now says" in drift.message and "--force-recreate db" in drift.fix
+    # the file is gone: say so
+    compose.unlink()
+    report, _ = run_audit(engine)
+    drift = [f for f in report.findings if f.code == "BG010" and f.location.container == c.name]
+    assert len(drift) == 1 and "can no longer be found" in drift[0].message
+
+
+def test_no_drift_when_file_matches(engine, containers, tmp_path):
+    compose = write(tmp_path, "compose.yaml", 'services:\n  web:\n    ports: ["127.0.0.1:18087:80"]\n')
+    labels = {
+        "com.docker.compose.project": "bgok",
+        "com.docker.compose.service": "web",
+        "com.docker.compose.project.working_dir": str(tmp_path),
+        "com.docker.compose.project.config_files": str(compose),
+    }
+    c = containers.run("nodrift", ports=["127.0.0.1:18087:80"], labels=labels)
+    report, _ = run_audit(engine)
+    assert mine(report, c) == set()
+
+
+def test_constant_number_of_api_calls(engine, containers):
+    _, before = run_audit(engine)
+    for i in range(4):
+        containers.run(f"many{i}", ports=[f"127.0.0.1::80"])
+    _, after = run_audit(engine)
+    assert after[0].containers >= before[0].containers + 4
+    assert after[0].api_calls == before[0].api_calls == 3  # version, networks, containers
+
+
+def test_two_engines_at_once(engine, second_engine, containers):
+    first = containers.run("e1", ports=["18088:80"])
+    second = containers.run("e2", ports=["18089:80"], engine_url=second_engine)
+    result = cli("audit", "--host", engine, "--host", second_engine, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    engines = {e["name"]: e for e in data["engines"]}
+    assert set(engines) == {engine, second_engine} and all(e["error"] is None for e in engines.values())
+    got = {(f["engine"], f["container"], f["rule"]) for f in data["findings"] if f["container"] in (first.name, second.name)}
+    assert got == {(engine, first.name, "BG001"), (second_engine, second.name, "BG001")}
+
+
+def test_context_from_docker_config(engine, containers, tmp_path):
+    import hashlib
+
+    digest = hashlib.sha256(b"bgctx").hexdigest()
+    meta = tmp_path / "contexts" / "meta" / digest / "meta.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"Name": "bgctx", "Metadata": {}, "Endpoints": {"docker": {"Host": engine, "SkipTLSVerify": False}}}))
+    c = containers.run("ctx", ports=["18090:80"])
+    result = cli("audit", "--context", "bgctx", "--format", "json", env={"DOCKER_CONFIG": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert [e["name"] for e in data["engines"]] == ["bgctx"]
+    assert any(f["container"] == c.name for f in data["findings"])
+    os.environ["DOCKER_CONFIG"] = str(tmp_path)
+    try:
+        assert context_target("bgctx").url == engine
+    finally:
+        del os.environ["DOCKER_CONFIG"]
+    result = cli("audit", "--context", "nope", env={"DOCKER_CONFIG": str(tmp_path)})
+    assert result.returncode == 2 and "no such Docker context" in result.stderr
+
+
+def test_unreachable_engine_is_one_line_exit_2(tmp_path):
+    result = cli("audit", "--host", f"unix://{tmp_path}/missing.sock")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "missing.sock" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_engine_that_never_answers_times_out(tmp_path):
+    path = str(tmp_path / "silent.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        result = cli("audit", "--host", f"unix://{path}", "--timeout", "1")
+    finally:
+        stop.set()
+        t.join()
+        for s in held:
+            s.close()
+        server.close()
+    assert result.returncode == 2
+    assert "did not answer in time" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_one_bad_engine_others_still_reported(engine, containers, tmp_path):
+    c = containers.run("partial", ports=["18091:80"])
+    result = cli("audit", "--host", engine, "--host", f"unix://{tmp_path}/gone.sock", "--format", "json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert any(f["container"] == c.name for f in data["findings"])
+    assert "gone.sock" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "junit", "gitlab", "text"])
+def test_audit_formats(engine, containers, fmt):
+    containers.run("fmt", ports=["18092:80"])
+    result = cli("audit", "--host", engine, "--format", fmt)
+    assert result.returncode == 1, result.stderr
+    if fmt == "sarif":
+        schema = json.loads(SARIF_SCHEMA.read_text())
+        jsonschema.validate(json.loads(result.stdout), schema)
+    assert "18092" in result.stdout

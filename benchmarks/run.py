@@ -118,7 +118,7 @@ def run_timed(cmd: list[str], env: dict[str, str], timeout: float, stdin_devnull
     return Run(time.perf_counter() - t0, proc)
 
 
-def short_cmd(cmd: list[str], limit: int = 6) -> str:
+def short_cmd(cmd: list[str], limit: int = 8) -> str:
     shown = [("python" if c == sys.executable else c) for c in cmd[:limit]]
     if len(cmd) > limit:
         shown.append(f"... (+{len(cmd) - limit} args)")
@@ -147,6 +147,8 @@ def bindguard_cmd(paths: list[str], fmt: str | None = "json") -> list[str]:
 def check_bindguard_run(r: Run, what: str) -> dict:
     """bindguard's contract: exit 0 clean / 1 findings / 2 error; stdout {"findings": [...], "summary": {...}}."""
     rc = r.proc.returncode
+    if b"Traceback (most recent call last)" in r.proc.stderr:
+        raise BenchError(f"bindguard crashed on {what} (exit {rc}, Python traceback):\n{tail(r.proc.stderr)}")
     if rc not in (0, 1):
         raise BenchError(f"bindguard exited {rc} on {what}\n{tail(r.proc.stderr)}")
     try:
@@ -401,7 +403,7 @@ def machine_info(env: dict[str, str]) -> dict:
     try:
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True).stdout.strip()
-        info["commit"] = head + ("+dirty-src" if dirty else "")
+        info["commit"] = (head or "?") + ("+dirty-src" if dirty else "")
     except OSError:
         info["commit"] = "?"
     v = subprocess.run([sys.executable, "-c", "import bindguard; print(bindguard.__version__)"], env=env,
@@ -562,17 +564,25 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 lrows = large_scaling(env, tmp, args.large_base, args.seed, args.repeat, args.timeout, with_bg)
                 print(f"    {'x':>2} {'services':>8} {'entries':>8} {'MB':>5} {'bindguard s':>11} {'us/entry':>9} "
-                      f"{'vs prev':>7} {'libyaml s':>9} {'us/entry':>9}")
+                      f"{'marginal':>9} {'vs prev':>7} {'libyaml s':>9} {'us/entry':>9} {'marginal':>9}")
                 prev = None
                 for r in lrows:
-                    bg = r["bindguard_s"]
+                    bg, base = r["bindguard_s"], r["libyaml_s"]
                     per = f"{bg / r['entries'] * 1e6:.1f}" if bg else "-"
-                    growth = f"{bg / prev:.2f}x" if bg and prev else "-"
+                    growth = marg = bmarg = "-"
+                    if prev is not None:
+                        de = r["entries"] - prev["entries"]
+                        bmarg = f"{(base - prev['libyaml_s']) / de * 1e6:.1f}"
+                        if bg and prev["bindguard_s"]:
+                            growth = f"{bg / prev['bindguard_s']:.2f}x"
+                            marg = f"{(bg - prev['bindguard_s']) / de * 1e6:.1f}"
+                    r["bindguard_marginal_us_per_entry"] = None if marg == "-" else float(marg)
                     print(f"    {r['multiple']:>2} {r['services']:>8,} {r['entries']:>8,} {r['bytes'] / 1e6:>5.2f} {fmt_s(bg):>11} "
-                          f"{per:>9} {growth:>7} {r['libyaml_s']:>9.3f} {r['libyaml_s'] / r['entries'] * 1e6:>9.1f}")
-                    prev = bg
-                print("    (whole-process times: start-up is included, so us/entry falls as files grow; "
-                      "'vs prev' near 2.0x means linear)")
+                          f"{per:>9} {marg:>9} {growth:>7} {base:>9.3f} {base / r['entries'] * 1e6:>9.1f} {bmarg:>9}")
+                    prev = r
+                print("    (whole-process times, start-up included, so us/entry falls as the file grows; 'marginal' is the extra"
+                      "\n     time per extra entry against the row above: flat means linear, rising means superlinear;"
+                      "\n     'vs prev' near 2.0x also means linear)")
                 results["large"] = lrows
             except BenchError as exc:
                 failures.append(f"large files: {exc}")

@@ -53,9 +53,16 @@ def _scopes(rule) -> tuple[str, ...]:
     return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
 
 
+# Scopes whose items only exist on a running engine: ``drift`` compares a
+# container with the files that created it.
+ENGINE_SCOPES = frozenset({"drift"})
+
+
 def _engine_only(rule) -> bool:
     """Rules that only read running containers cannot be shown with a compose file."""
-    return any("engine" in s or "container" in s for s in _scopes(rule))
+    return any(
+        "engine" in s or "container" in s or s in ENGINE_SCOPES for s in _scopes(rule)
+    )
 
 
 def _read_lines(path: Path) -> list[str]:

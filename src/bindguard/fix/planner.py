@@ -97,6 +97,7 @@ class _Source:
     size: int = 0
     _items: dict | None = field(default=None, repr=False)
     _by_start: dict | None = field(default=None, repr=False)
+    _services: dict = field(default_factory=dict, repr=False)
 
     @property
     def text(self) -> str:
@@ -106,11 +107,17 @@ class _Source:
         """Every ``ports:`` item of every service, by (line, column), with its list node."""
         if self._items is None:
             self._items = {}
+            self._services = defaultdict(set)
             for doc in self.cf.documents:
-                for item, parent in _port_items(doc):
+                for service, item, parent in _port_items(doc):
                     mark = item.start_mark
                     self._items.setdefault((mark.line + 1, mark.column + 1), (item, parent))
+                    self._services[id(item)].add(service)
         return self._items
+
+    def services_of(self, node: yaml.Node) -> set[str]:
+        self.items()
+        return self._services.get(id(node), set())
 
     def by_start(self) -> dict[int, yaml.Node]:
         if self._by_start is None:
@@ -119,23 +126,20 @@ class _Source:
 
 
 def _port_items(doc: yaml.Node):
+    """(service name, item node, ports list node) for every service of a document."""
     if not isinstance(doc, yaml.MappingNode):
         return
     services = mapping_entries(doc).get("services")
     if services is None or not isinstance(services.value, yaml.MappingNode):
         return
-    seen: set[int] = set()
-    for entry in mapping_entries(services.value).values():
+    for name, entry in mapping_entries(services.value).items():
         if not isinstance(entry.value, yaml.MappingNode):
             continue
         ports = mapping_entries(entry.value).get("ports")
         if ports is None or not isinstance(ports.value, yaml.SequenceNode):
             continue
-        if id(ports.value) in seen:
-            continue
-        seen.add(id(ports.value))
         for item in ports.value.value:
-            yield item, ports.value
+            yield name, item, ports.value
 
 
 class _Reader:
@@ -193,7 +197,12 @@ class _Reader:
 # -- plan --------------------------------------------------------------------
 @dataclass
 class _Request:
-    """One entry to fix as seen from one project (unit)."""
+    """One entry to fix as seen from one project (unit).
+
+    ``twin`` marks an entry Compose merged away as a duplicate of a fixed one
+    (the same service repeats it in an override or extends file): it gets the
+    same rewrite, or the fix would make it a second, exposed binding.
+    """
 
     unit: int
     src: _Source
@@ -202,10 +211,7 @@ class _Request:
     bindings: list[Binding]
     lookup: object
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        return tuple(sorted({f.code for f in self.findings}))
+    twin: bool = False
 
 
 @dataclass
@@ -213,6 +219,16 @@ class _Accepted:
     request: _Request
     change: Change
     residual: tuple[str, ...]
+
+
+@dataclass
+class _UnitRun:
+    """What one project's load gave: the files it read and its bindings by place."""
+
+    unit: Unit
+    paths: list[str]
+    bindings_at: dict[tuple, list[Binding]]
+    lookup: object
 
 
 def _codes(select, ignore) -> frozenset[str]:
@@ -231,6 +247,10 @@ def _codes(select, ignore) -> frozenset[str]:
 def _key(finding: Finding) -> tuple:
     loc = finding.location
     return (finding.code, loc.file, loc.line, loc.column)
+
+
+def _place(location) -> tuple:
+    return (location.file, location.line, location.column)
 
 
 def _manual(finding: Finding, reason: str | None = None, message: str | None = None) -> ManualItem:
@@ -257,6 +277,28 @@ def _lookup(unit: Unit, settings: LintSettings):
     return Environment.for_project(project_dir, options.env_files, options.environ).lookup
 
 
+def _load(unit: Unit, settings: LintSettings, reader: _Reader):
+    """(subject, paths read) for one project, read through ``reader``."""
+    paths: list[str] = []
+
+    def read(path: str) -> ComposeFile:
+        paths.append(path)
+        return reader.read(path)
+
+    subject = ProjectLoader(settings.project, reader=read).load(list(unit.files), unit.project_dir)
+    return subject, list(dict.fromkeys(paths))
+
+
+def _merge_key(node: yaml.Node) -> tuple:
+    """How Compose tells two port entries apart when it merges files (``_item_key``)."""
+    if isinstance(node, yaml.ScalarNode):
+        return ("s", node.value)
+    if isinstance(node, yaml.MappingNode):
+        pairs = sorted((k.value, v.value) for k, v in node.value if isinstance(v, yaml.ScalarNode))
+        return ("m", tuple(pairs))
+    return ("n", id(node))
+
+
 def plan_fixes(
     paths,
     settings: LintSettings,
@@ -270,149 +312,203 @@ def plan_fixes(
     IPv6-only services); explicit wildcards keep their family (``0.0.0.0``
     becomes ``127.0.0.1``, ``::`` becomes ``::1``).  ``select``/``ignore``
     are rule codes limiting which findings are considered.  Raises
-    ConfigError for a bad address, UnknownRuleError for a bad code.
+    ConfigError for a bad address, UnknownRuleError for a bad code, and
+    whatever ``lint`` raises for a missing path.
     """
     try:
         address = loopback_address(address)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    codes = _codes(select, ignore)
-    paths = [str(p) for p in paths]
-    report = lint(paths, settings)
-    wanted = {_key(f): f for f in report.findings if f.code in codes}
-    units, _ = plan_units(paths, settings)
-    editable = {os.path.realpath(f) for unit in units for f in unit.files}
+    return _Planner(settings, address, _codes(select, ignore)).run([str(p) for p in paths])
 
-    reader = _Reader()
-    manual: list[ManualItem] = []
-    requests: dict[tuple, _Request] = {}
-    matched: set[tuple] = set()
-    for index, unit in enumerate(units):
-        subject = ProjectLoader(settings.project, reader=reader.read).load(
-            list(unit.files), unit.project_dir
+
+class _Planner:
+    def __init__(self, settings: LintSettings, address: str, codes: frozenset[str]):
+        self.settings = settings
+        self.address = address
+        self.codes = codes
+        self.reader = _Reader()
+        self.manual: list[ManualItem] = []
+        self.requests: dict[tuple, _Request] = {}
+        self.runs: list[_UnitRun] = []
+        self.editable: set[str] = set()
+
+    def run(self, paths: list[str]) -> FixPlan:
+        report = lint(paths, self.settings)
+        wanted = {_key(f): f for f in report.findings if f.code in self.codes}
+        units, _ = plan_units(paths, self.settings)
+        self.editable = {os.path.realpath(f) for unit in units for f in unit.files}
+        matched: set[tuple] = set()
+        for index, unit in enumerate(units):
+            subject, read = _load(unit, self.settings, self.reader)
+            bindings_at: dict[tuple, list[Binding]] = defaultdict(list)
+            for binding in subject.bindings:
+                bindings_at[_place(binding.location)].append(binding)
+            self.runs.append(_UnitRun(unit, read, bindings_at, _lookup(unit, self.settings)))
+            for finding in check(subject, self.settings.selection):
+                key = _key(finding)
+                if key in wanted and (key, index) not in matched:
+                    matched.add((key, index))
+                    self._triage(finding, index)
+        done = {key for key, _ in matched}
+        self.manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
+
+        accepted = self._decide_all()
+        edits_by_file = self._edits(accepted)
+        sources = {src.real: src for src in self.reader.sources.values()}
+        files = {real: _file_fix(sources[real], [e for e, _ in items]) for real, items in edits_by_file.items()}
+        self.manual.extend(_verify(files, edits_by_file, self.runs, self.settings, self.codes))
+
+        manual = sorted(set(self.manual), key=lambda m: (m.file or "", m.line, m.column, m.code, m.reason))
+        for item in manual:
+            real = os.path.realpath(item.file) if item.file else ""
+            fix = files.get(real)
+            if fix is None and real in sources and sources[real].data is not None:
+                fix = files[real] = _file_fix(sources[real], [])
+            if fix is not None:
+                fix.manual.append(item)
+        return FixPlan(
+            files=sorted(files.values(), key=lambda f: f.path),
+            manual=manual,
+            address=self.address,
+            sources=tuple(report.sources),
         )
-        lookup = _lookup(unit, settings)
-        bindings_at: dict[tuple, list[Binding]] = defaultdict(list)
-        for binding in subject.bindings:
-            loc = binding.location
-            bindings_at[(loc.file, loc.line, loc.column)].append(binding)
-        for finding in check(subject, settings.selection):
-            key = _key(finding)
-            if key not in wanted or (key, index) in matched:
-                continue
-            matched.add((key, index))
-            _triage(finding, index, reader, bindings_at, lookup, editable, requests, manual)
-    done = {key for key, _ in matched}
-    manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
 
-    accepted: dict[tuple[str, int], list[_Accepted]] = defaultdict(list)
-    for place, request in requests.items():
-        result = _decide(request, address)
-        if isinstance(result, Refusal):
-            manual.extend(_manual(f, result.reason, result.message) for f in request.findings)
-        else:
-            accepted[place[1:]].append(result)
-
-    edits_by_file: dict[str, list[tuple[Edit, list[_Accepted]]]] = defaultdict(list)
-    for (real, _), group in accepted.items():
-        distinct = {(a.change.start, a.change.end, a.change.new) for a in group}
-        if len(distinct) > 1:
-            for a in group:
-                manual.extend(
-                    _manual(
-                        f,
-                        "conflicting-fixes",
-                        "projects reading this entry need different rewrites; edit it by hand",
-                    )
-                    for f in a.request.findings
-                )
-            continue
-        edit = _edit(group)
-        edits_by_file[real].append((edit, group))
-        residual = sorted({name for a in group for name in a.residual})
-        if residual and "BG006" in codes:
-            plural = "s" if len(residual) > 1 else ""
-            names = ", ".join(residual)
-            manual.append(
-                ManualItem(
-                    edit.file,
-                    edit.line,
-                    edit.column,
-                    "BG006",
-                    "unset-variable",
-                    f"variable{plural} {names} unset with no default: the entry is on loopback "
-                    f"now, but set {names} or give {'them' if plural else 'it'} a default",
-                    ", ".join(edit.services) or None,
-                    edit.entry,
-                )
+    def _triage(self, finding: Finding, index: int) -> None:
+        """A fixable finding becomes a request; anything else a manual item with its reason."""
+        code = finding.code
+        if code not in FIXABLE:
+            self.manual.append(_manual(finding))
+            return
+        loc = finding.location
+        src = self.reader.source(loc.file)
+        item = src.items().get((loc.line, loc.column)) if src is not None else None
+        bindings = self.runs[index].bindings_at.get(_place(loc), [])
+        if item is None or not bindings:
+            # BG006 on an entry the unset variable makes invalid: no binding to move.
+            self.manual.append(
+                _manual(finding)
+                if code == "BG006"
+                else _manual(finding, "unsupported", "cannot locate the entry in the file")
             )
+            return
+        refusal = self._refusal(finding, src, bindings)
+        if refusal is not None:
+            self.manual.append(refusal)
+            return
+        node, parent = item
+        place = (index, src.real, node.start_mark.index)
+        request = self.requests.get(place)
+        if request is None:
+            request = self.requests[place] = _Request(
+                index, src, node, parent, bindings, self.runs[index].lookup
+            )
+        request.findings.append(finding)
 
-    sources = {src.real: src for src in reader.sources.values()}
-    files: dict[str, FileFix] = {}
-    for real, items in edits_by_file.items():
-        src = sources[real]
-        files[real] = _file_fix(src, [e for e, _ in items])
-    _verify(files, edits_by_file, units, settings, manual)
-
-    manual = sorted(set(manual), key=lambda m: (m.file or "", m.line, m.column, m.code, m.reason))
-    for item in manual:
-        if not item.file:
-            continue
-        real = os.path.realpath(item.file)
-        fix = files.get(real)
-        if fix is None and real in sources and sources[real].data is not None:
-            fix = files[real] = _file_fix(sources[real], [])
-        if fix is not None:
-            fix.manual.append(item)
-    return FixPlan(
-        files=sorted(files.values(), key=lambda f: f.path),
-        manual=manual,
-        address=address,
-        sources=tuple(report.sources),
-    )
-
-
-def _triage(finding, index, reader, bindings_at, lookup, editable, requests, manual) -> None:
-    """A fixable finding becomes a request; anything else a manual item with its reason."""
-    code = finding.code
-    if code not in FIXABLE:
-        manual.append(_manual(finding))
-        return
-    loc = finding.location
-    src = reader.source(loc.file)
-    item = src.items().get((loc.line, loc.column)) if src is not None else None
-    bindings = bindings_at.get((loc.file, loc.line, loc.column), [])
-    if item is None or not bindings:
-        # BG006 on an entry the unset variable makes invalid: there is no binding to move.
-        manual.append(_manual(finding) if code == "BG006" else _manual(
-            finding, "unsupported", "cannot locate the entry in the file"
-        ))
-        return
-    if src.real not in editable:
-        manual.append(
-            _manual(
+    def _refusal(self, finding: Finding, src: _Source, bindings: list[Binding]) -> ManualItem | None:
+        if src.real not in self.editable:
+            return _manual(
                 finding,
                 "outside-paths",
-                f"the entry is written in {loc.file}, which is not among the files being "
+                f"the entry is written in {src.path}, which is not among the files being "
                 "fixed (reached through extends or include): run fix on that file",
             )
-        )
-        return
-    if src.data is None:
-        manual.append(_manual(finding, "unsupported", "the file cannot be rewritten byte for byte"))
-        return
-    if any(b.swarm for b in bindings):
-        manual.append(_manual(finding, *MANUAL_REASONS["BG008"]))
-        return
-    if code == "BG006" and all(b.verdict is Verdict.LOOPBACK for b in bindings):
-        manual.append(_manual(finding))
-        return
-    node, parent = item
-    place = (index, src.real, node.start_mark.index)
-    request = requests.get(place)
-    if request is None:
-        request = requests[place] = _Request(index, src, node, parent, bindings, lookup)
-    request.findings.append(finding)
+        if src.data is None:
+            return _manual(finding, "unsupported", "the file cannot be rewritten byte for byte")
+        if any(b.swarm for b in bindings):
+            return _manual(finding, *MANUAL_REASONS["BG008"])
+        if finding.code == "BG006" and all(b.verdict is Verdict.LOOPBACK for b in bindings):
+            return _manual(finding)
+        return None
+
+    def _decide_all(self) -> dict[tuple[str, int], list[_Accepted]]:
+        accepted: dict[tuple[str, int], list[_Accepted]] = defaultdict(list)
+        for place, request in list(self.requests.items()):
+            result = _decide(request, self.address)
+            if isinstance(result, Refusal):
+                self.manual.extend(_manual(f, result.reason, result.message) for f in request.findings)
+                continue
+            accepted[place[1:]].append(result)
+            for twin in self._twins(request):
+                twin_result = _decide(twin, self.address)
+                if isinstance(twin_result, _Accepted):
+                    accepted[(twin.src.real, twin.node.start_mark.index)].append(twin_result)
+                else:
+                    self.manual.append(
+                        _manual(
+                            request.findings[0],
+                            "revealed-by-fix",
+                            f"{twin.src.path}:{twin.node.start_mark.line + 1} repeats this entry "
+                            f"and cannot be rewritten alike ({twin_result.message})",
+                        )
+                    )
+        return accepted
+
+    def _twins(self, request: _Request) -> list[_Request]:
+        """Entries of the same service in the project's other files, merged away as duplicates.
+
+        Compose drops an override's port entry equal to one the service already
+        has; once the first is rewritten they differ and the copy would be
+        published on its own, so it is rewritten the same way.
+        """
+        run = self.runs[request.unit]
+        services = {b.service for b in request.bindings}
+        key = _merge_key(request.node)
+        out = []
+        for path in run.paths:
+            src = self.reader.source(path)
+            if src is None or src.real not in self.editable or src.data is None:
+                continue
+            for (line, column), (node, parent) in src.items().items():
+                if node is request.node or _merge_key(node) != key:
+                    continue
+                if (src.path, line, column) in run.bindings_at:
+                    continue  # published on its own: its own finding fixes it
+                if not services & src.services_of(node):
+                    continue
+                out.append(
+                    _Request(
+                        request.unit, src, node, parent, request.bindings, request.lookup,
+                        list(request.findings), twin=True,
+                    )
+                )
+        return out
+
+    def _edits(self, accepted) -> dict[str, list[tuple[Edit, list[_Accepted]]]]:
+        edits_by_file: dict[str, list[tuple[Edit, list[_Accepted]]]] = defaultdict(list)
+        for (real, _), group in accepted.items():
+            distinct = {(a.change.start, a.change.end, a.change.new) for a in group}
+            if len(distinct) > 1:
+                for a in group:
+                    self.manual.extend(
+                        _manual(
+                            f,
+                            "conflicting-fixes",
+                            "projects reading this entry need different rewrites; edit it by hand",
+                        )
+                        for f in a.request.findings
+                    )
+                continue
+            edit = _edit(group)
+            edits_by_file[real].append((edit, group))
+            residual = sorted({name for a in group for name in a.residual})
+            if residual and "BG006" in self.codes and not edit.merged_duplicate:
+                plural = "s" if len(residual) > 1 else ""
+                names = ", ".join(residual)
+                self.manual.append(
+                    ManualItem(
+                        edit.file,
+                        edit.line,
+                        edit.column,
+                        "BG006",
+                        "unset-variable",
+                        f"variable{plural} {names} unset with no default: the entry is on "
+                        f"loopback now, but set {names} or give {'them' if plural else 'it'} a default",
+                        ", ".join(edit.services) or None,
+                        edit.entry,
+                    )
+                )
+        return edits_by_file
 
 
 def _decide(request: _Request, address: str) -> _Accepted | Refusal:

@@ -1,0 +1,67 @@
+"""Rule documentation pages, generated from the rule modules' docstrings.
+
+The docstring is the single source: ``bindguard rules CODE`` prints it, SARIF
+uses it as ``fullDescription`` and points ``helpUri`` at the page written
+here, and a test fails when a page under ``docs/rules/`` is missing or stale.
+Regenerate with ``python -m bindguard.ruledocs docs/rules``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bindguard.rules import RULES
+
+REQUIRED_HEADINGS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "Use instead:",
+    "## Fix",
+    "## Options",
+    "## References",
+)
+
+
+def page(code: str) -> str:
+    rule = RULES[code]
+    doc = (rule.__doc__ or "").strip()
+    meta = (
+        f"\n\n---\nSeverity: {rule.SEVERITY} · Scope: "
+        f"{rule.SCOPE if isinstance(rule.SCOPE, str) else ', '.join(rule.SCOPE)} · Since: {rule.SINCE}\n"
+    )
+    return doc + meta
+
+
+def missing_headings(code: str) -> list[str]:
+    doc = RULES[code].__doc__ or ""
+    missing = [h for h in REQUIRED_HEADINGS if h not in doc]
+    title = f"# {code} {RULES[code].NAME}"
+    if not doc.strip().startswith(title):
+        missing.insert(0, title)
+    return missing
+
+
+def index() -> str:
+    lines = ["# bindguard rules", "", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
+    for code, rule in RULES.items():
+        lines.append(f"| [{code}]({code}.md) | {rule.NAME} | {rule.SEVERITY} | {rule.SUMMARY} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages() -> dict[str, str]:
+    out = {f"{code}.md": page(code) for code in RULES}
+    out["README.md"] = index()
+    return out
+
+
+def write_all(directory: str) -> None:
+    os.makedirs(directory, exist_ok=True)
+    for name, text in pages().items():
+        with open(os.path.join(directory, name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+if __name__ == "__main__":
+    write_all(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")

@@ -845,3 +845,66 @@ def test_invalid_yaml_file_is_listed_not_touched(tmp_path):
     plan = plan_for(path)
     assert plan.changed == [] and reasons(plan)[0][1:] == ("BG000", "invalid-file")
     assert parse_text(path.read_text(), str(path)).problems
+
+
+# -- entries Compose merges away ------------------------------------------------
+def test_override_repeating_an_entry_gets_the_same_rewrite(tmp_path):
+    """Compose drops an override's entry equal to the base one; after the fix they must still match."""
+    write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
+    override = write(
+        tmp_path,
+        "compose.override.yaml",
+        """
+        services:
+          app:
+            ports:
+              - "80:80"
+              - "9000:9000"
+        """,
+    )
+    plan = plan_fixes([str(tmp_path)], settings())
+    twins = [e for e in plan.edits if e.merged_duplicate]
+    assert [(e.file, e.line, e.new) for e in twins] == [(str(override), 4, '"127.0.0.1:80:80"')]
+    assert len(plan.edits) == 3 and plan.manual == []
+    assert apply(plan).ok
+    assert lint([str(tmp_path)], settings()).findings == ()
+    assert plan_fixes([str(tmp_path)], settings()).changed == []
+
+
+def test_extends_repeating_an_entry_gets_the_same_rewrite(tmp_path):
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        """
+        services:
+          base:
+            ports: ["80:80"]
+          web:
+            extends: base
+            ports: ["80:80", {target: 81}]
+        """,
+    )
+    plan = plan_for(path)
+    assert apply(plan).ok
+    assert path.read_text() == textwrap.dedent(
+        """\
+        services:
+          base:
+            ports: ["127.0.0.1:80:80"]
+          web:
+            extends: base
+            ports: ["127.0.0.1:80:80", {target: 81, host_ip: 127.0.0.1}]
+        """
+    )
+    assert plan_for(path).changed == []
+
+
+def test_a_revealed_duplicate_is_never_silent(tmp_path, monkeypatch):
+    """Safety net: if a merged-away copy were not rewritten, the plan says so."""
+    write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
+    override = write(tmp_path, "compose.override.yaml", 'services:\n  app:\n    ports: ["80:80"]\n', dedent=False)
+    monkeypatch.setattr(planner._Planner, "_twins", lambda self, request: [])
+    plan = plan_fixes([str(tmp_path)], settings())
+    assert [(m.file, m.line, m.code, m.reason) for m in plan.manual] == [
+        (str(override), 3, "BG001", "revealed-by-fix")
+    ]

@@ -92,7 +92,8 @@ def _settings(path: Path, code: str) -> LintSettings:
         data = tomllib.loads(options_file.read_text(encoding="utf-8"))
         unknown = sorted(set(data) - OPTION_KEYS)
         assert not unknown, f"{options_file.name}: unknown option keys {unknown}"
-    swarm = bool(data.get("swarm", False))
+    swarm = data.get("swarm", False)
+    assert isinstance(swarm, bool), f"{options_file.name}: swarm must be true or false"
     options = RuleOptions(
         allow=tuple(parse_cidr(c) for c in data.get("allow", ())),
         expect=tuple(parse_expectation(e) for e in data.get("expect", ())),

@@ -21,7 +21,10 @@ class Edit:
     fix.  ``entry_start``/``new_entry_start`` are the entry's character
     offsets before and after (the same node, for tools that compare trees).
     ``rules`` are the codes this edit resolves.  An inserted ``host_ip:``
-    line has ``old == ""`` and ``inserted_line`` set.
+    line has ``old == ""`` and ``inserted_line`` set.  ``merged_duplicate``
+    marks an entry no finding points at, rewritten because Compose merges it
+    away as a copy of a fixed entry (same service, override or extends file):
+    left alone, it would become a second, exposed binding after the fix.
     """
 
     file: str
@@ -38,6 +41,7 @@ class Edit:
     syntax: str = "short"
     entry_start: int = 0
     inserted_line: bool = False
+    merged_duplicate: bool = False
     new_line: int = 0
     new_column: int = 0
     new_entry_start: int = 0

@@ -357,7 +357,9 @@ class _Planner:
         edits_by_file = self._edits(accepted)
         sources = {src.real: src for src in self.reader.sources.values()}
         files = {real: _file_fix(sources[real], [e for e, _ in items]) for real, items in edits_by_file.items()}
-        self.manual.extend(_verify(files, edits_by_file, self.runs, self.settings, self.codes))
+        self.manual.extend(
+            _verify(files, edits_by_file, self.runs, self.settings, self.codes, sources)
+        )
 
         manual = sorted(set(self.manual), key=lambda m: (m.file or "", m.line, m.column, m.code, m.reason))
         for item in manual:
@@ -569,14 +571,14 @@ def _trial(request: _Request, change: Change) -> Binding | Problem:
 def _edit(group: list[_Accepted]) -> Edit:
     first = group[0]
     request, change = first.request, first.change
-    finding = request.findings[0]
+    mark = request.node.start_mark
     text = request.src.text
     rules = tuple(sorted({f.code for a in group for f in a.request.findings}))
     services = tuple(sorted({b.service for a in group for b in a.request.bindings}))
     return Edit(
         file=request.src.path,
-        line=finding.location.line,
-        column=finding.location.column,
+        line=mark.line + 1,
+        column=mark.column + 1,
         rules=rules,
         old=text[change.start : change.end],
         new=change.new,
@@ -584,10 +586,11 @@ def _edit(group: list[_Accepted]) -> Edit:
         end=change.end,
         summary=change.summary,
         services=services,
-        entry=finding.entry,
+        entry=request.findings[0].entry,
         syntax="long" if isinstance(request.node, yaml.MappingNode) else "short",
-        entry_start=request.node.start_mark.index,
+        entry_start=mark.index,
         inserted_line=change.inserted_line,
+        merged_duplicate=all(a.request.twin for a in group),
     )
 
 
@@ -625,6 +628,18 @@ def splice(text: str, edits: list[Edit]) -> str:
     return "".join(out)
 
 
+def unmap_index(new_index: int, edits: list[Edit]) -> int:
+    """The old offset whose character is at ``new_index`` (outside the edited spans)."""
+    lo, hi = 0, new_index
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if map_index(mid, edits) < new_index:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 def map_index(index: int, edits: list[Edit]) -> int:
     """Where the character at ``index`` of the old text is in the new text.
 
@@ -640,16 +655,21 @@ def map_index(index: int, edits: list[Edit]) -> int:
 
 
 # -- verification ------------------------------------------------------------
-def _verify(files, edits_by_file, units, settings, manual) -> None:
-    """Parse and lint the proposed texts; a file that fails gets ``error`` and no edits."""
-    for real, fix in files.items():
+def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[ManualItem]:
+    """Parse and lint the proposed texts; a file that fails gets ``error`` and no edits.
+
+    Returns manual items for exposures the fix itself would reveal (an entry
+    that was merged away and now stands on its own), which the twin rewrite
+    should have prevented: a safety net, so nothing new is published silently.
+    """
+    for fix in files.values():
         if fix.error is None:
             problem = _data_problem(fix)
             if problem:
                 fix.error = problem
     texts = {real: f.new_text for real, f in files.items() if f.changed}
     if not texts:
-        return
+        return []
     reader = _Reader(texts)
     by_unit: dict[int, list[tuple[str, Edit, _Request]]] = defaultdict(list)
     for real, items in edits_by_file.items():
@@ -657,17 +677,17 @@ def _verify(files, edits_by_file, units, settings, manual) -> None:
             for accepted in group:
                 by_unit[accepted.request.unit].append((real, edit, accepted.request))
     located: dict[tuple[str, int], tuple[int, int, int]] = {}
+    revealed: list[ManualItem] = []
     for index, entries in sorted(by_unit.items()):
-        unit = units[index]
-        subject = ProjectLoader(settings.project, reader=reader.read).load(
-            list(unit.files), unit.project_dir
-        )
+        run = runs[index]
+        subject, _ = _load(run.unit, settings, reader)
         found: dict[tuple, list[Finding]] = defaultdict(list)
         for f in check(subject, settings.selection):
-            found[(f.location.file, f.location.line, f.location.column)].append(f)
+            found[_place(f.location)].append(f)
         bindings_at: dict[tuple, list[Binding]] = defaultdict(list)
         for b in subject.bindings:
-            bindings_at[(b.location.file, b.location.line, b.location.column)].append(b)
+            bindings_at[_place(b.location)].append(b)
+        fixed_places: set[tuple] = set()
         for real, edit, request in entries:
             fix = files[real]
             if not fix.changed:
@@ -679,13 +699,15 @@ def _verify(files, edits_by_file, units, settings, manual) -> None:
                 fix.error = f"{edit.file}:{edit.line}: the fixed entry is not found after the edit"
                 continue
             where = (src.path, node.start_mark.line + 1, node.start_mark.column + 1)
+            fixed_places.add(where)
             located[(real, edit.start)] = (where[1], where[2], new_start)
-            failure = _still_exposed(found.get(where, []), bindings_at.get(where, []))
+            failure = _still_exposed(found.get(where, []), bindings_at.get(where, []), request.twin)
             if failure:
                 fix.error = (
                     f"{edit.file}:{edit.line}: after the rewrite to {edit.new.strip()!r} "
                     f"lint still reports {failure}; not written"
                 )
+        revealed.extend(_revealed(found, fixed_places, run, files, reader, codes, sources))
     for real, fix in files.items():
         if fix.error is not None:
             fix.new_text = fix.original_text
@@ -699,10 +721,55 @@ def _verify(files, edits_by_file, units, settings, manual) -> None:
             )
             for e in fix.edits
         ]
+    return revealed
 
 
-def _still_exposed(findings: list[Finding], bindings: list[Binding]) -> str:
-    if not bindings:
+def _revealed(found, fixed_places, run: _UnitRun, files, reader, codes, sources) -> list[ManualItem]:
+    """Exposure findings after the fix at entries that had none before."""
+    before: set[tuple[str, int]] = set()
+    for place, bindings in run.bindings_at.items():
+        if any(b.verdict is not Verdict.LOOPBACK for b in bindings):
+            before.add(place)
+    out = []
+    for place, findings in found.items():
+        if place in fixed_places:
+            continue
+        for f in findings:
+            if f.code not in EXPOSURE or f.code not in codes:
+                continue
+            src = reader.source(place[0])
+            node = src.items().get(place[1:]) if src is not None else None
+            if node is None:
+                continue
+            fix = files.get(src.real)
+            edits = fix.edits if fix is not None and fix.changed else []
+            old_start = unmap_index(node[0].start_mark.index, edits)
+            old_src = sources.get(src.real)
+            old_node = old_src.by_start().get(old_start) if old_src is not None else None
+            if old_node is None:
+                continue
+            old_place = (old_src.path, old_node.start_mark.line + 1, old_node.start_mark.column + 1)
+            if old_place in before:
+                continue
+            out.append(
+                ManualItem(
+                    old_place[0],
+                    old_place[1],
+                    old_place[2],
+                    f.code,
+                    "revealed-by-fix",
+                    "Compose merged this entry away as a duplicate of an entry fix rewrites; "
+                    "after the fix it is published on its own: run fix again",
+                    f.service,
+                    f.entry,
+                )
+            )
+    return out
+
+
+def _still_exposed(findings: list[Finding], bindings: list[Binding], twin: bool = False) -> str:
+    """Why the fixed place is not clean, or "" (a merged-away twin may have no binding)."""
+    if not bindings and not twin:
         return "no valid entry at that place"
     for f in findings:
         if f.code in EXPOSURE:

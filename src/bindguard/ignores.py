@@ -20,6 +20,8 @@ from bindguard.runner import RuleSelection
 
 _DIRECTIVE = re.compile(r"#\s*bindguard:\s*ignore\[([^\]]*)\]([^\n]*)")
 MARKER = "bindguard:"
+# A reason ends where another comment starts ("reason  # note"); "see #42" stays whole.
+_TRAILING_COMMENT = re.compile(r"\s+#\s")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def parse_directives(text: str, file: str) -> list[Directive]:
                 column=match.start() + 1,
                 covers=number + 1 if own_line else number,
                 codes=codes,
-                reason=match.group(2).strip(),
+                reason=_TRAILING_COMMENT.split(match.group(2), 1)[0].strip(),
             )
         )
     return out

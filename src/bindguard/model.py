@@ -213,6 +213,7 @@ class Service:
     bindings: tuple[Binding, ...] = ()
     profiles: tuple[str, ...] = ()
     project: str | None = None
+    discarded: tuple[Binding, ...] = ()  # ports: entries Docker drops (network_mode: host)
 
 
 @dataclass(frozen=True, slots=True)

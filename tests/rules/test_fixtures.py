@@ -27,7 +27,7 @@ from bindguard.runner import RuleSelection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANNOTATION = re.compile(r"#\s*error:\s*\[([^\]]*)\]\s*$")
-OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env"})
+OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also"})
 HEADINGS = (
     "## What it does",
     "## Why is this bad?",
@@ -97,11 +97,13 @@ def _settings(path: Path, code: str) -> LintSettings:
     options = RuleOptions(
         allow=tuple(parse_cidr(c) for c in data.get("allow", ())),
         expect=tuple(parse_expectation(e) for e in data.get("expect", ())),
-        swarm=swarm,
     )
     env = {str(k): str(v) for k, v in data.get("env", {}).items()}
+    # ``also``: rules that must run beside the fixture's own (BG013 can only see
+    # an unused ignore for a rule that ran); only the fixture's code is compared.
+    also = frozenset(str(c) for c in data.get("also", ()))
     return LintSettings(
-        selection=RuleSelection(select=frozenset({code}), options=options),
+        selection=RuleSelection(select=frozenset({code}) | also, options=options),
         # As the CLI does, --swarm changes both what the rules are told and how
         # the project is read; always an explicit environment.
         project=ProjectOptions(environ=env, swarm=swarm),
@@ -138,6 +140,8 @@ def test_fixture(path: Path) -> None:
     actual: set = set()
     messages: dict = {}
     for finding in report.findings:
+        if finding.code != code:
+            continue
         same_file = finding.location.file is not None and Path(finding.location.file).resolve() == path
         key = (finding.location.line if same_file else f"{finding.location}", finding.code)
         actual.add(key)

@@ -83,6 +83,8 @@ class ProjectLoader:
         self.options = options
         self.reader = reader
         self._cache: dict[str, ComposeFile] = {}
+        self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
+        self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
@@ -92,15 +94,22 @@ class ProjectLoader:
         return self._cache[key]
 
     def _models(self, path: str, env: Environment) -> tuple[list[FileModel], list[Problem]]:
-        """The documents of one file as FileModels (a file may hold several)."""
-        cf = self._read(path)
-        base_dir = os.path.dirname(path) or "."
-        models = []
-        for doc in cf.documents:
-            model = read_document(doc, cf.path, base_dir)
-            _attach_env(model, env)
-            models.append(model)
-        return models, list(cf.problems)
+        """The documents of one file as FileModels (a file may hold several).
+
+        Cached per file and environment: a file used by several ``extends`` is
+        read and walked once.
+        """
+        key = (os.path.normpath(path), id(env))
+        if key not in self._models_cache:
+            cf = self._read(path)
+            base_dir = os.path.dirname(path) or "."
+            models = []
+            for doc in cf.documents:
+                model = read_document(doc, cf.path, base_dir)
+                _attach_env(model, env)
+                models.append(model)
+            self._models_cache[key] = (models, list(cf.problems))
+        return self._models_cache[key]
 
     def texts(self) -> dict[str, str]:
         """The text of every file read so far (for inline ignore comments)."""
@@ -111,6 +120,7 @@ class ProjectLoader:
         """One Subject for the project made of ``files`` (in merge order)."""
         project_dir = project_dir or os.path.dirname(files[0]) or "."
         env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
+        self._envs.append(env)
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
         return self._subject(loaded)
@@ -160,6 +170,7 @@ class ProjectLoader:
             use_default_dotenv=not env_files,
             strict=False,
         )
+        self._envs.append(inc_env)
         out.problems.extend(inc_env.problems)
         sub = self._load_files(paths, inc_env, depth + 1)
         out.sources.extend(sub.sources)
@@ -254,6 +265,7 @@ class ProjectLoader:
         default = self._host_default(sdef, loaded, problems)
         mode = sdef.network_mode
         bindings: list[Binding] = []
+        discarded = mode is not None and mode.text == "host"
         for item in sdef.ports:
             result = item_binding(item, sdef.name, item.lookup, default, loaded.name)
             if isinstance(result, Problem):
@@ -267,7 +279,8 @@ class ProjectLoader:
             location=sdef.location,
             network_mode=mode.text if mode else None,
             network_mode_location=mode.location if mode else None,
-            bindings=tuple(bindings),
+            bindings=() if discarded else tuple(bindings),
+            discarded=tuple(bindings) if discarded else (),
             profiles=tuple(p.text for p in sdef.profiles or ()),
             project=loaded.name,
         )
@@ -349,9 +362,31 @@ def _swarm(binding: Binding) -> Binding:
 
 
 def _attach_env(model: FileModel, env: Environment) -> None:
+    """Interpolate the settings bindguard reads; port items keep the lookup for later.
+
+    Port items are interpolated when they become Bindings (so BG006 can name
+    unset variables); the rest is interpolated here, once per file.
+    """
+    problems = model.problems
     for service in model.services.values():
         for item in service.ports:
             item.lookup = env.lookup
+        if service.network_mode is not None:
+            service.network_mode = _interp(service.network_mode, env, problems)
+        if service.profiles:
+            service.profiles = [_interp(v, env, problems) for v in service.profiles]
+        if service.networks:
+            service.networks = [
+                _interp(Value(n, service.location), env, problems).text for n in service.networks
+            ]
+    for net in model.networks.values():
+        if net.host_binding_ipv4 is not None:
+            net.host_binding_ipv4 = _interp(net.host_binding_ipv4, env, problems)
+
+
+def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
+    text = _interp_value(value, env, problems)
+    return value if text == value.text else Value(text, value.location)
 
 
 def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> str:

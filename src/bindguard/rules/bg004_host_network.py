@@ -58,7 +58,8 @@ SINCE = "0.1.0"
 def check(service: Service, options: object) -> Iterator[Violation]:
     if service.network_mode != "host":
         return
-    ignored = f"; its {len(service.bindings)} ports: entries are ignored" if service.bindings else ""
+    dropped = len(service.discarded) or len(service.bindings)
+    ignored = f"; its {dropped} ports: entries are ignored" if dropped else ""
     yield Violation(
         service.network_mode_location or service.location,
         f"service {service.name!r} uses the host network: nothing is published, it "

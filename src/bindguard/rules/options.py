@@ -23,12 +23,10 @@ class Expectation:
 
 @dataclass(frozen=True, slots=True)
 class RuleOptions:
-    """``allow``: CIDRs BG003 accepts; ``expect``: BG009's expectations;
-    ``swarm``: the file is for ``docker stack deploy`` (BG008)."""
+    """``allow``: CIDRs BG003 accepts; ``expect``: BG009's expectations."""
 
     allow: tuple[Network, ...] = ()
     expect: tuple[Expectation, ...] = field(default_factory=tuple)
-    swarm: bool = False
 
     def allowed(self, address: str) -> bool:
         try:

@@ -355,6 +355,8 @@ def test_long_syntax_existing_host_ip(tmp_path):
                 host_ip:
               - target: 84
                 host_ip: ~   # none
+              - target: 87
+                host_ip:   # empty
               - target: 85
                 host_ip: ${BIND}
               - target: 86
@@ -377,13 +379,15 @@ def test_long_syntax_existing_host_ip(tmp_path):
                 host_ip: 127.0.0.1
               - target: 84
                 host_ip: 127.0.0.1   # none
+              - target: 87
+                host_ip: 127.0.0.1   # empty
               - target: 85
                 host_ip: ${BIND:-127.0.0.1}
               - target: 86
                 host_ip: ${BIND2:-0.0.0.0}
         """
     )
-    assert reasons(plan) == [(16, "BG002", "variable-has-default")]
+    assert reasons(plan) == [(18, "BG002", "variable-has-default")]
 
 
 def test_long_syntax_flow_mappings(tmp_path):
@@ -609,6 +613,7 @@ def test_override_file_of_a_project(tmp_path):
 
 
 # -- idempotence, encodings ------------------------------------------------------
+# Service b's ports are discarded by Compose (host network): BG004 only, nothing to fix.
 ALL_FORMS = """\
 # every form at once
 x-p: &p "7000:7000"
@@ -640,7 +645,7 @@ services:
 def test_second_fix_changes_nothing(tmp_path):
     path = write(tmp_path, "compose.yaml", ALL_FORMS, dedent=False)
     first = plan_for(path)
-    assert first.errors == [] and len(first.edits) == 14
+    assert first.errors == [] and len(first.edits) == 13
     assert apply(first).ok
     second = plan_for(path)
     assert second.changed == [] and render_diff(second) == ""
@@ -709,10 +714,10 @@ def test_edit_records(tmp_path):
     assert [(e.line, e.old, e.new, e.syntax) for e in inserted] == [
         (17, "", "        host_ip: 127.0.0.1\n", "long")
     ]
-    assert plan.fixed_by_rule() == {"BG001": 8, "BG002": 4, "BG006": 2}
+    assert plan.fixed_by_rule() == {"BG001": 7, "BG002": 4, "BG006": 2}
     assert plan.manual_by_reason() == {"unset-variable": 1, "variable-has-default": 1, "host-network": 1}
     # Positions after the fix: lines move only below the inserted host_ip line.
-    assert [(e.line, e.new_line) for e in plan.edits if e.line >= 19] == [(19, 20), (20, 21), (24, 25)]
+    assert [(e.line, e.new_line) for e in plan.edits if e.line >= 19] == [(19, 20), (20, 21)]
     fixed = plan.files[0].new_text
     for e in plan.edits:
         line = fixed.split("\n")[e.new_line - 1]
@@ -908,3 +913,10 @@ def test_a_revealed_duplicate_is_never_silent(tmp_path, monkeypatch):
     assert [(m.file, m.line, m.code, m.reason) for m in plan.manual] == [
         (str(override), 3, "BG001", "revealed-by-fix")
     ]
+
+
+def test_files_with_only_manual_items_are_in_the_plan(tmp_path):
+    path = write(tmp_path, "compose.yaml", "services:\n  a:\n    image: x\n    network_mode: host\n", dedent=False)
+    plan = plan_for(path)
+    assert [(f.path, f.changed, len(f.edits), len(f.manual)) for f in plan.files] == [(str(path), False, 0, 1)]
+    assert render_diff(plan) == "" and apply(plan).written == []

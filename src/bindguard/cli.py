@@ -157,10 +157,13 @@ def lint(
     """Check compose files: every published port must listen on loopback."""
 
     def body() -> int:
-        from bindguard.baseline import read_baseline, write_baseline as record
         from bindguard.lint import lint as run_lint
 
-        known = read_baseline(str(baseline)) if baseline else frozenset()
+        known = frozenset()
+        if baseline is not None:
+            from bindguard.baseline import read_baseline
+
+            known = read_baseline(str(baseline))
         settings, level = _settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
@@ -168,6 +171,8 @@ def lint(
         )
         report = run_lint(_paths(paths, files), settings)
         if write_baseline is not None:
+            from bindguard.baseline import write_baseline as record
+
             count = record(str(write_baseline), report.findings)
             typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
             return 0

@@ -11,9 +11,7 @@ Command-line options replace the config's value for the same key.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +34,8 @@ class PathOverride:
     severity: tuple[tuple[str, Severity], ...] = ()
 
     def matches(self, file: str, root: str) -> bool:
+        import fnmatch
+
         rel = os.path.relpath(os.path.abspath(file), root).replace(os.sep, "/")
         return any(fnmatch.fnmatch(rel, pat) for pat in self.paths)
 
@@ -80,6 +80,8 @@ def find_config(start: str | None = None) -> str | None:
 
 
 def _has_tool_table(path: str) -> bool:
+    import tomllib
+
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -94,6 +96,8 @@ def load_config(explicit: str | None = None, no_config: bool = False) -> Config:
     path = explicit or find_config()
     if path is None:
         return Config()
+    import tomllib
+
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

@@ -11,13 +11,11 @@ independent, so above a threshold they are spread over a process pool.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from bindguard import __version__
-from bindguard.baseline import baseline_key
 from bindguard.compose.discover import discover
-from bindguard.config import PathOverride
 from bindguard.ignores import apply_ignores
 from bindguard.errors import InputError
 from bindguard.compose.project import (
@@ -32,6 +30,9 @@ from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
 
 PARALLEL_MIN_FILES = 400
+
+if TYPE_CHECKING:  # imported for real only where used: start-up time matters
+    from bindguard.config import PathOverride
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ def lint(paths: list[str], settings: LintSettings) -> Report:
     jobs = [(u, settings) for u in units]
     workers = _workers(settings, units)
     if workers > 1 and len(units) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
         chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_lint_unit, jobs, chunksize=chunk))
@@ -176,6 +179,8 @@ def lint(paths: list[str], settings: LintSettings) -> Report:
     findings.extend(_unmet_expectations(settings.selection, services))
     findings = _dedupe(findings)
     if settings.baseline:
+        from bindguard.baseline import baseline_key
+
         kept = [f for f in findings if baseline_key(f) not in settings.baseline]
         suppressed += len(findings) - len(kept)
         findings = kept

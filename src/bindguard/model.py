@@ -9,6 +9,7 @@ lets ``lint`` and ``audit`` share them.
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -94,8 +95,12 @@ WILDCARD_V6 = "::"
 DOCKER_DEFAULT_ORIGIN = "Docker's default when no host IP is given"
 
 
+@functools.lru_cache(maxsize=4096)
 def address_verdict(address: str) -> Verdict:
-    """Classify one IP literal (no brackets): loopback, wildcard or specific."""
+    """Classify one IP literal (no brackets): loopback, wildcard or specific.
+
+    Cached: the same few addresses (0.0.0.0, ::, 127.0.0.1) recur in every file.
+    """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

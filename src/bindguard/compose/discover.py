@@ -9,7 +9,6 @@ problem for that folder, not the end of the run.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 
@@ -27,6 +26,10 @@ def is_compose_name(name: str) -> bool:
 
 
 def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
+    if not exclude:
+        return False
+    import fnmatch
+
     norm = path.replace(os.sep, "/")
     return any(
         fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(os.path.basename(norm), pat)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Mapping
 
-from bindguard.compose.dotenv import DotenvError, parse_dotenv
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
 
@@ -20,7 +20,7 @@ from bindguard.model import Location, Problem
 @dataclass
 class Environment:
     values: dict[str, str] = field(default_factory=dict)
-    environ: dict[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def lookup(self, name: str) -> str | None:
@@ -38,7 +38,9 @@ class Environment:
         use_default_dotenv: bool = True,
         strict: bool = True,
     ) -> "Environment":
-        env = cls(environ=dict(os.environ) if environ is None else environ)
+        # os.environ itself, not a copy: copying it per project costs more than
+        # linting a small file.
+        env = cls(environ=os.environ if environ is None else environ)
         if env_files:
             for path in env_files:
                 env._load(path, required=strict)
@@ -49,6 +51,8 @@ class Environment:
         return env
 
     def _load(self, path: str, required: bool) -> None:
+        from bindguard.compose.dotenv import DotenvError, parse_dotenv
+
         try:
             with open(path, encoding="utf-8-sig") as fh:
                 text = fh.read()

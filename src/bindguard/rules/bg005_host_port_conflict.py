@@ -44,6 +44,7 @@ one container port (Docker picks a free port in the range) never conflict.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Iterator
 
@@ -58,16 +59,18 @@ OPTIONS: dict[str, str] = {}
 SINCE = "0.1.0"
 
 
+@functools.lru_cache(maxsize=4096)
+def _claim(address: str) -> tuple[int, str] | None:
+    """(IP version, canonical address or '*' for a wildcard), cached per address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return (ip.version, "*" if ip.is_unspecified else str(ip))
+
+
 def _claims(binding: Binding) -> list[tuple[int, str]]:
-    """(IP version, address) pairs; the address is '*' for a wildcard."""
-    out = []
-    for address in binding.effective:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            continue
-        out.append((ip.version, "*" if ip.is_unspecified else str(ip)))
-    return out
+    return [c for c in map(_claim, binding.effective) if c is not None]
 
 
 def _together(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -86,7 +89,7 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
     for service in subject.services:
         profiles = frozenset(service.profiles)
         for binding in service.bindings:
-            clash = _claim(slots, binding, profiles)
+            clash = _take(slots, binding, profiles)
             if clash is None:
                 continue
             other, port, address = clash
@@ -104,7 +107,7 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
             )
 
 
-def _claim(slots, binding: Binding, profiles: frozenset[str]):
+def _take(slots, binding: Binding, profiles: frozenset[str]):
     ports = binding.host_ports
     if ports is None or (ports.size > 1 and binding.container_ports.size == 1):
         return None

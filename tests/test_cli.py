@@ -164,3 +164,32 @@ def test_lint_does_not_import_heavy_modules(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip() == "[]", result.stderr
+
+
+def test_fix_command_diff_check_apply_and_idempotence(tmp_path):
+    import shutil
+
+    shutil.copytree(EXAMPLES, tmp_path / "ex")
+    root = tmp_path / "ex"
+    before = (root / "database-exposed" / "compose.yaml").read_text()
+    diff = run("fix", str(root), "--diff")
+    assert diff.exit_code == 0
+    assert '+      - "127.0.0.1:5432:5432"' in diff.output
+    assert (root / "database-exposed" / "compose.yaml").read_text() == before
+    assert run("fix", str(root), "--check").exit_code == 1
+    applied = run("fix", str(root))
+    assert applied.exit_code == 1  # BG004 and BG005 are left for manual review
+    assert "host-network" in applied.output and "port-conflict" in applied.output
+    after = (root / "database-exposed" / "compose.yaml").read_text()
+    assert after == before.replace('"5432:5432"', '"127.0.0.1:5432:5432"').replace('"6379"', '"127.0.0.1::6379"')
+    again = run("fix", str(root), "--check")
+    assert again.exit_code == 0 and "would fix 0 entries" in again.output
+    remaining = json.loads(run("lint", str(root), "--format", "json").output)["summary"]["by_rule"]
+    assert remaining == {"BG004": 1, "BG005": 1}
+
+
+def test_fix_ipv6_address_option(tmp_path):
+    path = write(tmp_path, "compose.yaml", 'services:\n  s:\n    ports: ["8080:80"]\n')
+    assert run("fix", str(tmp_path), "--address", "::1").exit_code == 0
+    assert path.read_text() == 'services:\n  s:\n    ports: ["[::1]:8080:80"]\n'
+    assert run("fix", str(tmp_path), "--address", "10.0.0.1").exit_code == 2

@@ -2,7 +2,8 @@
 
 Used for ``--output`` reports, baselines and ``fix``: the text goes to a
 temporary file in the same folder, is flushed and fsynced, and is renamed
-over the target; the target's permissions are kept when it exists.
+over the target; the target's permissions, and its owner where the
+process may set it (root fixing another user's file), are kept.
 """
 
 from __future__ import annotations
@@ -27,18 +28,24 @@ def write_atomic(
     """
     directory = os.path.dirname(os.path.abspath(path))
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    mode = None
+    mode = owner = None
     if keep_mode:
         try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
+            st = os.stat(path)
+            mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
         except FileNotFoundError:
-            mode = None
+            pass
     fd, tmp = tempfile.mkstemp(prefix=".bindguard-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        if owner is not None and owner != (os.getuid(), os.getgid()):
+            try:
+                os.chown(tmp, *owner)
+            except PermissionError:
+                pass  # not root: the file becomes ours, as with any editor
         if mode is not None:
             os.chmod(tmp, mode)
         else:

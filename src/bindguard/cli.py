@@ -282,6 +282,113 @@ def audit(
 
 
 @app.command()
+def fix(
+    paths: Optional[List[str]] = PathsArg,
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if anything would change."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Loopback address to bind: 127.0.0.1 or ::1."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only fix these rule codes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Do not fix these rule codes."),
+    files: Optional[List[str]] = FileOpt,
+    env_file: Optional[List[str]] = EnvFileOpt,
+    profile: Optional[List[str]] = ProfileOpt,
+    exclude: Optional[List[str]] = ExcludeOpt,
+    config_file: Optional[Path] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+) -> None:
+    """Rewrite compose files so ports bind on loopback, changing only those bytes.
+
+    Exit 0 when nothing is left to fix, 1 when entries remain for manual review,
+    2 when a file cannot be written safely.  With --check: 1 when anything would
+    change, else 0.
+    """
+
+    def body() -> int:
+        from bindguard.fix import apply, plan_fixes, render_diff
+        from bindguard.fix.summary import summary_text
+
+        settings, _ = _settings(
+            config_file, no_config, compose_files=files, env_files=env_file,
+            profiles=profile, exclude=exclude,
+        )
+        codes = lambda items: [c.strip() for i in items or () for c in i.split(",") if c.strip()]  # noqa: E731
+        plan = plan_fixes(
+            _paths(paths, files), settings, address=address,
+            select=codes(select) or None, ignore=codes(ignore) or None,
+        )
+        dry = diff or check
+        if diff:
+            write_stdout(render_diff(plan))
+        result = None if dry else apply(plan)
+        typer.echo(summary_text(plan, result, dry).rstrip("\n"), err=diff)
+        if plan.errors or (result is not None and result.errors):
+            return 2
+        if check:
+            return 1 if plan.changed else 0
+        return 1 if plan.manual else 0
+
+    guarded(body)
+
+
+class ProbeFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def probe(
+    targets: Optional[List[str]] = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
+    compose: Optional[List[str]] = typer.Option(None, "--compose", help="Probe every host port these compose files or folders publish."),
+    engine: bool = typer.Option(False, "--engine", help="Probe every host port the running containers publish."),
+    host: Optional[str] = typer.Option(None, "--host", "-H", help="Engine URL for --engine and for naming containers."),
+    http: bool = typer.Option(False, "--http", help="Send HEAD / and report the status line."),
+    free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
+    timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
+    fmt: ProbeFormat = typer.Option(ProbeFormat.text, "--format", help="Output format."),
+) -> None:
+    """What really listens on a port of this host, who owns it, and who can reach it.
+
+    Exit 0 when every probed port is loopback-only or not listening, 1 when one
+    listens on all interfaces or a specific non-loopback address, 2 on errors.
+    """
+
+    def body() -> int:
+        from bindguard.probe import parse_target, probe as run_probe, render_json, render_text
+        from bindguard.probe.results import ProbeVerdict
+        from bindguard.probe.sources import engine_bindings, targets_from_bindings
+
+        if timeout <= 0:
+            raise fail("--timeout must be above 0")
+        try:
+            wanted = [parse_target(t) for t in targets or ()]
+        except ValueError as exc:
+            raise fail(f"bad target: {exc}") from None
+        lookup = None
+        if compose:
+            from bindguard.lint import LintSettings, load_subjects
+
+            subjects, _ = load_subjects(list(compose), LintSettings())
+            wanted += targets_from_bindings(b for s in subjects for b in s.bindings)
+        if engine:
+            found, lookup = engine_bindings(host, max(timeout, 2.0))
+            wanted += targets_from_bindings(found)
+        elif host:
+            _, lookup = engine_bindings(host, max(timeout, 2.0))
+        if not wanted:
+            raise fail("nothing to probe: give PORT or IP:PORT, --compose PATH or --engine")
+        wanted = list(dict.fromkeys(wanted))
+        results = run_probe(wanted, http=http, free=free, timeout=timeout, container_lookup=lookup)
+        if fmt is ProbeFormat.json:
+            write_stdout(render_json(results))
+        else:
+            write_stdout(render_text(results, color=use_color()))
+        exposed = {ProbeVerdict.ALL_INTERFACES, ProbeVerdict.SPECIFIC}
+        return 1 if any(r.verdict in exposed for r in results) else 0
+
+    guarded(body)
+
+
+@app.command()
 def rules(code: Optional[str] = typer.Argument(None, help="A rule code, e.g. BG001.")) -> None:
     """List every rule, or print one rule's documentation."""
 

@@ -76,6 +76,8 @@ def _long_item(node: yaml.MappingNode, lookup: Lookup, missing: list[str]) -> di
     item: dict[str, object] = {}
     for key, entry in mapping_entries(node).items():
         value_node = entry.value
+        if key.startswith("x-"):
+            continue  # extension keys may hold anything; they never change the binding
         if not isinstance(value_node, yaml.ScalarNode):
             raise _EntryError(f"port mapping: {key!r} must be a scalar, not {node_kind(value_node)}")
         value = resolve_scalar(value_node)

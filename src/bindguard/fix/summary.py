@@ -1,0 +1,35 @@
+"""The text ``bindguard fix`` prints: what changed, what is left for a person, and why."""
+
+from __future__ import annotations
+
+from bindguard.fix.model import ApplyResult, FixPlan
+
+
+def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> str:
+    """One line per edit and per manual item, then the counts.
+
+    ``result`` is None for ``--diff``/``--check`` (nothing written).
+    """
+    lines: list[str] = []
+    verb = "would fix" if dry_run else "fixed"
+    refused = {path for path, _ in (result.errors if result else [])}
+    for fix in plan.changed:
+        if fix.path in refused:
+            continue
+        for e in fix.edits:
+            lines.append(f"{e.file}:{e.line}:{e.column}: {verb} {','.join(e.rules)}: {e.summary}")
+    for m in plan.manual:
+        lines.append(f"{m}")
+    for path, error in plan.errors:
+        lines.append(f"{path}: not written: {error}")
+    if result is not None:
+        for path, error in result.errors:
+            lines.append(f"{path}: not written: {error}")
+    edits = sum(len(f.edits) for f in plan.changed if f.path not in refused)
+    files = len([f for f in plan.changed if f.path not in refused])
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(plan.manual_by_reason().items()))
+    tail = f"{verb} {edits} entr{'y' if edits == 1 else 'ies'} in {files} file{'' if files == 1 else 's'}"
+    if plan.manual:
+        tail += f"; {len(plan.manual)} left for manual review ({by_reason})"
+    lines.append(tail + ".")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,63 @@
+"""Where ``probe --compose`` and ``probe --engine`` get their ports, and how a
+port is traced back to its container.
+
+Both reuse the other sources rather than re-reading anything their own way:
+compose projects come from the lint machinery, running containers from the
+engine module's list (one API call), so the probe checks exactly the ports
+that ``lint``/``ports`` and ``audit`` talk about.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from bindguard.model import Binding
+from bindguard.probe.results import ContainerLookup
+from bindguard.probe.target import Target
+
+MAX_RANGE = 64  # a host port range is probed port by port up to this size
+
+
+def targets_from_bindings(bindings: Iterable[Binding]) -> list[Target]:
+    """One target per published host port (tcp/udp), without duplicates.
+
+    The target carries no address: the probe then reports every socket on
+    the port, which is what tells "declared 127.0.0.1" from "really on ::".
+    Random host ports (``"127.0.0.1::80"``) cannot be probed statically.
+    """
+    seen: dict[tuple[int, str], Target] = {}
+    for b in bindings:
+        if b.host_ports is None or b.protocol not in ("tcp", "udp"):
+            continue
+        end = min(b.host_ports.end, b.host_ports.start + MAX_RANGE - 1)
+        for port in range(max(1, b.host_ports.start), end + 1):
+            seen.setdefault((port, b.protocol), Target(port, None, b.protocol))
+    return sorted(seen.values(), key=lambda t: (t.port, t.protocol))
+
+
+def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], ContainerLookup]:
+    """Running containers' bindings and a port → container lookup, from one list call."""
+    from bindguard.engine.client import EngineTarget, connect, env_target, translate
+    from bindguard.engine.containers import container_info, running_bindings
+
+    target = EngineTarget(url, url) if url else env_target()
+    client = connect(target, timeout)
+    try:
+        listed = client.api.containers()
+    except Exception as exc:
+        raise translate(target, exc) from None
+    finally:
+        client.api.close()
+    bindings: list[Binding] = []
+    names: dict[tuple[int, str], str] = {}
+    for item in listed:
+        info = container_info(item)
+        for b in running_bindings(info, item.get("Ports") or [], target.name):
+            bindings.append(b)
+            if b.host_ports is not None:
+                names.setdefault((b.host_ports.start, b.protocol), f"{info.name} ({info.image})")
+
+    def lookup(port: int, protocol: str) -> str | None:
+        return names.get((port, protocol))
+
+    return bindings, lookup

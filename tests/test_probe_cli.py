@@ -1,0 +1,94 @@
+"""`bindguard probe` through the CLI: real listeners, real containers, --compose and --engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+from enginebed import wait_http
+from helpers import write
+
+
+def cli(*args: str):
+    return subprocess.run(
+        [sys.executable, "-m", "bindguard", "probe", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def listener(address: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind((address, 0))
+    s.listen(8)
+    return s
+
+
+def test_loopback_and_wildcard_listeners_exit_codes():
+    loop, wide = listener("127.0.0.1"), listener("0.0.0.0")
+    try:
+        ok = cli(str(loop.getsockname()[1]), "--format", "json")
+        assert ok.returncode == 0, ok.stderr
+        (result,) = json.loads(ok.stdout)["results"]
+        assert result["verdict"] == "loopback-only"
+        assert result["sockets"][0]["owners"][0]["pid"] == os.getpid()
+        bad = cli(f"127.0.0.1:{loop.getsockname()[1]}", str(wide.getsockname()[1]))
+        assert bad.returncode == 1
+        assert "loopback-only" in bad.stdout and "all-interfaces" in bad.stdout
+        assert "not the path a" in bad.stdout.replace("\n", " ")
+    finally:
+        loop.close()
+        wide.close()
+
+
+def test_bad_target_and_nothing_to_probe_exit_2():
+    assert cli("localhost:80").returncode == 2
+    assert cli("70000").returncode == 2
+    result = cli()
+    assert result.returncode == 2 and "nothing to probe" in result.stderr
+
+
+def test_compose_ports_are_probed(tmp_path):
+    wide = listener("0.0.0.0")
+    port = wide.getsockname()[1]
+    try:
+        write(tmp_path, "compose.yaml", f'services:\n  app:\n    ports: ["127.0.0.1:{port}:80"]\n')
+        result = cli("--compose", str(tmp_path), "--format", "json")
+        (r,) = json.loads(result.stdout)["results"]
+        # the file says loopback, but something listens on every interface there
+        assert r["target"]["port"] == port and r["verdict"] == "all-interfaces"
+        assert result.returncode == 1
+    finally:
+        wide.close()
+
+
+def test_real_containers(engine, containers):
+    loop = containers.run("probe-loop", ports=["127.0.0.1:62893:80"])
+    wide = containers.run("probe-wide", ports=["18093:80"])
+    assert wait_http("127.0.0.1", 62893) == 200
+    assert wait_http("127.0.0.1", 18093) == 200
+    result = cli("62893", "18093", "--http", "--host", engine, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    by_port = {r["target"]["port"]: r for r in json.loads(result.stdout)["results"]}
+    assert by_port[62893]["verdict"] == "loopback-only"
+    assert by_port[18093]["verdict"] == "all-interfaces"
+    assert "200" in json.dumps(by_port[62893]["http"])
+    # docker-proxy owns the sockets; the engine names the container
+    assert loop.name in json.dumps(by_port[62893]) and wide.name in json.dumps(by_port[18093])
+    engine_run = cli("--engine", "--host", engine, "--format", "json")
+    ports = {r["target"]["port"] for r in json.loads(engine_run.stdout)["results"]}
+    assert {62893, 18093} <= ports
+
+
+def test_free(engine, containers):
+    containers.run("probe-free", ports=["127.0.0.1:62893:80"])
+    wait_http("127.0.0.1", 62893)
+    result = cli("62893", "--free", "--format", "json")
+    (r,) = json.loads(result.stdout)["results"]
+    assert r["free"]["free"] is False and "docker-proxy" in json.dumps(r["free"])

@@ -173,7 +173,7 @@ def test_fix_command_diff_check_apply_and_idempotence(tmp_path):
     root = tmp_path / "ex"
     before = (root / "database-exposed" / "compose.yaml").read_text()
     diff = run("fix", str(root), "--diff")
-    assert diff.exit_code == 0
+    assert diff.exit_code == 1  # something would change
     assert '+      - "127.0.0.1:5432:5432"' in diff.output
     assert (root / "database-exposed" / "compose.yaml").read_text() == before
     assert run("fix", str(root), "--check").exit_code == 1

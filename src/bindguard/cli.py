@@ -299,8 +299,8 @@ def fix(
     """Rewrite compose files so ports bind on loopback, changing only those bytes.
 
     Exit 0 when nothing is left to fix, 1 when entries remain for manual review,
-    2 when a file cannot be written safely.  With --check: 1 when anything would
-    change, else 0.
+    2 when a file cannot be written safely.  With --check or --diff: 1 when
+    anything would change, else 0.
     """
 
     def body() -> int:
@@ -323,7 +323,7 @@ def fix(
         typer.echo(summary_text(plan, result, dry).rstrip("\n"), err=diff)
         if plan.errors or (result is not None and result.errors):
             return 2
-        if check:
+        if dry:
             return 1 if plan.changed else 0
         return 1 if plan.manual else 0
 

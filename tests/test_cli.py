@@ -181,7 +181,8 @@ def test_fix_command_diff_check_apply_and_idempotence(tmp_path):
     assert applied.exit_code == 1  # BG004 and BG005 are left for manual review
     assert "host-network" in applied.output and "port-conflict" in applied.output
     after = (root / "database-exposed" / "compose.yaml").read_text()
-    assert after == before.replace('"5432:5432"', '"127.0.0.1:5432:5432"').replace('"6379"', '"127.0.0.1::6379"')
+    # only the two entries changed; the comments quoting them did not
+    assert after == before.replace('- "5432:5432"', '- "127.0.0.1:5432:5432"').replace('- "6379"', '- "127.0.0.1::6379"')
     again = run("fix", str(root), "--check")
     assert again.exit_code == 0 and "would fix 0 entries" in again.output
     remaining = json.loads(run("lint", str(root), "--format", "json").output)["summary"]["by_rule"]

@@ -116,6 +116,12 @@ ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeat
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
 NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
+FormatOpt = typer.Option(Format.text, "--format", help="Output format.")
+OutputOpt = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal.")
+FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning).")
+AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
+SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
+IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
 
 
 def _paths(paths: Optional[List[str]], files) -> list[str]:
@@ -136,12 +142,12 @@ def _settings(config_file, no_config, **cli):
 @app.command()
 def lint(
     paths: Optional[List[str]] = PathsArg,
-    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning)."),
-    allow: Optional[List[str]] = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
+    fmt: Format = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+    fail_on: Optional[FailOn] = FailOnOpt,
+    allow: Optional[List[str]] = AllowOpt,
+    select: Optional[List[str]] = SelectOpt,
+    ignore: Optional[List[str]] = IgnoreOpt,
     expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT the service must publish exactly (repeatable)."),
     files: Optional[List[str]] = FileOpt,
     env_file: Optional[List[str]] = EnvFileOpt,
@@ -227,12 +233,12 @@ def audit(
     context: Optional[List[str]] = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
     include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
     timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
-    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning)."),
-    allow: Optional[List[str]] = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes."),
+    fmt: Format = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+    fail_on: Optional[FailOn] = FailOnOpt,
+    allow: Optional[List[str]] = AllowOpt,
+    select: Optional[List[str]] = SelectOpt,
+    ignore: Optional[List[str]] = IgnoreOpt,
     no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,

@@ -23,20 +23,13 @@ from bindguard.compose.project import ProjectOptions
 from bindguard.lint import LintSettings, lint
 from bindguard.rules import RETIRED, RULES
 from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
+from bindguard.ruledocs import REQUIRED_HEADINGS
 from bindguard.runner import RuleSelection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANNOTATION = re.compile(r"#\s*error:\s*\[([^\]]*)\]\s*$")
 OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also"})
-HEADINGS = (
-    "## What it does",
-    "## Why is this bad?",
-    "## Example",
-    "Use instead:",
-    "## Fix",
-    "## Options",
-    "## References",
-)
+HEADINGS = REQUIRED_HEADINGS
 
 
 def _fixture_files() -> list[Path]:

@@ -33,21 +33,11 @@ from bindguard.rules import (
     bg013_unused_ignore,
 )
 
-_MODULES: tuple[ModuleType, ...] = (
-    bg000_invalid_compose_file,
-    bg001_implicit_all_interfaces,
-    bg002_explicit_wildcard,
-    bg003_specific_address,
-    bg004_host_network,
-    bg005_host_port_conflict,
-    bg006_unset_variable,
-    bg007_invalid_port_entry,
-    bg008_swarm_ignores_host_ip,
-    bg009_expected_binding,
-    bg010_compose_drift,
-    bg011_engine_risk,
-    bg012_ignore_without_reason,
-    bg013_unused_ignore,
+# Every rule module imported above, in code order (one hop from code to module).
+_MODULES: tuple[ModuleType, ...] = tuple(
+    module
+    for name, module in sorted(globals().items())
+    if name.startswith("bg") and isinstance(module, ModuleType)
 )
 
 RULES: dict[str, ModuleType] = {m.CODE: m for m in _MODULES}

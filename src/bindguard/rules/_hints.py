@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from bindguard.model import Binding
+from typing import Iterator
+
+from bindguard.model import Binding, Problem, Violation
 
 
 def loopback_for(binding: Binding) -> str:
@@ -41,3 +43,14 @@ def published(binding: Binding) -> str:
     if binding.host_ports.size > 1:
         return f"host ports {binding.host_ports}/{proto} listen"
     return f"host port {binding.host_ports}/{proto} listens"
+
+
+def problem_violation(problem: Problem, code: str, fix: str = "") -> Iterator[Violation]:
+    """The Violation for a source Problem that carries ``code`` (BG000, BG006, BG007)."""
+    if problem.code == code:
+        yield Violation(problem.location, problem.message, fix, problem.service, problem.entry)
+
+
+def reported_elsewhere(item: object, options: object) -> Iterator[Violation]:
+    """``check`` of a rule whose findings are made by another part of bindguard."""
+    return iter(())

@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Problem, Severity, Violation
+from bindguard.rules._hints import problem_violation
 
 CODE = "BG000"
 NAME = "invalid-compose-file"
@@ -52,5 +53,4 @@ SINCE = "0.1.0"
 
 
 def check(problem: Problem, options: object) -> Iterator[Violation]:
-    if problem.code == CODE:
-        yield Violation(problem.location, problem.message, "", problem.service, problem.entry)
+    return problem_violation(problem, CODE)

@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Problem, Severity, Verdict, Violation
-from bindguard.rules._hints import loopback_hint
+from bindguard.rules._hints import loopback_hint, problem_violation
 
 CODE = "BG006"
 NAME = "unset-variable-in-binding"
@@ -54,14 +54,9 @@ SINCE = "0.1.0"
 
 def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
     if isinstance(binding, Problem):
-        if binding.code == CODE:
-            yield Violation(
-                binding.location,
-                binding.message,
-                "set the variable or give it a default, e.g. ${NAME:-127.0.0.1}",
-                binding.service,
-                binding.entry,
-            )
+        yield from problem_violation(
+            binding, CODE, "set the variable or give it a default, e.g. ${NAME:-127.0.0.1}"
+        )
         return
     if not binding.variables:
         return

@@ -40,6 +40,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Problem, Severity, Violation
+from bindguard.rules._hints import problem_violation
 
 CODE = "BG007"
 NAME = "invalid-port-entry"
@@ -51,5 +52,4 @@ SINCE = "0.1.0"
 
 
 def check(problem: Problem, options: object) -> Iterator[Violation]:
-    if problem.code == CODE:
-        yield Violation(problem.location, problem.message, "", problem.service, problem.entry)
+    return problem_violation(problem, CODE)

@@ -35,9 +35,8 @@ None. An ignore for a rule that is not selected in this run is not reported.
 
 from __future__ import annotations
 
-from typing import Iterator
-
-from bindguard.model import Severity, Violation
+from bindguard.model import Severity
+from bindguard.rules._hints import reported_elsewhere
 
 CODE = "BG013"
 NAME = "unused-ignore"
@@ -47,7 +46,5 @@ SUMMARY = "Inline ignore that suppresses nothing"
 OPTIONS: dict[str, str] = {}
 SINCE = "0.1.0"
 
-
-def check(item: object, options: object) -> Iterator[Violation]:
-    """Reported by the ignore machinery (``bindguard.ignores``), not per item."""
-    return iter(())
+# Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
+check = reported_elsewhere

@@ -312,15 +312,16 @@ def fix(
     def body() -> int:
         from bindguard.fix import apply, plan_fixes, render_diff
         from bindguard.fix.summary import summary_text
+        from bindguard.settings import parse_codes
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,
             profiles=profile, exclude=exclude,
         )
-        codes = lambda items: [c.strip() for i in items or () for c in i.split(",") if c.strip()]  # noqa: E731
         plan = plan_fixes(
             _paths(paths, files), settings, address=address,
-            select=codes(select) or None, ignore=codes(ignore) or None,
+            select=sorted(parse_codes(select or ())) or None,
+            ignore=sorted(parse_codes(ignore or ())) or None,
         )
         dry = diff or check
         if diff:

@@ -35,7 +35,8 @@ class CliOptions:
     baseline: frozenset[str] = frozenset()
 
 
-def _codes(items: tuple[str, ...]) -> frozenset[str]:
+def parse_codes(items) -> frozenset[str]:
+    """Rule codes from repeated and/or comma-separated options."""
     return frozenset(c.strip().upper() for item in items for c in item.split(",") if c.strip())
 
 
@@ -50,8 +51,8 @@ def rule_options(cli: CliOptions, config: Config) -> RuleOptions:
 
 def selection(cli: CliOptions, config: Config) -> RuleSelection:
     return RuleSelection(
-        select=_codes(cli.select) if cli.select else config.select,
-        ignore=_codes(cli.ignore) if cli.ignore else config.ignore,
+        select=parse_codes(cli.select) if cli.select else config.select,
+        ignore=parse_codes(cli.ignore) if cli.ignore else config.ignore,
         severity=config.severity,
         options=rule_options(cli, config),
     )

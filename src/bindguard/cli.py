@@ -362,7 +362,7 @@ def probe(
     def body() -> int:
         from bindguard.probe import parse_target, probe as run_probe, render_json, render_text
         from bindguard.probe.results import ProbeVerdict
-        from bindguard.probe.sources import engine_bindings, targets_from_bindings
+        from bindguard.probe.sources import engine_bindings, lazy_engine_lookup, targets_from_bindings
 
         if timeout <= 0:
             raise fail("--timeout must be above 0")
@@ -379,8 +379,9 @@ def probe(
         if engine:
             found, lookup = engine_bindings(host, max(timeout, 2.0))
             wanted += targets_from_bindings(found)
-        elif host:
-            _, lookup = engine_bindings(host, max(timeout, 2.0))
+        else:
+            # names containers behind docker-proxy if an engine answers; else none
+            lookup = lazy_engine_lookup(host, max(timeout, 2.0))
         if not wanted:
             raise fail("nothing to probe: give PORT or IP:PORT, --compose PATH or --engine")
         wanted = list(dict.fromkeys(wanted))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from bindguard.errors import BindguardError
 from bindguard.model import Binding
 from bindguard.probe.results import ContainerLookup
 from bindguard.probe.target import Target
@@ -33,6 +34,27 @@ def targets_from_bindings(bindings: Iterable[Binding]) -> list[Target]:
         for port in range(max(1, b.host_ports.start), end + 1):
             seen.setdefault((port, b.protocol), Target(port, None, b.protocol))
     return sorted(seen.values(), key=lambda t: (t.port, t.protocol))
+
+
+def lazy_engine_lookup(url: str | None, timeout: float) -> ContainerLookup:
+    """A lookup that asks the engine only when the probe first needs a name.
+
+    The probe calls it for ``docker-proxy`` sockets and NAT-only ports; a probe
+    of ordinary listeners never touches the engine.  An unreachable engine
+    just means no names (the probe still reports the sockets).
+    """
+    state: dict[str, ContainerLookup | None] = {}
+
+    def lookup(port: int, protocol: str) -> str | None:
+        if "engine" not in state:
+            try:
+                state["engine"] = engine_bindings(url, timeout)[1]
+            except BindguardError:
+                state["engine"] = None
+        inner = state["engine"]
+        return inner(port, protocol) if inner else None
+
+    return lookup
 
 
 def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], ContainerLookup]:

@@ -444,6 +444,10 @@ class Fleet:
     v6_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     retries: int = 0
+    failures: Counter = field(default_factory=Counter)
+    failure_samples: list[str] = field(default_factory=list)
+    explicit: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def labels(run_id: str) -> list[str]:
@@ -458,6 +462,47 @@ def probe_v6(dk: DockerCLI, run_id: str, command: list[str]) -> tuple[bool, str]
     if p.returncode == 0:
         return True, "engine accepts -p [::1]::80"
     return False, f"engine refused -p [::1]::80 ({p.stderr.strip()[-160:]}); those containers use 127.0.0.1::80"
+
+
+# dockerd 20.10 keeps one random-port cursor per host IP and does not see that [::1]:P clashes with the [::]:P
+# that `-p 80` also binds, so a `docker run` now and then fails with "bind: address already in use". A retry
+# draws the next port; after RANDOM_ATTEMPTS failures the container gets a host port picked here instead,
+# below the engine's random range (reported as an explicit-port fallback).
+RANDOM_ATTEMPTS = 6
+_picked: set[int] = set()
+_pick_lock = threading.Lock()
+
+
+def free_port() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as fh:
+            low = int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    with _pick_lock:
+        for port in range(max(1025, low - 12000), low):
+            if port in _picked:
+                continue
+            ok = True
+            for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                with socket.socket(fam, socket.SOCK_STREAM) as sk:
+                    try:
+                        sk.bind((addr, port))
+                    except OSError:
+                        ok = False
+                        break
+            if ok:
+                _picked.add(port)
+                return port
+    raise BenchError("no free host port found below the engine's random port range")
+
+
+def explicit_spec(spec: str) -> str:
+    """``127.0.0.1::80`` -> ``127.0.0.1:P:80``, ``80`` -> ``P:80``, ``[::1]::80`` -> ``[::1]:P:80``."""
+    port = free_port()
+    if spec == "80":
+        return f"{port}:80"
+    return spec[:-len("::80")] + f":{port}:80"  # "127.0.0.1" / "[::1]" + ":P:80"
 
 
 def spec_for(i: int, v6: bool) -> tuple[str, str]:
@@ -478,17 +523,24 @@ def start_fleet(dk: DockerCLI, n: int, n_stopped: int, jobs: int, command: list[
     def one(verb: str, name: str, spec: str) -> str:
         args = ["run", "-d"] if verb == "run" else ["create"]
         last = ""
-        for attempt in range(2):
+        for attempt in range(RANDOM_ATTEMPTS + 2):
             if stop.is_set():
                 raise BenchError("stopped")
-            p = dk.run(*args, "--name", name, *labels(fleet.run_id), "-p", spec, IMAGE, *command, timeout=180, check=False)
+            use = spec if attempt < RANDOM_ATTEMPTS else explicit_spec(spec)
+            p = dk.run(*args, "--name", name, *labels(fleet.run_id), "-p", use, IMAGE, *command, timeout=180, check=False)
             if p.returncode == 0:
-                if attempt:
-                    fleet.retries += 1
+                with fleet.lock:
+                    fleet.retries += attempt
+                    if use != spec:
+                        fleet.explicit.append(f"{name} -p {use}")
                 return name
             last = p.stderr.strip()[-300:]
+            with fleet.lock:
+                fleet.failures[("port clash" if "address already in use" in last else "other")] += 1
+                if len(fleet.failure_samples) < 5:
+                    fleet.failure_samples.append(f"{name} -p {use}: {' '.join(last.split())[:240]}")
             dk.run("rm", "-f", "-v", name, check=False)  # a half-made container (created, failed to start)
-        raise BenchError(f"docker {args[0]} {name} -p {spec} failed twice: {last}")
+        raise BenchError(f"docker {args[0]} {name} -p {spec} failed {RANDOM_ATTEMPTS + 2} times: {last}")
 
     work = []
     for i in range(n):
@@ -820,13 +872,21 @@ def main(argv: list[str] | None = None) -> int:
         start_fleet(dk, n, k, args.jobs, command, fleet, stop)
         setup_s = time.perf_counter() - t0
         results["setup"] = {"seconds": setup_s, **fleet.timings, "retries": fleet.retries, "mix": dict(fleet.mix),
+                            "failed_attempts": dict(fleet.failures), "failure_samples": fleet.failure_samples,
+                            "explicit_port_fallbacks": fleet.explicit,
                             "ipv6": fleet.v6, "ipv6_note": fleet.v6_note, "running": len(fleet.running),
                             "stopped": len(fleet.stopped), "run_id": fleet.run_id}
         mix = ", ".join(f"{fleet.mix[key]} {SPECS[key]}" for key in SPECS if fleet.mix[key])
         print(f"setup: {len(fleet.running)} running + {len(fleet.stopped)} created in {setup_s:.1f} s "
-              f"({len(fleet.running) / fleet.timings['start_s']:.1f} containers/s; v6 probe {fleet.timings['probe_s']:.1f} s"
-              f"{f', {fleet.retries} retried' if fleet.retries else ''})")
+              f"({(len(fleet.running) + len(fleet.stopped)) / fleet.timings['start_s']:.1f} containers/s; "
+              f"v6 probe {fleet.timings['probe_s']:.1f} s)")
         print(f"       ports: {mix}; {fleet.v6_note}")
+        if fleet.failures:
+            print(f"       {sum(fleet.failures.values())} failed docker run attempts were retried "
+                  f"({', '.join(f'{v} {k}' for k, v in fleet.failures.items())}), e.g. {fleet.failure_samples[0]}")
+        if fleet.explicit:
+            print(f"       {len(fleet.explicit)} container(s) got an explicit host port after {RANDOM_ATTEMPTS} random "
+                  f"ones clashed: {', '.join(fleet.explicit[:4])}{' ...' if len(fleet.explicit) > 4 else ''}")
         mem1 = memory_snapshot("after setup", args.host, dk, fleet.run_id)
         results["memory"].append(mem1)
         print(f"memory after setup:    {fmt_mem(mem1)}")

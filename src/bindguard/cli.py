@@ -271,6 +271,7 @@ def audit(
                 timeout=timeout,
                 selection=settings.selection,
                 drift=not no_drift,
+                note=lambda text: typer.echo(f"bindguard: {text}", err=True),
             ),
             progress,
         )

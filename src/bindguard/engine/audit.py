@@ -41,6 +41,10 @@ class AuditSettings:
     selection: RuleSelection = field(default_factory=RuleSelection)
     drift: bool = True
     environ: dict[str, str] | None = None
+    # called with a short status line when an engine has many containers to read
+    note: Callable[[str], None] | None = None
+
+PROGRESS_MIN_CONTAINERS = 50
 
 
 @dataclass
@@ -95,6 +99,12 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         api._version = negotiated
         nets = network_facts(api.networks())
         listed = api.containers(all=settings.include_stopped)
+        stopped = sum(1 for item in listed if not container_info(item).running)
+        if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS:
+            settings.note(
+                f"{target.name}: {len(listed)} containers"
+                + (f", inspecting {stopped} stopped ones" if stopped else "")
+            )
         services = []
         labelled = []
         by_name = {n.name: n for n in nets}

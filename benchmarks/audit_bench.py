@@ -14,7 +14,8 @@ It starts N containers from ``bindguard-test/busybox:1`` (made by
     i % 4 == 3        -p [::1]::80         (a quarter; 127.0.0.1::80 if the engine refuses [::1])
 
 plus a few ``docker create``-d (never started) ones for the ``--all`` case.
-Then, best of ``--repeat`` each, interleaved round by round, it times:
+Then, best of ``--repeat`` each, interleaved round by round (the order rotates each
+round), it times:
 
   (a) bindguard's audit as a library call, running containers only and with
       ``include_stopped`` (``EngineResult.api_calls`` is bindguard's own count);
@@ -921,9 +922,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n(no counting pass: {args.host} is not a unix socket; API calls are the methods' own counts)")
 
         # ------------------------------------------------------- timed rounds
-        print(f"\ntimed rounds: best of {args.repeat}, methods interleaved ...", flush=True)
+        print(f"\ntimed rounds: best of {args.repeat}, methods interleaved, order rotated each round ...", flush=True)
         for rnd in range(args.repeat):
-            for m in ms:
+            # Rotate the order so that no method always runs in the same slot (e.g. first child process after
+            # the in-process calls, which was measurably slower).
+            shift = rnd * len(ms) // args.repeat
+            order = ms[shift:] + ms[:shift]
+            for m in order:
                 if m.key in failed:
                     continue
                 try:
@@ -935,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
                 if best[m.key] is None or s.seconds < best[m.key].seconds:
                     best[m.key] = s
             print(f"    round {rnd + 1}/{args.repeat}: " + ", ".join(
-                f"{m.key} {all_s[m.key][-1]:.3f}s" for m in ms if all_s[m.key] and len(all_s[m.key]) == rnd + 1), flush=True)
+                f"{m.key} {all_s[m.key][-1]:.3f}s" for m in order if len(all_s[m.key]) == rnd + 1), flush=True)
 
         for m in ms:
             s = best[m.key]

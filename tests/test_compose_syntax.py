@@ -227,3 +227,9 @@ def test_go_template_file_is_bg000_with_a_hint(tmp_path):
     path = write(tmp_path, "compose.yaml", "services:\n  {{ .Name }}-web:\n    image: x\n")
     (f,) = findings([path])
     assert f.code == "BG000" and "Go template" in f.message
+
+
+def test_explicit_str_tag_is_a_string_not_a_number(tmp_path):
+    # Compose reads `!!str 0x50` as the string "0x50", which is no port number.
+    path = write(tmp_path, "compose.yaml", "services:\n  s:\n    ports:\n      - !!str 0x50\n")
+    assert [(f.code, f.location.line) for f in findings([path])] == [("BG007", 4)]

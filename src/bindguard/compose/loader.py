@@ -14,12 +14,50 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.model import Location, Problem
 
-try:  # pragma: no cover - the C loader is a hard requirement in practice
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Tag plain scalars without PyYAML's YAML 1.1 regexes.
+
+    bindguard types plain scalars itself, with Compose's YAML 1.2 rules
+    (``compose/nodes.py``), so running PyYAML's resolver (the costliest part of
+    composing, and wrong for Compose: ``22:22`` would be an int) is wasted.
+    Plain scalars get PLAIN_TAG, except ``<<`` (merge keys); quoted ones are
+    strings; explicit tags (``!!str``, ``!reset``) are kept as written.
+    """
+
+    def resolve(self, kind, value, implicit):  # type: ignore[override]
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                return MERGE_TAG if value == "<<" else PLAIN_TAG
+            return STR_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
+
+if hasattr(yaml, "CParser"):
+
+    class _Loader(yaml.CParser, yaml.constructor.BaseConstructor, _PlainResolver):  # type: ignore[misc]
+        """libyaml's parser and composer with the plain resolver."""
+
+        def __init__(self, stream):  # type: ignore[no-untyped-def]
+            yaml.CParser.__init__(self, stream)
+            yaml.constructor.BaseConstructor.__init__(self)
+            _PlainResolver.__init__(self)
+
+else:  # pragma: no cover - the C loader is a hard requirement in practice
+
+    class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
+                  yaml.composer.Composer, yaml.constructor.BaseConstructor, _PlainResolver):
+        def __init__(self, stream):  # type: ignore[no-untyped-def]
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.BaseConstructor.__init__(self)
+            _PlainResolver.__init__(self)
 
 # Refuse absurd inputs before libyaml sees them: a compose file is a few KB;
 # the limits are documented in docs/limits.md.
@@ -87,13 +125,28 @@ def _nesting_too_deep(text: str) -> int:
     return 0
 
 
-class _AnchorRedefiningLoader(yaml.SafeLoader):
+class _AnchorRedefiningLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.BaseConstructor,
+    _PlainResolver,
+):
     """The pure-Python composer, letting a later ``&name`` replace an earlier one.
 
     YAML 1.2 (and go-yaml, which Compose uses) allows an anchor to be defined
     again, an alias then referring to the latest definition; libyaml's
     composer refuses it.  Only files that hit that error take this slower path.
     """
+
+    def __init__(self, stream):  # type: ignore[no-untyped-def]
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.BaseConstructor.__init__(self)
+        _PlainResolver.__init__(self)
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if not self.check_event(yaml.AliasEvent):

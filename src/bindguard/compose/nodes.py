@@ -21,9 +21,15 @@ from bindguard.model import Location
 MERGE_TAG = "tag:yaml.org,2002:merge"
 RESET_TAG = "!reset"
 OVERRIDE_TAG = "!override"
-# Implicit tags PyYAML may give a plain scalar; those are re-resolved as YAML 1.2.
+STR_TAG = "tag:yaml.org,2002:str"
+# The loader (compose/loader.py) gives every untagged plain scalar this tag
+# instead of running PyYAML's YAML 1.1 resolver; resolve_scalar types it.
+PLAIN_TAG = "tag:bindguard,2026:plain"
+# Implicit tags PyYAML's own resolver gives plain scalars (nodes composed by
+# another loader, e.g. in tests); those are re-resolved as YAML 1.2 too.
 _IMPLICIT = frozenset(
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
+    [PLAIN_TAG]
+    + ["tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")]
 )
 # Compose's parser (go-yaml v3) reads plain integers with Go's ParseInt(s, 0, 64):
 # an optional sign, then 0x / 0o / 0b prefixes or a leading 0 for octal, and
@@ -47,7 +53,7 @@ def resolve_scalar(node: yaml.ScalarNode) -> object:
     """The YAML 1.2 core-schema value of a scalar node (str, int, float, bool or None)."""
     text = node.value
     if node.style or node.tag not in _IMPLICIT:
-        # Quoted, or explicitly tagged (``!!str``, ``!reset``...): the text itself.
+        # Quoted, or explicitly tagged (``!!str 0x50``, ``!reset``...): the text itself.
         return text
     if text in _NULLS:
         return None

@@ -1,8 +1,9 @@
 """``bindguard audit`` as a library call: engines in, one Report out.
 
 Per engine the cost is a constant number of API calls however many
-containers run: ``version``, the network list and the container list, plus one inspect per *stopped* container when ``--all`` asks for them
-(the list does not carry a stopped container's requested bindings).  Several
+containers run: ``version``, the network list and the container list, plus
+one inspect per *stopped* container when ``--all`` asks for them (the list
+does not carry a stopped container's requested bindings).  Several
 engines are audited concurrently; an engine that fails becomes an error
 line while the others are still reported.
 """

@@ -8,10 +8,37 @@ process may set it (root fixing another user's file), are kept.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
 from typing import Callable
+
+
+def read_small_file(path: str, limit: int = 16 * 1024 * 1024) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; OSError otherwise.
+
+    For config, baseline and env files: a FIFO or device must never block the
+    run or be read until memory runs out, so the file is opened non-blocking
+    and checked with fstat before a bounded read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit // 2**20} MiB", path)
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise OSError(errno.EFBIG, f"larger than {limit // 2**20} MiB", path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(

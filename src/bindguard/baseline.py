@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import replace
 
-from bindguard.atomic import write_atomic
+from bindguard.atomic import read_small_file, write_atomic
 from bindguard.errors import ConfigError
 from bindguard.model import Finding, Location
 from bindguard.reporters.fingerprint import fingerprint
@@ -50,8 +50,7 @@ def write_baseline(path: str, findings: tuple[Finding, ...]) -> int:
 
 def read_baseline(path: str) -> frozenset[str]:
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = json.loads(read_small_file(path, limit=256 * 1024 * 1024).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError("baseline file not found", path=path) from None
     except (OSError, ValueError) as exc:

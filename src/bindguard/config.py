@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from bindguard.atomic import read_small_file
 from bindguard.errors import ConfigError
 from bindguard.model import Severity
 from bindguard.rules import get as get_rule
@@ -83,9 +84,8 @@ def _has_tool_table(path: str) -> bool:
     import tomllib
 
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_small_file(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     return isinstance(data.get("tool"), dict) and "bindguard" in data["tool"]
 
@@ -99,12 +99,13 @@ def load_config(explicit: str | None = None, no_config: bool = False) -> Config:
     import tomllib
 
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read_small_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError("config file not found", path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("config is not UTF-8 text", path=path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from None
     if os.path.basename(path) == "pyproject.toml" or "tool" in data:

@@ -82,10 +82,13 @@ def _parse_number(text: str, what: str, spec: str) -> int:
     digits = text[1:] if text.startswith("+") else text
     if not digits or not digits.isascii() or not digits.isdigit():
         raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: not a port number")
-    value = int(digits)
-    if value > 65535:
+    # Leading zeros are allowed ("0080"); more than five significant digits
+    # is above 65535 whatever they are (and never converted: a megabyte of
+    # digits must not reach int()).
+    significant = digits.lstrip("0")
+    if len(significant) > 5 or int(significant or "0") > 65535:
         raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: above 65535")
-    return value
+    return int(significant or "0")
 
 
 def parse_range(text: str, what: str = "port", spec: str | None = None) -> PortRange:

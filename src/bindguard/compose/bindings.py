@@ -83,8 +83,10 @@ def _long_item(node: yaml.MappingNode, lookup: Lookup, missing: list[str]) -> di
         value = resolve_scalar(value_node)
         if isinstance(value, str):
             value = _interpolate(value, lookup, missing)
-            if key in ("target", "published") and value.isdigit():
-                value = int(value)
+            if key in ("target", "published") and value.isascii() and value.isdigit():
+                # as an int only when it can be a port; longer digit strings stay
+                # text and are rejected with a message by the port parser
+                value = int(value) if len(value) <= 6 else value
         item[key] = value
     return item
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Iterator
 
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
@@ -62,15 +63,44 @@ def discover(
             add(path)
             continue
 
-        def onerror(err: OSError) -> None:
-            where = err.filename or path
-            problems.append(
-                Problem("BG000", f"cannot read folder: {err.strerror}", Location(file=str(where)))
-            )
-
-        for root, dirs, names in os.walk(path, onerror=onerror):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-            for name in sorted(names):
+        for root, names in _walk(path, problems):
+            for name in names:
                 if is_compose_name(name):
                     add(os.path.join(root, name))
     return files, problems
+
+
+def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
+    """(folder, sorted file names) for ``top`` and the folders below it, top-down.
+
+    Like ``os.walk(top)`` with sorted folders, but with an explicit stack:
+    Python 3.11's ``os.walk`` recurses once per level and fails on trees a
+    thousand folders deep.  Symlinked folders are not entered (no loops);
+    a folder that cannot be listed (permission denied, a path too long) is a
+    BG000 problem for that folder and the walk goes on.
+    """
+    stack = [top]
+    while stack:
+        root = stack.pop()
+        dirs: list[str] = []
+        names: list[str] = []
+        try:
+            with os.scandir(root) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                        linked = is_dir and entry.is_symlink()
+                    except OSError:
+                        is_dir = linked = False
+                    if not is_dir:
+                        names.append(entry.name)
+                    elif entry.name not in SKIP_DIRS and not linked:
+                        dirs.append(entry.name)
+        except OSError as err:
+            where = err.filename or root
+            problems.append(
+                Problem("BG000", f"cannot read folder: {err.strerror}", Location(file=str(where)))
+            )
+            continue
+        yield root, sorted(names)
+        stack.extend(os.path.join(root, d) for d in sorted(dirs, reverse=True))

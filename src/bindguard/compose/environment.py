@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from bindguard.atomic import read_small_file
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
 
@@ -54,8 +55,7 @@ class Environment:
         from bindguard.compose.dotenv import DotenvError, parse_dotenv
 
         try:
-            with open(path, encoding="utf-8-sig") as fh:
-                text = fh.read()
+            text = read_small_file(path).decode("utf-8-sig")
         except OSError as exc:
             if required:
                 raise InputError(path, f"cannot read env file: {exc.strerror}") from None

@@ -9,6 +9,7 @@ it), and YAML 1.1 typing never touches the data.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 
@@ -36,14 +37,28 @@ class _PlainResolver(yaml.resolver.BaseResolver):
             return self.DEFAULT_SEQUENCE_TAG
         return self.DEFAULT_MAPPING_TAG
 
+    # No path resolvers are ever registered; the composer calls these per node.
+    def descend_resolver(self, current_node, current_index):  # type: ignore[no-untyped-def]
+        return None
 
-if hasattr(yaml, "CParser"):
+    def ascend_resolver(self):  # type: ignore[no-untyped-def]
+        return None
 
-    class _Loader(yaml.CParser, yaml.constructor.BaseConstructor, _PlainResolver):  # type: ignore[misc]
+
+try:
+    # Not exported as ``yaml.CParser``: ``hasattr(yaml, "CParser")`` is False even
+    # with libyaml, which would silently select the pure-Python composer (15x slower).
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - the C loader is a hard requirement in practice
+    _CParser = None
+
+if _CParser is not None:
+
+    class _Loader(_CParser, yaml.constructor.BaseConstructor, _PlainResolver):  # type: ignore[misc]
         """libyaml's parser and composer with the plain resolver."""
 
         def __init__(self, stream):  # type: ignore[no-untyped-def]
-            yaml.CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)
             yaml.constructor.BaseConstructor.__init__(self)
             _PlainResolver.__init__(self)
 
@@ -62,7 +77,57 @@ else:  # pragma: no cover - the C loader is a hard requirement in practice
 # Refuse absurd inputs before libyaml sees them: a compose file is a few KB;
 # the limits are documented in docs/limits.md.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_DEPTH = 512
+# Nesting levels (mappings and lists, aliases followed).  Real files use about
+# ten.  libyaml's composer recurses in C and overflows the stack near 60,000;
+# the fixer's readers recurse in Python at two frames a level, under Python's
+# default limit of 1,000 frames.
+MAX_DEPTH = 256
+# Composed nodes cost about 300 bytes each: a million is about 300 MB.
+MAX_NODES = 1_000_000
+# go-yaml (Compose's parser) refuses a document whose decoding is mostly
+# alias expansion ("document contains excessive aliasing"); same thresholds.
+_ALIAS_MIN_DECODES = 1000
+_ALIAS_MIN_ALIASED = 100
+
+# A line whose leading indentation and block indicators ("- ", "? ", ": ") are
+# wider than this many columns may start a block structure nested that deep.
+_WIDE_LEAD = MAX_DEPTH // 2 - 2
+_WIDE_LEAD_RUN = r"[ \t?:-]{%d}" % (_WIDE_LEAD + 1)
+_WIDE_FIRST_LINE = re.compile(_WIDE_LEAD_RUN)
+_WIDE_LINE = re.compile("\n" + _WIDE_LEAD_RUN)  # a literal first: far faster than ^ with MULTILINE
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_TOKEN_START = frozenset(" \t\r\n[{,")
+_NOT_ANCHOR = frozenset(" \t\r\n[]{},")
+
+
+def _may_be_graph(text: str) -> bool:
+    """Could the text hold an alias (``*name``), an explicit key (``? ``) or a
+    flow collection used as a key (``[a, b]: c``)?
+
+    Only such documents can be graphs rather than trees, or have keys that
+    are not strings.  ``"[::1]:8080:80"`` and ``${X:?err}`` do not count.
+    Plain ``str.find`` loops: a regular expression here costs half as much
+    as composing the file.
+    """
+    end = len(text)
+    for mark in ("*", "?"):
+        i = text.find(mark)
+        while i != -1:
+            if i == 0 or text[i - 1] in _TOKEN_START:
+                after = text[i + 1] if i + 1 < end else "\n"
+                if (after not in _NOT_ANCHOR) if mark == "*" else (after in " \t\r\n"):
+                    return True
+            i = text.find(mark, i + 1)
+    for close in ("]", "}"):
+        i = text.find(close)
+        while i != -1:
+            j = i + 1
+            while j < end and text[j] in " \t":
+                j += 1
+            if j < end and text[j] == ":" and (j + 1 == end or not (text[j + 1].isdigit() or text[j + 1] == ":")):
+                return True
+            i = text.find(close, i + 1)
+    return False
 
 
 @dataclass
@@ -85,6 +150,8 @@ def _problem(path: str, message: str, line: int = 0, column: int = 0) -> Problem
 
 def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:
     """Bytes to text as Compose accepts them: UTF-8 (BOM allowed) or UTF-16 with BOM."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return None, _problem(path, "UTF-32 text; Compose reads UTF-8 or UTF-16 only", 1, 1)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), None
@@ -99,30 +166,158 @@ def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:
         return None, _problem(path, f"not valid UTF-8 text (byte {exc.start})", line, 1)
 
 
-def _nesting_too_deep(text: str) -> int:
-    """The line where flow/indent nesting passes MAX_DEPTH, or 0.
+def _may_exceed_limits(text: str) -> bool:
+    """Cheap test: could this text nest deeper than MAX_DEPTH or hold MAX_NODES nodes?
 
-    libyaml composes recursively; a document nested thousands deep would
-    exhaust the stack, so it is refused first.  Counting brackets and
-    indentation over-estimates depth (brackets inside strings count), which
-    only matters for files far beyond anything real.
+    Every nesting level needs a bracket or more leading columns (indentation
+    or a block indicator), and every node at least one character, so text
+    that passes these counts cannot break a limit and skips the exact scan.
+    Brackets in strings and comments count too, which only costs a scan.
     """
+    # A node takes about a character at least ("{a,b}", "[?a,?b]"); half of
+    # MAX_NODES leaves room for anything denser.
+    if len(text) > MAX_NODES // 2 or _WIDE_FIRST_LINE.match(text) or _WIDE_LINE.search(text):
+        return True
+    budget = MAX_DEPTH - _WIDE_LEAD - 4
+    if text.count("[") + text.count("{") <= budget:
+        return False
     depth = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.lstrip(" -")
-        indent = len(line) - len(stripped)
-        if indent // 2 > MAX_DEPTH:
-            return number
-        for ch in stripped:
-            if ch in "[{":
+    for ch in _NOT_BRACKET.sub("", text):
+        if ch in "[{":
+            depth += 1
+            if depth > budget:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+def _scan_limits(text: str) -> tuple[str, int] | None:
+    """(why, line) if the text nests deeper than MAX_DEPTH or has too many nodes.
+
+    Uses libyaml's parser (events, no recursion, constant memory), so it is
+    safe on inputs that would crash libyaml's recursive composer (about
+    60,000 levels overflow the C stack) or exhaust memory.  Syntax errors are
+    left for the composer to report.
+    """
+    depth = nodes = 0
+    starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    leaves = (yaml.ScalarEvent, yaml.AliasEvent)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = event.__class__
+            if cls in leaves:
+                nodes += 1
+            elif cls in starts:
+                nodes += 1
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return number
-            elif ch in "]}":
-                depth = max(0, depth - 1)
-            elif ch == "#":
-                break
-    return 0
+                    return (
+                        f"YAML nested deeper than {MAX_DEPTH} levels; refused",
+                        event.start_mark.line + 1,
+                    )
+            elif cls in ends:
+                depth -= 1
+            else:
+                continue
+            if nodes > MAX_NODES:
+                return (
+                    f"more than {MAX_NODES:,} YAML nodes; refused",
+                    event.start_mark.line + 1,
+                )
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _allowed_alias_ratio(decodes: int) -> float:
+    """go-yaml v3's allowedAliasRatio (decode.go)."""
+    if decodes <= 400_000:
+        return 0.99
+    if decodes >= 4_000_000:
+        return 0.10
+    return 0.99 - 0.89 * (decodes - 400_000) / 3_600_000
+
+
+def _graph_problem(doc: yaml.Node) -> tuple[str, yaml.Node] | None:
+    """(why, node) if a document has a key Compose refuses, or aliases gone wrong.
+
+    Aliases share nodes, so a document is a graph: an alias may point back
+    into the node that contains it (a loop: go-yaml refuses "anchor value
+    contains itself"), chains of aliases may nest far deeper than the text
+    does, and nested aliases may expand exponentially ("billion laughs",
+    which go-yaml refuses as "excessive aliasing").  A mapping or list used
+    as a key is refused by go-yaml too ("invalid map key").  One iterative
+    walk over the distinct nodes finds all of these, so later readers can
+    recurse safely and may take every key for a string.
+    """
+    M, S = yaml.MappingNode, yaml.SequenceNode
+    info: dict[int, tuple[int, int]] = {}  # id -> (depth, expanded node count)
+    active: set[int] = set()
+    distinct = 0
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(doc, None)]
+    while stack:
+        node, children = stack.pop()
+        if children is not None:  # every child is done: finish the node
+            key = id(node)
+            active.discard(key)
+            depth, size = 0, 1
+            for child in children:
+                cls = child.__class__
+                if cls is M or cls is S:
+                    d, n = info[id(child)]
+                    if d > depth:
+                        depth = d
+                    size += n
+                else:
+                    size += 1
+            info[key] = (depth + 1, size)
+            if depth + 1 > MAX_DEPTH:
+                return f"YAML nested deeper than {MAX_DEPTH} levels (through aliases); refused", node
+            continue
+        cls = node.__class__
+        if cls is not M and cls is not S:
+            continue
+        key = id(node)
+        if key in info:
+            continue
+        if key in active:
+            return "an alias refers to a node that contains it (a loop); Compose refuses the file", node
+        if cls is M:
+            children = []
+            for k, v in node.value:
+                kcls = k.__class__
+                if kcls is M or kcls is S:
+                    what = "a mapping" if kcls is M else "a list"
+                    return f"a key must be a string, not {what}; Compose refuses the file", k
+                children.append(k)
+                children.append(v)
+        else:
+            children = node.value
+        active.add(key)
+        distinct += 1
+        stack.append((node, children))
+        for child in reversed(children):
+            ccls = child.__class__
+            if ccls is M or ccls is S:
+                if id(child) not in info:
+                    stack.append((child, None))
+            else:
+                distinct += 1
+    decodes = info[id(doc)][1] if id(doc) in info else 1
+    aliased = decodes - distinct
+    if (
+        decodes > _ALIAS_MIN_DECODES
+        and aliased > _ALIAS_MIN_ALIASED
+        and aliased / decodes > _allowed_alias_ratio(decodes)
+    ):
+        return (
+            f"aliases expand this document to {decodes:,} nodes from {distinct:,} written; "
+            "Compose refuses it (\"document contains excessive aliasing\")",
+            doc,
+        )
+    return None
 
 
 class _AnchorRedefiningLoader(
@@ -166,18 +361,14 @@ def _compose_all(text: str) -> list[yaml.Node]:
 
 
 def parse_text(text: str, path: str) -> ComposeFile:
-    """Compose every YAML document of ``text``; syntax errors become BG000."""
+    """Compose every YAML document of ``text``; syntax errors and limits become BG000."""
     result = ComposeFile(path=path, text=text)
-    # Cheap gate first: fewer open brackets than the limit cannot nest past it,
-    # and indentation that deep needs hundreds of KB of leading spaces.
-    suspicious = text.count("[") + text.count("{") > MAX_DEPTH or len(text) > 200_000
-    if suspicious and (line := _nesting_too_deep(text)):
-        result.problems.append(
-            _problem(path, f"YAML nested deeper than {MAX_DEPTH} levels; refused", line, 1)
-        )
+    if _may_exceed_limits(text) and (refused := _scan_limits(text)):
+        why, line = refused
+        result.problems.append(_problem(path, why, line, 1))
         return result
     try:
-        result.documents = _compose_all(text)
+        documents = _compose_all(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -185,36 +376,73 @@ def parse_text(text: str, path: str) -> ComposeFile:
         if "{{" in text:
             message += " (the file looks like a Go template, which Compose cannot read as is)"
         result.problems.append(_problem(path, f"invalid YAML: {message}", line, column))
-    except yaml.YAMLError as exc:
-        result.problems.append(_problem(path, f"invalid YAML: {exc}", 1, 1))
+        return result
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (control characters...): point at it.
+        # libyaml reports a byte offset into the UTF-8 form of the text.
+        position = exc.position if isinstance(exc.position, int) else 0
+        before = text.encode("utf-8", "surrogatepass")[:position]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        what = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        result.problems.append(_problem(path, f"invalid YAML: {exc.reason}{what}", line, column))
+        return result
+    except (yaml.YAMLError, ValueError) as exc:
+        # ValueError: text libyaml cannot even encode (a lone surrogate).
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        result.problems.append(_problem(path, f"invalid YAML: {first}", 1, 1))
+        return result
     except RecursionError:
         result.problems.append(_problem(path, "YAML nested too deeply; refused", 1, 1))
+        return result
+    if _may_be_graph(text):  # aliases (graphs, not trees) or complex keys
+        for doc in documents:
+            if (found := _graph_problem(doc)) is not None:
+                why, node = found
+                mark = node.start_mark
+                result.problems.append(_problem(path, why, mark.line + 1, mark.column + 1))
+                return result
+    result.documents = documents
     return result
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 def read_file(path: str, display: str | None = None) -> ComposeFile:
     """Read and parse one file; unreadable or oversized files become BG000 problems.
 
     A FIFO or device is refused without opening it, so a path that would
-    block never stalls the run.
+    block never stalls the run; the file is then opened non-blocking and
+    checked again, in case it was swapped for a FIFO in between.
     """
     shown = display or path
+
+    def refused(message: str) -> ComposeFile:
+        return ComposeFile(path=shown, problems=[_problem(shown, message)])
+
+    too_large = f"file larger than {MAX_FILE_BYTES // 2**20} MiB; refused"
     try:
         st = os.stat(path)
-    except OSError as exc:
-        return ComposeFile(path=shown, problems=[_problem(shown, f"cannot read: {exc.strerror}")])
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        return refused(f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     if not stat.S_ISREG(st.st_mode):
-        return ComposeFile(path=shown, problems=[_problem(shown, "not a regular file; skipped")])
+        return refused("not a regular file; skipped")
     if st.st_size > MAX_FILE_BYTES:
-        return ComposeFile(
-            path=shown,
-            problems=[_problem(shown, f"file larger than {MAX_FILE_BYTES // 2**20} MiB; refused")],
-        )
+        return refused(too_large)
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return refused(f"cannot read: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return refused("not a regular file; skipped")
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return ComposeFile(path=shown, problems=[_problem(shown, f"cannot read: {exc.strerror}")])
+        return refused(f"cannot read: {exc.strerror}")
+    if len(data) > MAX_FILE_BYTES:
+        return refused(too_large)
     text, problem = decode(data, shown)
     if problem is not None:
         return ComposeFile(path=shown, problems=[problem])

@@ -10,7 +10,9 @@ well, and duplicate keys, which Compose rejects, are reported.
 
 from __future__ import annotations
 
+import math
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -40,6 +42,8 @@ _GO_INT = re.compile(
     r"|0[bB]_?[01]+(?:_[01]+)*|0_?[0-7]+(?:_[0-7]+)*|[1-9][0-9]*(?:_[0-9]+)*|0)\Z"
 )
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INT64_MIN = -(2**63)
+_UINT64_MAX = 2**64 - 1
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -62,7 +66,15 @@ def resolve_scalar(node: yaml.ScalarNode) -> object:
     if text in _FALSE:
         return False
     if _GO_INT.match(text):
-        return _go_int(text)
+        value = _go_int(text)
+        if value is not None:
+            return value
+        # Beyond 64 bits Go's ParseInt and ParseUint fail; go-yaml then tries
+        # a float (finite only), else keeps the text as a string.
+        plain = text.replace("_", "")
+        if _FLOAT.match(plain) and math.isfinite(number := float(plain)):
+            return number
+        return text
     if _FLOAT.match(text):
         return float(text)
     if text in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"):
@@ -74,12 +86,29 @@ def resolve_scalar(node: yaml.ScalarNode) -> object:
     return text
 
 
-def _go_int(text: str) -> int:
+def _go_int(text: str) -> int | None:
+    """Go's ParseInt(s, 0, 64), or ParseUint for what is above int64; None beyond.
+
+    Only the significant digits are converted (at most 64 of them), so a
+    plain scalar of thousands of digits costs nothing and never hits
+    Python's limit on converting long decimal strings.
+    """
     sign = -1 if text[0] == "-" else 1
     body = text.lstrip("+-").replace("_", "")
-    if len(body) > 1 and body[0] == "0" and body[1].isdigit():
-        return sign * int(body, 8)
-    return sign * int(body, 0)
+    if len(body) > 1 and body[0] == "0" and body[1] in "xXoObB":
+        base = {"x": 16, "o": 8, "b": 2}[body[1].lower()]
+        digits = body[2:]
+    elif len(body) > 1 and body[0] == "0":
+        base, digits = 8, body[1:]
+    else:
+        base, digits = 10, body
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 64:
+        return None
+    value = sign * int(digits, base)
+    if not _INT64_MIN <= value <= _UINT64_MAX:
+        return None
+    return value
 
 
 def node_kind(node: yaml.Node) -> str:
@@ -112,7 +141,13 @@ class Entry:
     value: yaml.Node
 
 
-class DuplicateKey(ValueError):
+class KeyProblem(ValueError):
+    """A mapping key Compose would refuse; ``node`` is where it is written."""
+
+    node: yaml.Node
+
+
+class DuplicateKey(KeyProblem):
     def __init__(self, key: str, node: yaml.Node, first: yaml.Node):
         self.key = key
         self.node = node
@@ -123,36 +158,51 @@ class DuplicateKey(ValueError):
         )
 
 
-def mapping_entries(
-    node: yaml.MappingNode, duplicates: list[DuplicateKey] | None = None
-) -> dict[str, Entry]:
-    """The keys of a mapping node, merge keys applied, in document order.
+class ComplexKey(KeyProblem):
+    """A mapping or list used as a key (``? [a, b]``, or ``{{ .Name }}:`` in a template)."""
 
-    Explicit keys win over merged ones; among several merged mappings the
-    first wins, as the YAML merge-key spec says.  Duplicate explicit keys are
-    appended to ``duplicates`` (the later one is kept, as PyYAML would).
-    """
+    def __init__(self, node: yaml.Node):
+        self.node = node
+        super().__init__(
+            f"a key must be a string, not {node_kind(node)}; Compose rejects the file"
+        )
+
+
+# Entries of mappings used as merge sources (``<<: *base``), computed once per
+# node: a merge key may name the same anchor many times, at many levels
+# ("billion laughs" through merge keys), which walked naively is exponential.
+_MERGED: weakref.WeakKeyDictionary[yaml.Node, dict[str, Entry]] = weakref.WeakKeyDictionary()
+
+
+def _own_entries(
+    node: yaml.MappingNode, problems: list[KeyProblem] | None
+) -> tuple[dict[str, Entry], list[yaml.MappingNode]]:
+    """A mapping's explicit keys, and the mappings its merge keys name (in order)."""
     explicit: dict[str, Entry] = {}
-    merged: list[yaml.Node] = []
+    merged: list[yaml.MappingNode] = []
     for key_node, value in node.value:
         if key_node.tag == MERGE_TAG:
-            if isinstance(value, yaml.SequenceNode):
-                merged.extend(value.value)
-            else:
-                merged.append(value)
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            merged.extend(m for m in sources if isinstance(m, yaml.MappingNode))
             continue
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+        if not isinstance(key_node, yaml.ScalarNode):
+            if problems is not None:
+                problems.append(ComplexKey(key_node))
+            continue
+        key = key_node.value
         previous = explicit.get(key)
-        if previous is not None and duplicates is not None:
-            duplicates.append(DuplicateKey(key, key_node, previous.key_node))
+        if previous is not None and problems is not None:
+            problems.append(DuplicateKey(key, key_node, previous.key_node))
         explicit[key] = Entry(key, key_node, value)
-    if not merged:
+    return explicit, merged
+
+
+def _combine(explicit: dict[str, Entry], sources: list[dict[str, Entry]]) -> dict[str, Entry]:
+    if not sources:
         return explicit
     result: dict[str, Entry] = {}
-    for source in merged:
-        if not isinstance(source, yaml.MappingNode):
-            continue
-        for key, entry in mapping_entries(source).items():
+    for entries in sources:
+        for key, entry in entries.items():
             result.setdefault(key, entry)
     for key, entry in explicit.items():
         result.pop(key, None)
@@ -160,14 +210,74 @@ def mapping_entries(
     return result
 
 
+def _merged_entries(root: yaml.MappingNode) -> dict[str, Entry]:
+    """All entries of a merge source, its own merges applied; iterative and cached.
+
+    A loop of merge keys (which the loader refuses anyway) contributes nothing
+    instead of recursing forever.
+    """
+    cached = _MERGED.get(root)
+    if cached is not None:
+        return cached
+    active: set[int] = set()
+    stack: list[tuple[yaml.MappingNode, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in _MERGED:
+            continue
+        explicit, sources = _own_entries(node, None)
+        if ready:
+            active.discard(id(node))
+            _MERGED[node] = _combine(explicit, [_MERGED.get(m, {}) for m in sources])
+            continue
+        if id(node) in active:
+            continue
+        active.add(id(node))
+        stack.append((node, True))
+        stack.extend((m, False) for m in reversed(sources) if m not in _MERGED)
+    return _MERGED.get(root, {})
+
+
+def mapping_entries(
+    node: yaml.MappingNode, duplicates: list[KeyProblem] | None = None
+) -> dict[str, Entry]:
+    """The keys of a mapping node, merge keys applied, in document order.
+
+    Explicit keys win over merged ones; among several merged mappings the
+    first wins, as the YAML merge-key spec says.  Duplicate explicit keys,
+    and keys that are mappings or lists (skipped), are appended to
+    ``duplicates`` (the later duplicate is kept, as PyYAML would).
+    """
+    explicit, merged = _own_entries(node, duplicates)
+    return _combine(explicit, [_merged_entries(m) for m in merged])
+
+
 def iter_sequence(node: yaml.SequenceNode) -> Iterator[yaml.Node]:
     return iter(node.value)
 
 
-def plain_value(node: yaml.Node) -> object:
-    """A node as plain Python data, YAML 1.2 typed (for small long-syntax items)."""
-    if isinstance(node, yaml.ScalarNode):
-        return resolve_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return [plain_value(n) for n in node.value]
-    return {k: plain_value(e.value) for k, e in mapping_entries(node).items()}
+def plain_value(node: yaml.Node, budget: int = 100_000) -> object:
+    """A node as plain Python data, YAML 1.2 typed (for small long-syntax items).
+
+    Aliases are expanded, so the result is bounded: past ``budget`` nodes,
+    ValueError (an alias bomb would otherwise expand exponentially).
+    """
+    left = [budget]
+
+    def value(n: yaml.Node) -> object:
+        left[0] -= 1
+        if left[0] < 0:
+            raise ValueError(f"more than {budget} nodes once aliases are expanded")
+        if isinstance(n, yaml.ScalarNode):
+            return resolve_scalar(n)
+        if isinstance(n, yaml.SequenceNode):
+            out = []
+            for item in n.value:
+                out.append(value(item))
+            return out
+        mapping = {}
+        for k, e in mapping_entries(n).items():
+            mapping[k] = value(e.value)
+        return mapping
+
+    return value(node)

@@ -308,7 +308,7 @@ class ProjectLoader:
                         "(`bindguard audit` sees the real one)",
                     )
                 )
-            elif net.host_binding_ipv4 is not None:
+            elif net.host_binding_ipv4 is not None and net.host_binding_ipv4.text.strip():
                 value = net.host_binding_ipv4
                 try:
                     address = parse_host_ip(value.text)

@@ -18,7 +18,7 @@ import yaml
 from bindguard.compose.nodes import (
     OVERRIDE_TAG,
     RESET_TAG,
-    DuplicateKey,
+    KeyProblem,
     location,
     mapping_entries,
     node_kind,
@@ -143,7 +143,7 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
             _bg000(file, doc, f"not a compose file: the top level is {node_kind(doc)}, not a mapping")
         )
         return model
-    duplicates: list[DuplicateKey] = []
+    duplicates: list[KeyProblem] = []
     top = mapping_entries(doc, duplicates)
     if "services" in top:
         _read_services(model, top["services"].value, duplicates)
@@ -158,7 +158,7 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
     return model
 
 
-def _read_services(model: FileModel, node: yaml.Node, duplicates: list[DuplicateKey]) -> None:
+def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:
     file = model.file
     if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
         return
@@ -227,7 +227,7 @@ def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
                 model.problems.append(_bg000(file, node, "extends needs a 'service'", name))
 
 
-def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[DuplicateKey]) -> None:
+def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:
     if not isinstance(node, yaml.MappingNode):
         return
     for name, entry in mapping_entries(node, duplicates).items():
@@ -238,8 +238,8 @@ def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[Duplicate
         keys = mapping_entries(entry.value)
         if "external" in keys:
             ext = keys["external"].value
-            net.external = (
-                isinstance(ext, yaml.MappingNode) or resolve_scalar(ext) is True  # type: ignore[arg-type]
+            net.external = isinstance(ext, yaml.MappingNode) or (
+                isinstance(ext, yaml.ScalarNode) and resolve_scalar(ext) is True
             )
         opts = keys.get("driver_opts")
         if opts is not None and isinstance(opts.value, yaml.MappingNode):

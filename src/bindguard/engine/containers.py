@@ -117,6 +117,13 @@ def running_bindings(info: ContainerInfo, ports: Iterable[dict[str, Any]], engin
             continue  # exposed, not published
         key = (int(public), int(p.get("PrivatePort", 0)), str(p.get("Type", "tcp")).lower())
         groups.setdefault(key, []).append(p.get("IP", "") or "")
+    # A random host port (-p 80) may get different ports on 0.0.0.0 and ::; a
+    # container port on both wildcards came from an entry without host IP.
+    wild_families: dict[tuple[int, str], set[str]] = {}
+    for (_, private, proto), ips in groups.items():
+        wild_families.setdefault((private, proto), set()).update(
+            ip for ip in ips if ip in (WILDCARD_V4, WILDCARD_V6)
+        )
     out: list[Binding] = []
     for (public, private, proto), ips in sorted(groups.items()):
         host, container = PortRange(public, public), PortRange(private, private)
@@ -124,6 +131,12 @@ def running_bindings(info: ContainerInfo, ports: Iterable[dict[str, Any]], engin
         wild = [ip for ip in unique if ip in ("", WILDCARD_V4, WILDCARD_V6)]
         if "" in wild or set(wild) == set(EVERY_INTERFACE):
             out.append(_binding(info, engine, "", host, container, proto, EVERY_INTERFACE, RUNNING_ORIGIN))
+        elif wild and wild_families[(private, proto)] == set(EVERY_INTERFACE):
+            origin = (
+                f"the engine publishes container port {private}/{proto} on every interface, "
+                f"here on {wild[0]} (the other family got another host port)"
+            )
+            out.append(_binding(info, engine, "", host, container, proto, (wild[0],), origin))
         elif wild:
             out.append(_binding(info, engine, wild[0], host, container, proto, EVERY_INTERFACE, RUNNING_ORIGIN))
         for ip in unique:

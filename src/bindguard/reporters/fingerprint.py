@@ -90,7 +90,7 @@ def engine_segment(name: str) -> str:
     percent-encoding keeps ``docker/<engine>/<container>`` unambiguous while
     leaving ordinary names (``default``, ``desktop-linux``) readable.
     """
-    return quote(name, safe="")
+    return quote(name, safe="", errors="surrogateescape")
 
 
 def _identity(finding: Finding) -> tuple[str, ...]:
@@ -113,7 +113,8 @@ def _identity(finding: Finding) -> tuple[str, ...]:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
+    # surrogateescape: file names that are not UTF-8 arrive as lone surrogates
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:_DIGEST_CHARS]
 
 
 def fingerprint(finding: Finding) -> str:

@@ -80,14 +80,14 @@ def message_text(finding: Finding) -> str:
 def _uri_path(path: str) -> str:
     # quote() leaves unreserved characters and "/" alone and encodes ":" so a
     # relative path like "a:b.yml" is not misread as a URI scheme.
-    return quote(path, safe="/")
+    return quote(path, safe="/", errors="surrogateescape")
 
 
 def _file_uri(path: str) -> str:
     """An absolute ``file://`` URI for an absolute, normalised path."""
     if not path.startswith("/"):  # Windows drive path, C:/...
-        return "file:///" + quote(path, safe="/:")
-    return "file://" + quote(path, safe="/")
+        return "file:///" + quote(path, safe="/:", errors="surrogateescape")
+    return "file://" + quote(path, safe="/", errors="surrogateescape")
 
 
 class SarifReporter:

@@ -296,3 +296,14 @@ def test_rule_selection_rejects_unknown_codes():
 
     with pytest.raises(UnknownRuleError):
         RuleSelection(select=frozenset({"BG999"}))
+
+
+def test_extends_with_odd_port_items_does_not_crash(tmp_path):
+    # Found by the fuzz campaign: a flow item whose key is a list, merged by extends.
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  a:\n    ports: [0, 0, [0:0:1::1]:0:0]\n  b:\n    extends: a\n    ports: ['127.0.0.1:1:1']\n",
+    )
+    found = findings([path])
+    assert {f.code for f in found} <= {"BG007", "BG001", "BG005"} and found

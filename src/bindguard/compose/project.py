@@ -462,10 +462,9 @@ def _item_key(item: PortItem) -> tuple:
     if isinstance(node, yaml.ScalarNode):
         return ("s", node.value)
     if isinstance(node, yaml.MappingNode):
-        pairs = sorted(
-            (k.value, v.value) for k, v in node.value if isinstance(v, yaml.ScalarNode)
-        )
-        return ("m", tuple(pairs))
+        if not all(isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode) for k, v in node.value):
+            return ("n", id(node))  # not a valid long-syntax item: never equal to another
+        return ("m", tuple(sorted((k.value, v.value) for k, v in node.value)))
     return ("n", id(node))
 
 

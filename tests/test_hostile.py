@@ -369,6 +369,9 @@ def test_control_character_is_pointed_at(tmp_path):
         ("services:\n  web:\n    ports:\n      - ~\n", [("BG007", 4)]),
         ("services:\n  ? [a, b]\n  : {ports: ['80']}\n", [("BG000", 2)]),
         ("services:\n  ? {a: 1}\n  : {ports: ['80']}\n", [("BG000", 2)]),
+        ("services:\n  s:\n    ports: [0, [0:0:1::1]:0:0]\n", [("BG000", 3)]),  # [0:0:1::1] is a key
+        ("services:\n  s:\n    ports: [{[a]}]\n", [("BG000", 3)]),
+        ("services:\n  s:\n    ports: ['[::1]:80:80', \"[::1]::81\"]\n", []),
         ("networks:\n  n: {external: [x]}\nservices:\n  s: {networks: [n], ports: ['1:1']}\n", [("BG001", 4)]),
         ("services:\n  s:\n    <<: 5\n    ports: ['127.0.0.1:1:1']\n", []),
         ("services:\n  s:\n    extends: [a]\n    ports: ['127.0.0.1:1:1']\n", []),
@@ -421,12 +424,15 @@ def test_unknown_tags(tmp_path):
     [
         ("services:\n  {{ .Name }}-web:\n    image: x\n", [("BG000", 2)]),
         ("services:\n  web:\n    ports:\n      - \"{{ .Port }}:80\"\n", [("BG007", 4)]),
-        ("services:\n  web:\n    ports:\n      - {{ .Port }}\n", [("BG007", 4)]),
+        ("services:\n  web:\n    ports:\n      - {{ .Port }}\n", [("BG000", 4)]),  # a mapping as a key
         ("{{- range .Services }}\n{{ .Name }}:\n{{- end }}\n", [("BG000", 1)]),
     ],
 )
 def test_go_templates(tmp_path, text, expected):
-    assert codes(lint_with_witness(tmp_path, "compose.yaml", text)) == expected
+    found = lint_with_witness(tmp_path, "compose.yaml", text)
+    assert codes(found) == expected
+    if expected[0][0] == "BG000":
+        assert "Go template" in found[0].message
 
 
 # -- numbers -----------------------------------------------------------------------

@@ -96,37 +96,77 @@ _WIDE_LEAD_RUN = r"[ \t?:-]{%d}" % (_WIDE_LEAD + 1)
 _WIDE_FIRST_LINE = re.compile(_WIDE_LEAD_RUN)
 _WIDE_LINE = re.compile("\n" + _WIDE_LEAD_RUN)  # a literal first: far faster than ^ with MULTILINE
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_TOKEN_START = frozenset(" \t\r\n[{,")
+# Characters after which libyaml may start a new token: blanks and flow
+# indicators, ":" and "?" (adjacent in flow context: {"k":*x}, [?*x]), and,
+# to stay on the safe side, closing brackets, quotes and "-".
+_TOKEN_START = frozenset(" \t\r\n[]{},:?\"'-")
+_KEY_START = frozenset(" \t\r\n[{,")  # "?" after ":" is ${X:?err}, not a key
 _NOT_ANCHOR = frozenset(" \t\r\n[]{},")
 
 
-def _may_be_graph(text: str) -> bool:
-    """Could the text hold an alias (``*name``), an explicit key (``? ``) or a
-    flow collection used as a key (``[a, b]: c``)?
+def _may_have_aliases(text: str) -> bool:
+    """Could the text hold an alias (``*name`` at the start of a token)?
 
-    Only such documents can be graphs rather than trees, or have keys that
-    are not strings.  ``"[::1]:8080:80"`` and ``${X:?err}`` do not count.
-    Plain ``str.find`` loops: a regular expression here costs half as much
-    as composing the file.
+    Only then can a document be a graph rather than a tree.  Plain
+    ``str.find`` loops: a regular expression here costs half as much as
+    composing the file.
     """
     end = len(text)
-    for mark in ("*", "?"):
-        i = text.find(mark)
-        while i != -1:
-            if i == 0 or text[i - 1] in _TOKEN_START:
-                after = text[i + 1] if i + 1 < end else "\n"
-                if (after not in _NOT_ANCHOR) if mark == "*" else (after in " \t\r\n"):
-                    return True
-            i = text.find(mark, i + 1)
-    for close in ("]", "}"):
+    i = text.find("*")
+    while i != -1:
+        if (i == 0 or text[i - 1] in _TOKEN_START) and i + 1 < end and text[i + 1] not in _NOT_ANCHOR:
+            return True
+        i = text.find("*", i + 1)
+    return False
+
+
+def _may_have_complex_keys(text: str) -> bool:
+    """Could a mapping or a list be used as a key: ``? [a]``, ``[a, b]: c``, ``{[a]}``?
+
+    ``${X:?err}`` does not count; ``${PORT}:80`` and ``"[::1]:8080:80"`` do
+    (cheaply wrong: in a flow list, ``[[::1]:8080:80]`` makes ``[::1]`` a key).
+    """
+    end = len(text)
+    i = text.find("?")
+    while i != -1:  # an explicit key; in flow context "?" needs no blank after it ([?[a]])
+        if i == 0 or text[i - 1] in _KEY_START:
+            return True
+        i = text.find("?", i + 1)
+    for close in ("]", "}"):  # "[a]: b", "{a: 1}: b"
         i = text.find(close)
         while i != -1:
             j = i + 1
             while j < end and text[j] in " \t":
                 j += 1
-            if j < end and text[j] == ":" and (j + 1 == end or not (text[j + 1].isdigit() or text[j + 1] == ":")):
+            if j < end and text[j] == ":":
                 return True
             i = text.find(close, i + 1)
+    for start in ("{", ","):  # "{[a]}", "{a: 1, {b: 2}}": a key needs no ":" in a flow mapping
+        i = text.find(start)
+        while i != -1:
+            if _collection_follows(text, i + 1):
+                return True
+            i = text.find(start, i + 1)
+    return False
+
+
+def _may_be_graph(text: str) -> bool:
+    """Could the documents of ``text`` hold an alias or a key that is not a string?"""
+    return _may_have_aliases(text) or _may_have_complex_keys(text)
+
+
+def _collection_follows(text: str, i: int) -> bool:
+    """Does a flow collection start at ``i``, after blanks and node properties (``&a``, ``!t``)?"""
+    end = len(text)
+    while i < end:
+        ch = text[i]
+        if ch in " \t\r\n":
+            i += 1
+        elif ch in "&!":
+            while i < end and text[i] not in " \t\r\n[]{},":
+                i += 1
+        else:
+            return ch in "[{"
     return False
 
 
@@ -229,6 +269,31 @@ def _scan_limits(text: str) -> tuple[str, int] | None:
     except yaml.YAMLError:
         return None
     return None
+
+
+def _complex_key(doc: yaml.Node) -> yaml.Node | None:
+    """The first mapping or list used as a key in a tree (a document without aliases)."""
+    M, S = yaml.MappingNode, yaml.SequenceNode
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is M:
+            for k, v in node.value:
+                if k.__class__ is M or k.__class__ is S:
+                    return k
+                if v.__class__ is M or v.__class__ is S:
+                    stack.append(v)
+        elif node.__class__ is S:
+            stack.extend(v for v in node.value if v.__class__ is M or v.__class__ is S)
+    return None
+
+
+def _complex_key_problem(doc: yaml.Node) -> tuple[str, yaml.Node] | None:
+    key = _complex_key(doc)
+    if key is None:
+        return None
+    what = "a mapping" if isinstance(key, yaml.MappingNode) else "a list"
+    return f"a key must be a string, not {what}; Compose refuses the file", key
 
 
 def _allowed_alias_ratio(decodes: int) -> float:
@@ -395,10 +460,18 @@ def parse_text(text: str, path: str) -> ComposeFile:
     except RecursionError:
         result.problems.append(_problem(path, "YAML nested too deeply; refused", 1, 1))
         return result
-    if _may_be_graph(text):  # aliases (graphs, not trees) or complex keys
+    if _may_have_aliases(text):  # the documents may be graphs, not trees
+        check = _graph_problem
+    elif _may_have_complex_keys(text):
+        check = _complex_key_problem
+    else:
+        check = None
+    if check is not None:
         for doc in documents:
-            if (found := _graph_problem(doc)) is not None:
+            if (found := check(doc)) is not None:
                 why, node = found
+                if "{{" in text and why.startswith("a key must be"):
+                    why += " (the file looks like a Go template, which Compose cannot read as is)"
                 mark = node.start_mark
                 result.problems.append(_problem(path, why, mark.line + 1, mark.column + 1))
                 return result

@@ -460,6 +460,7 @@ def check_project(project: Project) -> tuple[int, int]:
 
 SNIPPET_PARTS = list("[]{}:,?*&!a \n\t-'\"") + [
     "&x ", "*x", "&y", "*y", "!t ", "!!str ", "? ", ": ", "- ", "\n  ", "[a]", "{a: 1}", "<<: ",
+    '"k"', "'k'", "${A:?e}", "${P}", "*x ",
 ]
 
 
@@ -468,9 +469,10 @@ def snippets() -> st.SearchStrategy[str]:
 
 
 def check_graph_shortcut(text: str) -> None:
-    """The loader walks a document for loops, bombs and non-string keys only when
-    ``_may_be_graph(text)``; any text that composes into a graph (shared nodes)
-    or has a mapping or list as a key must say so."""
+    """The loader looks for loops, bombs and deep alias chains only when
+    ``_may_have_aliases(text)``, and for keys that are not strings only when
+    ``_may_be_graph(text)``: any text that composes into a graph (shared
+    nodes) or has a mapping or list as a key must say so."""
     import yaml
 
     from bindguard.compose import loader
@@ -489,9 +491,12 @@ def check_graph_shortcut(text: str) -> None:
             complex_key = isinstance(node, yaml.MappingNode) and any(
                 not isinstance(k, yaml.ScalarNode) for k, _ in node.value
             )
-            if shared or complex_key:
+            if shared:
+                assert loader._may_have_aliases(text), text
+            if complex_key:
                 assert loader._may_be_graph(text), text
-                return
+            if shared:
+                continue
             if isinstance(node, yaml.MappingNode):
                 stack.extend(n for pair in node.value for n in pair)
             elif isinstance(node, yaml.SequenceNode):

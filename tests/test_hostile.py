@@ -106,6 +106,9 @@ TOP = laughs(levels=30)
         ("merge-in-service-list", laughs(kind="merge") + "services:\n  s:\n    <<: [*l29, *l29]\n"),
         ("as-a-key", TOP + "services:\n  ? *l29\n  : {ports: ['80']}\n"),
         ("networks", laughs(kind="merge") + "networks: *l29\nservices: {}\n"),
+        # Aliases right after a JSON-like ":" or a flow "?" (no blank before the "*").
+        ("json-like", TOP + 'services: {"s": {"ports":*l29}}\n'),
+        ("flow-key", TOP + "services:\n  s:\n    ports: [?*l29]\n"),
     ],
     ids=lambda v: v if len(v) < 30 else None,
 )
@@ -114,7 +117,7 @@ def test_alias_bombs_are_refused_fast(tmp_path, name, text):
     found = lint_with_witness(tmp_path, "compose.yaml", text)
     assert time.monotonic() - start < 10
     (f,) = found
-    why = "key must be a string" if name == "as-a-key" else "excessive aliasing"
+    why = "key must be a string" if name in ("as-a-key", "flow-key") else "excessive aliasing"
     assert f.code == "BG000" and why in f.message, f
     assert f.location.line >= 1
 

@@ -190,7 +190,9 @@ def lint(
     guarded(body)
 
 
-class PortsFormat(str, enum.Enum):
+class TextOrJson(str, enum.Enum):
+    """Formats of the commands that are not rule reports (ports, probe)."""
+
     text = "text"
     json = "json"
 
@@ -198,7 +200,7 @@ class PortsFormat(str, enum.Enum):
 @app.command()
 def ports(
     paths: Optional[List[str]] = PathsArg,
-    fmt: PortsFormat = typer.Option(PortsFormat.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
     files: Optional[List[str]] = FileOpt,
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
@@ -218,7 +220,7 @@ def ports(
             profiles=profile, exclude=exclude, swarm=swarm,
         )
         subjects, problems = load_subjects(_paths(paths, files), settings)
-        if fmt is PortsFormat.json:
+        if fmt is TextOrJson.json:
             write_stdout(ports_json(subjects, problems))
         else:
             write_stdout(ports_text(subjects, problems, color=use_color()))
@@ -338,11 +340,6 @@ def fix(
     guarded(body)
 
 
-class ProbeFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def probe(
     targets: Optional[List[str]] = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
@@ -352,7 +349,7 @@ def probe(
     http: bool = typer.Option(False, "--http", help="Send HEAD / and report the status line."),
     free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
     timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
-    fmt: ProbeFormat = typer.Option(ProbeFormat.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
 ) -> None:
     """What really listens on a port of this host, who owns it, and who can reach it.
 
@@ -387,7 +384,7 @@ def probe(
             raise fail("nothing to probe: give PORT or IP:PORT, --compose PATH or --engine")
         wanted = list(dict.fromkeys(wanted))
         results = run_probe(wanted, http=http, free=free, timeout=timeout, container_lookup=lookup)
-        if fmt is ProbeFormat.json:
+        if fmt is TextOrJson.json:
             write_stdout(render_json(results))
         else:
             write_stdout(render_text(results, color=use_color()))

@@ -52,6 +52,25 @@ try:
 except ImportError:  # pragma: no cover - the C loader is a hard requirement in practice
     _CParser = None
 
+class _PyLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.BaseConstructor,
+    _PlainResolver,
+):
+    """PyYAML's pure-Python parser and composer with the plain resolver."""
+
+    def __init__(self, stream):  # type: ignore[no-untyped-def]
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.BaseConstructor.__init__(self)
+        _PlainResolver.__init__(self)
+
+
 if _CParser is not None:
 
     class _Loader(_CParser, yaml.constructor.BaseConstructor, _PlainResolver):  # type: ignore[misc]
@@ -63,16 +82,8 @@ if _CParser is not None:
             _PlainResolver.__init__(self)
 
 else:  # pragma: no cover - the C loader is a hard requirement in practice
+    _Loader = _PyLoader  # type: ignore[misc]
 
-    class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[no-redef]
-                  yaml.composer.Composer, yaml.constructor.BaseConstructor, _PlainResolver):
-        def __init__(self, stream):  # type: ignore[no-untyped-def]
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.BaseConstructor.__init__(self)
-            _PlainResolver.__init__(self)
 
 # Refuse absurd inputs before libyaml sees them: a compose file is a few KB;
 # the limits are documented in docs/limits.md.
@@ -385,28 +396,13 @@ def _graph_problem(doc: yaml.Node) -> tuple[str, yaml.Node] | None:
     return None
 
 
-class _AnchorRedefiningLoader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    yaml.constructor.BaseConstructor,
-    _PlainResolver,
-):
+class _AnchorRedefiningLoader(_PyLoader):
     """The pure-Python composer, letting a later ``&name`` replace an earlier one.
 
     YAML 1.2 (and go-yaml, which Compose uses) allows an anchor to be defined
     again, an alias then referring to the latest definition; libyaml's
     composer refuses it.  Only files that hit that error take this slower path.
     """
-
-    def __init__(self, stream):  # type: ignore[no-untyped-def]
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.BaseConstructor.__init__(self)
-        _PlainResolver.__init__(self)
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if not self.check_event(yaml.AliasEvent):

@@ -309,3 +309,18 @@ def test_extends_with_odd_port_items_does_not_crash(tmp_path):
     # The loader now refuses the file (BG000: go-yaml rejects a list as a map key),
     # so the merge is not reached from a file; it must still not crash.
     assert {f.code for f in found} <= {"BG000", "BG007", "BG001", "BG005"} and found
+
+
+def test_bracketed_host_binding_option_is_invalid_not_silent(tmp_path):
+    # Found by the fuzz campaign: "[]" stripped to "" made the default address
+    # empty, so no rule reported the port.
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        "networks:\n  front:\n    driver_opts:\n"
+        "      com.docker.network.bridge.host_binding_ipv4: ${HOST:-127.0.0.1}\n"
+        "services:\n  a:\n    networks: [front]\n    ports: ['80']\n",
+    )
+    codes = {f.code for f in findings([path], environ={"HOST": "[]"})}
+    assert codes == {"BG007", "BG001"}
+    assert findings([path], environ={}) == ()

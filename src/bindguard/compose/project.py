@@ -311,7 +311,8 @@ class ProjectLoader:
             elif net.host_binding_ipv4 is not None and net.host_binding_ipv4.text.strip():
                 value = net.host_binding_ipv4
                 try:
-                    address = parse_host_ip(value.text)
+                    # a driver option, not a port entry: no brackets are removed
+                    address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
                     problems.append(Problem("BG007", str(exc), value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)

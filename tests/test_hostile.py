@@ -843,3 +843,16 @@ def test_empty_host_binding_ipv4_is_not_a_silent_pass(tmp_path, value):
     )
     found = lint_with_witness(tmp_path, "compose.yaml", text)
     assert {f.code for f in found} & {"BG001", "BG007"}
+
+
+def test_many_whole_range_entries_stay_linear(tmp_path):
+    # 200 services each publishing every port: compared as intervals, not 65,535 slots each.
+    text = "services:\n" + "".join(f"  s{i}:\n    ports: ['1-65535:1-65535']\n" for i in range(200))
+    found = lint_with_witness(tmp_path, "compose.yaml", text)
+    assert sum(1 for f in found if f.code == "BG005") == 199
+
+
+def test_control_characters_in_names_do_not_reach_the_terminal(tmp_path):
+    write(tmp_path, "compose.yaml", 'services:\n  "a\\e[31mb\\nc":\n    ports: ["82"]\n')
+    code, out, err = cli("lint", "--no-config", str(tmp_path))
+    assert code == 1 and "\x1b" not in out and "a\\x1b[31mb\\x0ac" in out

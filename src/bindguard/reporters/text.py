@@ -9,10 +9,19 @@ from __future__ import annotations
 import io
 from itertools import groupby
 
+from rich.markup import escape
+
 from bindguard.model import Finding, Severity
 from bindguard.reporters.base import Report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+# File and service names come from the repository: never let them drive the
+# terminal (escape sequences) or fake a line of output.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def _clean(text: str) -> str:
+    return escape(text.translate(_CONTROL))
 
 
 def _group(f: Finding) -> str:
@@ -29,7 +38,6 @@ class TextReporter:
 
     def render(self, report: Report) -> str:
         from rich.console import Console
-        from rich.markup import escape
 
         buf = io.StringIO()
         console = Console(
@@ -42,23 +50,23 @@ class TextReporter:
             soft_wrap=True,
         )
         for group, items in groupby(report.findings, key=_group):
-            console.print(f"[bold underline]{escape(group)}[/]")
+            console.print(f"[bold underline]{_clean(group)}[/]")
             for f in items:
                 loc = f.location
                 where = f"{loc.line}:{loc.column}" if loc.line else "-"
-                service = f" [{escape(f.service)}]" if f.service else ""
+                service = f" [{f.service.translate(_CONTROL)}]" if f.service else ""
                 sev = str(f.severity)
                 console.print(
                     f"  {where:>7}  [{_STYLE[f.severity]}]{f.code} {sev:<7}[/]"
-                    f"{escape(service)} {escape(f.message)}"
+                    f"{escape(service)} {_clean(f.message)}"
                 )
                 if loc.container_id or loc.image:
                     extra = ", ".join(
                         p for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}") if p
                     )
-                    console.print(f"  {'':>7}  [dim]{escape(extra)}[/]")
+                    console.print(f"  {'':>7}  [dim]{_clean(extra)}[/]")
                 if f.fix:
-                    console.print(f"  {'':>7}  [green]fix:[/] {escape(f.fix)}")
+                    console.print(f"  {'':>7}  [green]fix:[/] {_clean(f.fix)}")
             console.print()
         console.print(escape(_summary(report)))
         return buf.getvalue()

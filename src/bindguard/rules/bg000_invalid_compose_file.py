@@ -3,8 +3,11 @@
 ## What it does
 Reports a file that cannot be read as a compose file: invalid YAML, text that
 is not UTF-8/UTF-16, a top level that is not a mapping, `services` or a
-service that is not a mapping, duplicate keys, or a file that is unreadable,
-not a regular file, too large or nested too deeply.
+service that is not a mapping, duplicate keys, keys that are lists or
+mappings, alias loops and alias bombs (Compose's "excessive aliasing"), or a
+file that is unreadable, not a regular file, or beyond a limit of
+`docs/limits.md` (64 MiB, 1,000,000 YAML nodes, 256 levels of nesting).
+Missing `include` and `extends` targets are reported here too.
 
 ## Why is this bad?
 `docker compose` refuses such a file, and bindguard cannot tell where its

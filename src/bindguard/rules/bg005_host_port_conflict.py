@@ -57,6 +57,7 @@ SCOPE = "project"
 SUMMARY = "Two published ports overlap on the same host address, port and protocol"
 OPTIONS: dict[str, str] = {}
 SINCE = "0.1.0"
+WIDE_RANGE = 256  # host ranges wider than this are compared whole, not port by port
 
 
 @functools.lru_cache(maxsize=4096)
@@ -86,10 +87,11 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
     address and on the wildcard (or, for a wildcard claim, at any).
     """
     slots: dict[tuple[str, int, int], dict[str, list[tuple[Binding, frozenset[str]]]]] = {}
+    wide: list = []
     for service in subject.services:
         profiles = frozenset(service.profiles)
         for binding in service.bindings:
-            clash = _take(slots, binding, profiles)
+            clash = _take(slots, wide, binding, profiles)
             if clash is None:
                 continue
             other, port, address = clash
@@ -107,12 +109,56 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
             )
 
 
-def _take(slots, binding: Binding, profiles: frozenset[str]):
+def _overlaps(a: tuple[int, str], b: tuple[int, str]) -> bool:
+    return a[0] == b[0] and (a[1] == "*" or b[1] == "*" or a[1] == b[1])
+
+
+def _take(slots, wide, binding: Binding, profiles: frozenset[str]):
+    """Record the binding's claims; return (earlier binding, port, address) on a clash.
+
+    Ranges up to WIDE_RANGE ports are indexed port by port; wider ones
+    (``1-65535:1-65535``) are kept whole in ``wide`` and compared by interval,
+    so an absurd range costs one pass over the index, not 65,535 entries.
+    """
     ports = binding.host_ports
     if ports is None or (ports.size > 1 and binding.container_ports.size == 1):
         return None
     claims = _claims(binding)
     clash = None
+    for other, other_profiles, other_claims, other_ports in wide:
+        if (
+            other.protocol == binding.protocol
+            and other_ports.start <= ports.end
+            and ports.start <= other_ports.end
+            and _together(profiles, other_profiles)
+        ):
+            shared = [c for c in claims if any(_overlaps(c, o) for o in other_claims)]
+            if shared:
+                clash = (other, max(ports.start, other_ports.start), shared[0][1])
+                break
+    if ports.size > WIDE_RANGE:
+        if clash is None:
+            for (protocol, port, version), slot in slots.items():
+                if protocol != binding.protocol or not ports.start <= port <= ports.end:
+                    continue
+                for claim in claims:
+                    if claim[0] != version:
+                        continue
+                    for address, earlier in slot.items():
+                        if not _overlaps(claim, (version, address)):
+                            continue
+                        for other, other_profiles in earlier:
+                            if _together(profiles, other_profiles):
+                                clash = (other, port, claim[1])
+                                break
+                        if clash:
+                            break
+                    if clash:
+                        break
+                if clash:
+                    break
+        wide.append((binding, profiles, claims, ports))
+        return clash
     for port in range(ports.start, ports.end + 1):
         for version, address in claims:
             slot = slots.setdefault((binding.protocol, port, version), {})

@@ -98,8 +98,8 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
             negotiated = DEFAULT_DOCKER_API_VERSION
         api._version = negotiated
         nets = network_facts(api.networks())
-        listed = api.containers(all=settings.include_stopped)
-        stopped = sum(1 for item in listed if not container_info(item).running)
+        listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
+        stopped = sum(1 for info, _ in listed if not info.running)
         if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS:
             settings.note(
                 f"{target.name}: {len(listed)} containers"
@@ -108,8 +108,7 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         services = []
         labelled = []
         by_name = {n.name: n for n in nets}
-        for item in listed:
-            info = container_info(item)
+        for info, item in listed:
             result.containers += 1
             if info.running:
                 result.running += 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 
 from bindguard.atomic import read_small_file, write_atomic
 from bindguard.errors import ConfigError
@@ -24,13 +23,13 @@ def _relative(location: Location) -> Location:
     if location.file is None or not os.path.isabs(location.file):
         return location
     try:
-        return replace(location, file=os.path.relpath(location.file))
+        return location._replace(file=os.path.relpath(location.file))
     except ValueError:  # another drive on Windows
         return location
 
 
 def baseline_key(finding: Finding) -> str:
-    return fingerprint(replace(finding, location=_relative(finding.location)))
+    return fingerprint(finding._replace(location=_relative(finding.location)))
 
 
 def write_baseline(path: str, findings: tuple[Finding, ...]) -> int:

@@ -135,7 +135,7 @@ def apply_path_overrides(
                 keep = False
             severity = dict(override.severity).get(f.code, severity)
         if keep:
-            out.append(f if severity == f.severity else replace(f, severity=severity))
+            out.append(f if severity == f.severity else f._replace(severity=severity))
     return out
 
 

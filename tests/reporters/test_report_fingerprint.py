@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from bindguard.model import Finding, Location, Severity
@@ -29,11 +28,11 @@ ENGINE = Finding(
 
 
 def _with(finding: Finding, **changes) -> Finding:
-    return dataclasses.replace(finding, **changes)
+    return finding._replace(**changes)
 
 
 def _moved(finding: Finding, **loc) -> Finding:
-    return _with(finding, location=dataclasses.replace(finding.location, **loc))
+    return _with(finding, location=finding.location._replace(**loc))
 
 
 def test_shape() -> None:

@@ -348,8 +348,7 @@ def _exposure(addresses: tuple[str, ...]) -> int:
 
 def _swarm(binding: Binding) -> Binding:
     """Swarm publishes through the routing mesh on every node's every address."""
-    return replace(
-        binding,
+    return binding._replace(
         host_ip="",
         default_host_ip=DOCKER_DEFAULT.addresses,
         default_origin=(

@@ -12,17 +12,17 @@ import json
 import textwrap
 from collections.abc import Sequence
 
+from bindguard.ansi import paint
 from bindguard.probe.results import HOST_PATH_CAVEAT, ProbeResult, ProbeVerdict, shorten
 
 
-_COLORS = {
-    ProbeVerdict.LOOPBACK_ONLY: "\x1b[32m",
-    ProbeVerdict.ALL_INTERFACES: "\x1b[31m",
-    ProbeVerdict.SPECIFIC: "\x1b[33m",
-    ProbeVerdict.NOT_LISTENING: "\x1b[2m",
-    ProbeVerdict.UNKNOWN: "\x1b[2m",
+_STYLES = {
+    ProbeVerdict.LOOPBACK_ONLY: "green",
+    ProbeVerdict.ALL_INTERFACES: "red",
+    ProbeVerdict.SPECIFIC: "yellow",
+    ProbeVerdict.NOT_LISTENING: "dim",
+    ProbeVerdict.UNKNOWN: "dim",
 }
-_RESET = "\x1b[0m"
 
 
 def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
@@ -30,9 +30,7 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
     blocks: list[str] = []
     tested_reach = False
     for r in results:
-        verdict = r.verdict.value
-        if color:
-            verdict = f"{_COLORS[r.verdict]}{verdict}{_RESET}"
+        verdict = paint(r.verdict.value, _STYLES[r.verdict], color)
         lines = [f"{r.target}  {verdict}", f"  {r.summary}"]
         for s in r.sockets:
             for o in s.owners:

@@ -1,16 +1,15 @@
 """``--format text``: findings grouped by file (or container), for people.
 
-Rendered with rich into a string; colour is an argument (the CLI decides it
-from ``NO_COLOR`` and whether stdout is a terminal), so output is testable.
+Plain string building; colour is an argument (the CLI decides it from
+``NO_COLOR``/``FORCE_COLOR`` and whether stdout is a terminal), so output is
+testable.  See ``bindguard.ansi`` for why this does not go through rich.
 """
 
 from __future__ import annotations
 
-import io
 from itertools import groupby
 
-from rich.markup import escape
-
+from bindguard.ansi import paint
 from bindguard.model import Finding, Severity
 from bindguard.reporters.base import Report
 
@@ -18,10 +17,11 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 # File and service names come from the repository: never let them drive the
 # terminal (escape sequences) or fake a line of output.
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+_INDENT = " " * 11
 
 
 def _clean(text: str) -> str:
-    return escape(text.translate(_CONTROL))
+    return text.translate(_CONTROL)
 
 
 def _group(f: Finding) -> str:
@@ -32,44 +32,32 @@ def _group(f: Finding) -> str:
 
 
 class TextReporter:
-    def __init__(self, color: bool = False, width: int = 100):
+    def __init__(self, color: bool = False):
         self.color = color
-        self.width = width
 
     def render(self, report: Report) -> str:
-        from rich.console import Console
-
-        buf = io.StringIO()
-        console = Console(
-            file=buf,
-            force_terminal=self.color,
-            no_color=not self.color,
-            color_system="standard" if self.color else None,
-            width=self.width,
-            highlight=False,
-            soft_wrap=True,
-        )
+        color = self.color
+        lines: list[str] = []
         for group, items in groupby(report.findings, key=_group):
-            console.print(f"[bold underline]{_clean(group)}[/]")
+            lines.append(paint(_clean(group), "bold underline", color))
             for f in items:
                 loc = f.location
                 where = f"{loc.line}:{loc.column}" if loc.line else "-"
-                service = f" [{f.service.translate(_CONTROL)}]" if f.service else ""
-                sev = str(f.severity)
-                console.print(
-                    f"  {where:>7}  [{_STYLE[f.severity]}]{f.code} {sev:<7}[/]"
-                    f"{escape(service)} {_clean(f.message)}"
-                )
+                service = f" [{_clean(f.service)}]" if f.service else ""
+                head = paint(f"{f.code} {str(f.severity):<7}", _STYLE[f.severity], color)
+                lines.append(f"  {where:>7}  {head}{service} {_clean(f.message)}")
                 if loc.container_id or loc.image:
                     extra = ", ".join(
-                        p for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}") if p
+                        p
+                        for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}")
+                        if p
                     )
-                    console.print(f"  {'':>7}  [dim]{_clean(extra)}[/]")
+                    lines.append(_INDENT + paint(_clean(extra), "dim", color))
                 if f.fix:
-                    console.print(f"  {'':>7}  [green]fix:[/] {_clean(f.fix)}")
-            console.print()
-        console.print(escape(_summary(report)))
-        return buf.getvalue()
+                    lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {_clean(f.fix)}")
+            lines.append("")
+        lines.append(_clean(_summary(report)))
+        return "\n".join(lines) + "\n"
 
 
 def _summary(report: Report) -> str:

@@ -12,8 +12,7 @@ Command-line options replace the config's value for the same key.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bindguard.atomic import read_small_file
 from bindguard.errors import ConfigError
@@ -25,8 +24,7 @@ CONFIG_FILE = ".bindguard.toml"
 FAIL_ON = ("info", "warning", "error", "never")
 
 
-@dataclass(frozen=True)
-class PathOverride:
+class PathOverride(NamedTuple):
     """Rule selection for files matching ``paths`` (globs, relative to the config's folder)."""
 
     paths: tuple[str, ...]
@@ -41,8 +39,7 @@ class PathOverride:
         return any(fnmatch.fnmatch(rel, pat) for pat in self.paths)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     path: str | None = None
     root: str = "."
     allow: tuple[Network, ...] = ()
@@ -54,7 +51,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     env_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
-    overrides: tuple[PathOverride, ...] = field(default_factory=tuple)
+    overrides: tuple[PathOverride, ...] = ()
 
 
 KNOWN_KEYS = {

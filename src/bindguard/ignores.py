@@ -12,7 +12,7 @@ directives are read from the file text the loader already holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bindguard.model import Finding, Location
 from bindguard.rules import RULES
@@ -24,8 +24,7 @@ MARKER = "bindguard:"
 _TRAILING_COMMENT = re.compile(r"\s+#\s")
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(NamedTuple):
     file: str
     line: int  # where the comment is written
     column: int

@@ -11,8 +11,7 @@ independent, so above a threshold they are spread over a process pool.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from bindguard import __version__
 from bindguard.compose.discover import discover
@@ -35,16 +34,15 @@ if TYPE_CHECKING:  # imported for real only where used: start-up time matters
     from bindguard.config import PathOverride
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(NamedTuple):
     """Everything a lint run needs besides the paths.
 
     ``overrides`` and ``config_root`` come from the config file's per-path
     tables; ``baseline`` is a set of fingerprints whose findings are hidden.
     """
 
-    selection: RuleSelection = field(default_factory=RuleSelection)
-    project: ProjectOptions = field(default_factory=ProjectOptions)
+    selection: RuleSelection = RuleSelection()
+    project: ProjectOptions = ProjectOptions()
     exclude: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     jobs: int | None = None
@@ -53,8 +51,7 @@ class LintSettings:
     baseline: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """One project to load: its files in merge order."""
 
     files: tuple[str, ...]
@@ -97,8 +94,7 @@ def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
     return ProjectLoader(options).load(list(unit.files), unit.project_dir)
 
 
-@dataclass(frozen=True)
-class UnitResult:
+class UnitResult(NamedTuple):
     findings: list[Finding]
     sources: tuple[str, ...]
     services: frozenset[str]

@@ -20,7 +20,7 @@ Long syntax is checked the way compose-go's schema and loader check it.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bindguard.model import PortRange
 
@@ -32,8 +32,7 @@ class PortSyntaxError(ValueError):
     """A port entry or host address that Compose or Docker would reject."""
 
 
-@dataclass(frozen=True, slots=True)
-class PortSpec:
+class PortSpec(NamedTuple):
     """A parsed port entry, before it is tied to a service and a location."""
 
     host_ip: str

@@ -7,27 +7,34 @@ beyond its own options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from bindguard.model import Finding, Severity, Subject, Violation
 from bindguard.rules import RULES, get
 from bindguard.rules.options import RuleOptions
 
 
-@dataclass(frozen=True)
-class RuleSelection:
-    """Which rules run and at what severity (``select``/``ignore``/``severity``)."""
-
+class _Selection(NamedTuple):
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
     severity: tuple[tuple[str, Severity], ...] = ()
-    options: RuleOptions = field(default_factory=RuleOptions)
+    options: RuleOptions = RuleOptions()
 
-    def __post_init__(self) -> None:
+
+class RuleSelection(_Selection):
+    """Which rules run and at what severity (``select``/``ignore``/``severity``).
+
+    Unknown codes are a config error, raised when the selection is made.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs) -> "RuleSelection":
+        self = super().__new__(cls, *args, **kwargs)
         for code in (*(self.select or ()), *self.ignore, *(c for c, _ in self.severity)):
-            get(code)  # unknown codes are a config error, raised early
+            get(code)
+        return self
 
     def enabled(self) -> list[ModuleType]:
         return [

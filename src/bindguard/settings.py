@@ -7,7 +7,7 @@ built-in defaults.  Bad values raise ConfigError naming the option.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bindguard.compose.project import ProjectOptions
 from bindguard.config import Config
@@ -17,8 +17,7 @@ from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
 from bindguard.runner import RuleSelection
 
 
-@dataclass(frozen=True)
-class CliOptions:
+class CliOptions(NamedTuple):
     """What the command line said; ``None`` or empty means "not given"."""
 
     select: tuple[str, ...] = ()

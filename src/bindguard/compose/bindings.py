@@ -7,8 +7,7 @@ BG007 problem at the item's own line instead of an exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import yaml
 
@@ -28,8 +27,7 @@ from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, pa
 Lookup = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class HostDefault:
+class HostDefault(NamedTuple):
     """What an entry without a host IP listens on, and why."""
 
     addresses: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Lookup = Callable[[str], "str | None"]
 
@@ -59,8 +59,7 @@ class InterpolationError(ValueError):
         return self.message
 
 
-@dataclass(frozen=True, slots=True)
-class Interpolated:
+class Interpolated(NamedTuple):
     """The interpolated text and the variables it depended on.
 
     ``missing`` holds the variables that became "" only because they were unset

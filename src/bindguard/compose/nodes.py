@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 import re
 import weakref
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import yaml
 
@@ -132,8 +131,7 @@ def location(file: str, node: yaml.Node) -> Location:
     return Location(file=file, line=mark.line + 1, column=mark.column + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One key of a mapping after merge keys were applied."""
 
     key: str

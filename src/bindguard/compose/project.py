@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import yaml
 
@@ -52,8 +52,7 @@ MAX_EXTENDS_DEPTH = 32
 MAX_INCLUDE_DEPTH = 16
 
 
-@dataclass
-class ProjectOptions:
+class ProjectOptions(NamedTuple):
     """How to read a project: environment sources, profiles, swarm mode."""
 
     env_files: tuple[str, ...] = ()

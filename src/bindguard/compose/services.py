@@ -11,7 +11,7 @@ Structural mistakes become BG000 problems; the rest of the file still counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import yaml
 
@@ -43,8 +43,7 @@ class PortItem:
         return location(self.file, self.node)
 
 
-@dataclass
-class Value:
+class Value(NamedTuple):
     """A scalar setting (``network_mode: host``) and where it is written."""
 
     text: str
@@ -68,8 +67,7 @@ class ServiceDef:
     reset: set[str] = field(default_factory=set)
 
 
-@dataclass
-class Extends:
+class Extends(NamedTuple):
     service: str
     file: str | None
     location: Location
@@ -83,8 +81,7 @@ class NetworkDef:
     location: Location | None = None
 
 
-@dataclass
-class Include:
+class Include(NamedTuple):
     paths: list[Value]
     project_directory: Value | None
     env_files: list[Value]

@@ -8,14 +8,12 @@ arguments, so golden files stay byte-stable.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bindguard.model import Finding, Severity
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     """A rule as reporters describe it (SARIF driver rules, text legends)."""
 
     code: str
@@ -26,8 +24,7 @@ class RuleInfo:
     help_uri: str
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """The result of one run, sorted and counted.
 
     ``kind`` is ``"files"`` for lint or ``"engine"`` for audit; ``sources``
@@ -42,7 +39,7 @@ class Report:
     sources: tuple[str, ...] = ()
     tool_version: str = ""
     suppressed: int = 0
-    engines: tuple[dict, ...] = field(default_factory=tuple)
+    engines: tuple[dict, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

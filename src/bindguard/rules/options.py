@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True, slots=True)
-class Expectation:
+class Expectation(NamedTuple):
     """``--expect SERVICE=IP:PORT``: the one binding a service must have."""
 
     service: str
@@ -21,12 +20,11 @@ class Expectation:
         return f"{host}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
-class RuleOptions:
+class RuleOptions(NamedTuple):
     """``allow``: CIDRs BG003 accepts; ``expect``: BG009's expectations."""
 
     allow: tuple[Network, ...] = ()
-    expect: tuple[Expectation, ...] = field(default_factory=tuple)
+    expect: tuple[Expectation, ...] = ()
 
     def allowed(self, address: str) -> bool:
         try:

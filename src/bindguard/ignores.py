@@ -9,7 +9,6 @@ exceptions do not pile up.  Comments are not in YAML's node tree, so the
 directives are read from the file text the loader already holds.
 """
 
-from __future__ import annotations
 
 import re
 from typing import NamedTuple

@@ -8,13 +8,13 @@ their own; ``-f`` files form one project in the order given.  Projects are
 independent, so above a threshold they are spread over a process pool.
 """
 
-from __future__ import annotations
 
 import os
-from typing import NamedTuple, TYPE_CHECKING
+from typing import NamedTuple
 
 from bindguard import __version__
 from bindguard.compose.discover import discover
+from bindguard.config import PathOverride
 from bindguard.ignores import apply_ignores
 from bindguard.errors import InputError
 from bindguard.compose.project import (
@@ -29,9 +29,6 @@ from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
 
 PARALLEL_MIN_FILES = 400
-
-if TYPE_CHECKING:  # imported for real only where used: start-up time matters
-    from bindguard.config import PathOverride
 
 
 class LintSettings(NamedTuple):

@@ -11,10 +11,12 @@ much to define (a frozen dataclass compiles six methods when its module is
 imported, about 0.45 ms each class on Python 3.11) and are as fast to build
 and read.  ``bindguard lint one-file.yaml`` has about 50 ms to spend on
 top of Python and libyaml (issue 8), so class definitions count.  Use
-``value._replace(...)`` where a dataclass would use ``replace``.
+``value._replace(...)`` where a dataclass would use ``replace``.  Modules that
+define NamedTuples do not use ``from __future__ import annotations``: string
+annotations make typing compile every field's type at import (another 5 ms
+over the lint path).  ``tests/test_startup.py`` keeps both from coming back.
 """
 
-from __future__ import annotations
 
 import enum
 import functools

@@ -17,7 +17,6 @@ rules, including what it rejects:
 Long syntax is checked the way compose-go's schema and loader check it.
 """
 
-from __future__ import annotations
 
 import ipaddress
 from typing import NamedTuple

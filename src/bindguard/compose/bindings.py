@@ -5,13 +5,12 @@ handed to :mod:`bindguard.ports`.  Anything Compose would reject becomes a
 BG007 problem at the item's own line instead of an exception.
 """
 
-from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import yaml
 
-from bindguard.compose.interpolate import InterpolationError, interpolate
+from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 from bindguard.compose.nodes import mapping_entries, node_kind, resolve_scalar
 from bindguard.compose.services import PortItem
 from bindguard.model import (
@@ -23,8 +22,6 @@ from bindguard.model import (
     Problem,
 )
 from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short
-
-Lookup = Callable[[str], "str | None"]
 
 
 class HostDefault(NamedTuple):

@@ -39,11 +39,8 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable
 
-from bindguard.compose.interpolate import InterpolationError, interpolate
-
-Lookup = Callable[[str], "str | None"]
+from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.
 _GO_SPACE = (

@@ -2,10 +2,9 @@
 
 A reporter is a pure function of a :class:`Report`: no printing, no
 environment, no clock, no current directory.  Colour and the base path are
-arguments, so golden files stay byte-stable.
+arguments, so golden files stay byte-stable.  The helpers at the end are
+the presentation rules several formats share.
 """
-
-from __future__ import annotations
 
 from collections import Counter
 from typing import NamedTuple, Protocol
@@ -60,3 +59,38 @@ class Reporter(Protocol):
     """Turns a report into the text of one output format."""
 
     def render(self, report: Report) -> str: ...
+
+
+def normalise_path(path: str) -> str:
+    """A path with forward slashes and no leading ``./``.
+
+    Deliberately *not* resolved against the filesystem or made absolute: the
+    path stays as the user gave it, so the same checkout yields the same
+    fingerprints on every machine.
+    """
+    text = path.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:].lstrip("/")
+    return text or "."
+
+
+def display_path(path: str, base_path: str | None = None) -> str:
+    """The path a report should show: normalised, and relative to ``base_path``
+    when it lies under it (otherwise unchanged)."""
+    text = normalise_path(path)
+    if base_path:
+        base = normalise_path(base_path).rstrip("/")
+        if base in ("", "."):
+            return text
+        if text == base:
+            return "."
+        if text.startswith(base + "/"):
+            return normalise_path(text[len(base) + 1 :])
+    return text
+
+
+def message_text(finding: Finding) -> str:
+    """The finding message with its fix hint, as one human-readable string."""
+    if finding.fix:
+        return f"{finding.message} (fix: {finding.fix})"
+    return finding.message

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from bindguard.model import Finding, Location
+from bindguard.reporters.base import display_path, normalise_path
 
 __all__ = [
     "FINGERPRINT_KEY",
@@ -50,37 +51,9 @@ _SEP = "\x1f"  # unit separator: cannot appear in a path, name, code or entry
 _WINDOWS_ABS = re.compile(r"^[A-Za-z]:/")
 
 
-def normalise_path(path: str) -> str:
-    """A path with forward slashes and no leading ``./``.
-
-    Deliberately *not* resolved against the filesystem or made absolute: the
-    path stays as the user gave it, so the same checkout yields the same
-    fingerprints on every machine.
-    """
-    text = path.replace("\\", "/")
-    while text.startswith("./"):
-        text = text[2:].lstrip("/")
-    return text or "."
-
-
 def is_absolute(path: str) -> bool:
     """Whether a normalised path is absolute (POSIX ``/x`` or Windows ``C:/x``)."""
     return path.startswith("/") or bool(_WINDOWS_ABS.match(path))
-
-
-def display_path(path: str, base_path: str | None = None) -> str:
-    """The path a report should show: normalised, and relative to ``base_path``
-    when it lies under it (otherwise unchanged)."""
-    text = normalise_path(path)
-    if base_path:
-        base = normalise_path(base_path).rstrip("/")
-        if base in ("", "."):
-            return text
-        if text == base:
-            return "."
-        if text.startswith(base + "/"):
-            return normalise_path(text[len(base) + 1 :])
-    return text
 
 
 def engine_segment(name: str) -> str:

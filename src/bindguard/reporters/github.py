@@ -26,9 +26,7 @@ is a constructor argument.
 from __future__ import annotations
 
 from bindguard.model import Finding, Severity
-from bindguard.reporters.base import Report
-from bindguard.reporters.fingerprint import display_path
-from bindguard.reporters.sarif import message_text
+from bindguard.reporters.base import Report, display_path, message_text
 
 __all__ = ["GithubReporter", "escape_data", "escape_property"]
 

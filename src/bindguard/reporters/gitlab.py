@@ -34,9 +34,8 @@ import json
 from typing import Any
 
 from bindguard.model import Finding, Severity
-from bindguard.reporters.base import Report
-from bindguard.reporters.fingerprint import display_path, engine_segment, unique_fingerprints
-from bindguard.reporters.sarif import message_text
+from bindguard.reporters.base import Report, display_path, message_text
+from bindguard.reporters.fingerprint import engine_segment, unique_fingerprints
 
 __all__ = ["GitlabReporter", "gitlab_severity"]
 

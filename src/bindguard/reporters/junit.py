@@ -39,9 +39,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from bindguard.model import Finding
-from bindguard.reporters.base import Report
-from bindguard.reporters.fingerprint import display_path
-from bindguard.reporters.sarif import message_text
+from bindguard.reporters.base import Report, display_path, message_text
 
 __all__ = ["JunitReporter"]
 

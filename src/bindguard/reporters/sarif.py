@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bindguard.model import Finding, Severity
-from bindguard.reporters.base import Report, RuleInfo
+from bindguard.reporters.base import Report, RuleInfo, message_text
 from bindguard.reporters.fingerprint import (
     FINGERPRINT_KEY,
     display_path,
@@ -68,13 +68,6 @@ _TAGS = ["security", "docker", "network"]
 def sarif_level(severity: Severity) -> str:
     """SARIF has no "info" level; ``note`` is its lowest problem level."""
     return _LEVELS[severity]
-
-
-def message_text(finding: Finding) -> str:
-    """The finding message with its fix hint, as one human-readable string."""
-    if finding.fix:
-        return f"{finding.message} (fix: {finding.fix})"
-    return finding.message
 
 
 def _uri_path(path: str) -> str:

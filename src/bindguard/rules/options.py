@@ -1,6 +1,5 @@
 """Options the rules read, one frozen value built by the config/CLI layer."""
 
-from __future__ import annotations
 
 import ipaddress
 from typing import NamedTuple

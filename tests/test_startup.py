@@ -1,0 +1,122 @@
+"""Start-up cost of ``bindguard lint``, kept down by structure, not by a stopwatch.
+
+Issue 8 gives ``bindguard lint one-file.yaml`` twice the time of
+``python -c "import yaml"``; the benchmarks measure that.  Tests never assert
+on wall-clock time, so these check the things that made the difference:
+what gets imported, how many classes are built the expensive way, whether
+typing has to compile annotation strings, and that typer builds only the
+command that runs.  Each check runs the real entry point in a fresh process.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from bindguard import cli
+
+# Mutable builders of the compose loader: the only dataclasses left on the lint
+# path (a dataclass costs about 0.3-0.5 ms to define; value types are NamedTuples).
+MUTABLE_BUILDERS = {
+    "bindguard.compose.services.PortItem",
+    "bindguard.compose.services.ServiceDef",
+    "bindguard.compose.services.NetworkDef",
+    "bindguard.compose.services.FileModel",
+    "bindguard.compose.environment.Environment",
+    "bindguard.compose.loader.ComposeFile",
+    "bindguard.compose.project._Loaded",
+}
+
+# Imported by nothing that `lint` needs; each costs milliseconds.
+HEAVY = ("rich", "docker", "requests", "psutil", "multiprocessing", "concurrent", "tomllib", "hashlib", "json", "xml")
+
+_PROBE = textwrap.dedent(
+    """
+    import dataclasses, gc, sys, typing
+    import typer, yaml  # their own start-up is not ours to count
+    made, refs = [], []
+    process_class = dataclasses._process_class
+    def counting(cls, *args):
+        made.append(cls.__module__ + "." + cls.__qualname__)
+        return process_class(cls, *args)
+    dataclasses._process_class = counting
+    forward_init = typing.ForwardRef.__init__
+    def forward(self, arg, *args, **kwargs):
+        refs.append(arg)
+        return forward_init(self, arg, *args, **kwargs)
+    typing.ForwardRef.__init__ = forward
+    for name in [m for m in sys.modules if m == "json" or m.startswith("json.")]:
+        del sys.modules[name]  # the probe's own; lint must not need it
+    before = set(sys.modules)
+    from bindguard.cli import main
+    sys.argv = ["bindguard", "lint", *sys.argv[1:]]
+    code = None
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    modules = sorted(set(sys.modules) - before)
+    import json
+    sys.stderr.write(json.dumps({
+        "code": code,
+        "dataclasses": made,
+        "forward_refs": refs,
+        "frozen": gc.get_freeze_count(),
+        "modules": modules,
+    }))
+    """
+)
+
+
+def _probe(tmp_path, *args: str) -> dict:
+    (tmp_path / "compose.yaml").write_text('services:\n  db:\n    ports: ["5432:5432", "127.0.0.1:80:80"]\n')
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args, str(tmp_path / "compose.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.stdout, result.stderr  # the report was written
+    return json.loads(result.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_lint_one_file_imports_only_what_it_needs(tmp_path, fmt):
+    probe = _probe(tmp_path, "--format", fmt, "--no-config")
+    assert probe["code"] == 1  # BG001 on 5432
+    loaded = {m.split(".")[0] for m in probe["modules"]}
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_lint_path_defines_no_value_dataclass_and_compiles_no_annotation(tmp_path):
+    probe = _probe(tmp_path, "--no-config")
+    assert set(probe["dataclasses"]) <= MUTABLE_BUILDERS, set(probe["dataclasses"]) - MUTABLE_BUILDERS
+    # A NamedTuple in a module with `from __future__ import annotations` makes
+    # typing compile each field's annotation; typer does the same for the
+    # command's parameters.
+    assert probe["forward_refs"] == []
+
+
+def test_lint_freezes_objects_before_exit(tmp_path):
+    """What the interpreter's last full collection would walk is frozen out of it."""
+    assert _probe(tmp_path, "--no-config")["frozen"] > 10_000
+
+
+def test_only_the_invoked_command_is_built():
+    lean = cli._command_app(["lint", "x.yaml"])
+    assert [c.callback.__name__ for c in lean.registered_commands] == ["lint"]
+    assert len(cli.app.registered_commands) > 1  # the shared app is untouched
+    for argv in ([], ["--help"], ["--version"], ["no-such-command"]):
+        assert cli._command_app(argv) is cli.app
+
+
+def test_command_help_is_the_same_either_way():
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    full = runner.invoke(cli.app, ["lint", "--help"], prog_name="bindguard")
+    lean = runner.invoke(cli._command_app(["lint"]), ["lint", "--help"], prog_name="bindguard")
+    assert full.exit_code == lean.exit_code == 0
+    assert full.output == lean.output and "--format" in full.output

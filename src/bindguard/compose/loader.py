@@ -8,6 +8,7 @@ it), and YAML 1.1 typing never touches the data.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bindguard.atomic import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.model import Location, Problem
 
@@ -475,15 +477,12 @@ def parse_text(text: str, path: str) -> ComposeFile:
     return result
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-
-
 def read_file(path: str, display: str | None = None) -> ComposeFile:
     """Read and parse one file; unreadable or oversized files become BG000 problems.
 
     A FIFO or device is refused without opening it, so a path that would
-    block never stalls the run; the file is then opened non-blocking and
-    checked again, in case it was swapped for a FIFO in between.
+    block never stalls the run; ``read_small_file`` opens it non-blocking and
+    checks again, in case it was swapped for a FIFO in between.
     """
     shown = display or path
 
@@ -492,26 +491,17 @@ def read_file(path: str, display: str | None = None) -> ComposeFile:
 
     too_large = f"file larger than {MAX_FILE_BYTES // 2**20} MiB; refused"
     try:
-        st = os.stat(path)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        return refused(f"cannot read: {getattr(exc, 'strerror', None) or exc}")
-    if not stat.S_ISREG(st.st_mode):
-        return refused("not a regular file; skipped")
-    if st.st_size > MAX_FILE_BYTES:
-        return refused(too_large)
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return refused("not a regular file; skipped")
+        data = read_small_file(path, MAX_FILE_BYTES)
+    except ValueError as exc:  # a NUL in the path
+        return refused(f"cannot read: {exc}")
     except OSError as exc:
-        return refused(f"cannot read: {exc.strerror}")
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return refused("not a regular file; skipped")
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return refused(f"cannot read: {exc.strerror}")
-    if len(data) > MAX_FILE_BYTES:
-        return refused(too_large)
+        if exc.errno == errno.EFBIG:
+            return refused(too_large)
+        if exc.errno == errno.EINVAL:
+            return refused("not a regular file; skipped")
+        return refused(f"cannot read: {exc.strerror or exc}")
     text, problem = decode(data, shown)
     if problem is not None:
         return ComposeFile(path=shown, problems=[problem])

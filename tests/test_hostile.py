@@ -856,3 +856,48 @@ def test_control_characters_in_names_do_not_reach_the_terminal(tmp_path):
     write(tmp_path, "compose.yaml", 'services:\n  "a\\e[31mb\\nc":\n    ports: ["82"]\n')
     code, out, err = cli("lint", "--no-config", str(tmp_path))
     assert code == 1 and "\x1b" not in out and "a\\x1b[31mb\\x0ac" in out
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 65536, 65537, 300_000])
+def test_sized_read_returns_every_byte(tmp_path, size):
+    from bindguard.atomic import read_small_file
+
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    (tmp_path / "f").write_bytes(data)
+    assert read_small_file(str(tmp_path / "f"), limit=size or 1) == data
+
+
+def test_sized_read_refuses_one_byte_over_and_non_regular_files(tmp_path):
+    import errno
+
+    from bindguard.atomic import read_small_file
+
+    (tmp_path / "f").write_bytes(b"x" * 101)
+    with pytest.raises(OSError) as over:
+        read_small_file(str(tmp_path / "f"), limit=100)
+    assert over.value.errno == errno.EFBIG
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(OSError) as fifo:
+        read_small_file(str(tmp_path / "fifo"))
+    assert fifo.value.errno == errno.EINVAL
+
+
+def test_sized_read_sees_a_file_that_grows_past_the_limit(tmp_path, monkeypatch):
+    """fstat said small, the reads find more: still refused, never read past the limit."""
+    import errno
+
+    from bindguard import atomic
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 10)
+    real_fstat = os.fstat
+
+    def stale_fstat(fd):
+        st = real_fstat(fd)
+        path.write_bytes(b"x" * 500)  # grows after the size was taken
+        return st
+
+    monkeypatch.setattr(atomic.os, "fstat", stale_fstat)
+    with pytest.raises(OSError) as exc:
+        atomic.read_small_file(str(path), limit=100)
+    assert exc.value.errno == errno.EFBIG

@@ -64,6 +64,7 @@ _PROBE = textwrap.dedent(
         "dataclasses": made,
         "forward_refs": refs,
         "frozen": gc.get_freeze_count(),
+        "threshold": gc.get_threshold(),
         "modules": modules,
     }))
     """
@@ -99,9 +100,11 @@ def test_lint_path_defines_no_value_dataclass_and_compiles_no_annotation(tmp_pat
     assert probe["forward_refs"] == []
 
 
-def test_lint_freezes_objects_before_exit(tmp_path):
-    """What the interpreter's last full collection would walk is frozen out of it."""
-    assert _probe(tmp_path, "--no-config")["frozen"] > 10_000
+def test_lint_tunes_the_collector_for_a_batch_run(tmp_path):
+    """Rare collections while linting; what the last collection at exit would walk is frozen."""
+    probe = _probe(tmp_path, "--no-config")
+    assert probe["threshold"][0] >= 100_000
+    assert probe["frozen"] > 10_000
 
 
 def test_only_the_invoked_command_is_built():

@@ -41,3 +41,28 @@ def findings(paths, environ=None, select=None, options: RuleOptions | None = Non
 
 def codes_at(found) -> set[tuple[int, str]]:
     return {(f.location.line, f.code) for f in found}
+
+
+def work_done(fn, *args, **kwargs):
+    """``(fn(*args, **kwargs), calls)``: how many Python and C function calls it made.
+
+    A clock-free measure of cost for "this must not blow up" tests: a call
+    count does not depend on the machine or its load, and an exponential or
+    quadratic path (an alias bomb expanded, a port range walked port by port)
+    multiplies it by orders of magnitude.
+    """
+    import sys
+
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        sys.setprofile(None)
+    return result, calls

@@ -40,6 +40,7 @@ import os
 import re
 import unicodedata
 
+from bindguard.atomic import read_small_file
 from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.
@@ -91,8 +92,7 @@ def load_dotenv_file(path: str | os.PathLike[str], lookup: Lookup | None = None)
     Bytes that are not UTF-8 become U+FFFD rather than an error, since compose
     reads the file as bytes and would load it.  OSError propagates.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_small_file(os.fspath(path))
     return parse_dotenv(data.decode("utf-8", errors="replace"), lookup)
 
 

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from bindguard.atomic import read_small_file
 from bindguard.errors import (
     EngineError,
     EnginePermissionDenied,
@@ -55,8 +56,7 @@ def context_target(name: str) -> EngineTarget:
     digest = hashlib.sha256(name.encode()).hexdigest()
     meta_path = os.path.join(root, "meta", digest, "meta.json")
     try:
-        with open(meta_path, encoding="utf-8") as fh:
-            meta = json.load(fh)
+        meta = json.loads(read_small_file(meta_path))
     except FileNotFoundError:
         raise EngineError(name, f"no such Docker context (looked for {meta_path})") from None
     except (OSError, ValueError) as exc:
@@ -82,8 +82,7 @@ def current_context() -> str | None:
     if os.environ.get("DOCKER_CONTEXT"):
         return os.environ["DOCKER_CONTEXT"]
     try:
-        with open(os.path.join(docker_config_dir(), "config.json"), encoding="utf-8") as fh:
-            name = json.load(fh).get("currentContext")
+        name = json.loads(read_small_file(os.path.join(docker_config_dir(), "config.json"))).get("currentContext")
     except (OSError, ValueError, AttributeError):
         return None
     return name if name and name != "default" else None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import os
 
-from bindguard.atomic import write_atomic
+from bindguard.atomic import read_small_file, write_atomic
 from bindguard.compose.loader import parse_text
 from bindguard.fix.model import ApplyResult, Edit, FileFix, FixPlan, ManualItem
 from bindguard.fix.planner import FIXABLE, MANUAL_REASONS, map_index, plan_fixes, splice
@@ -87,8 +87,7 @@ def _still_as_read(fix: FileFix) -> None:
     """Raise _ChangedOnDisk unless the file has the bytes, size and mtime it was read with."""
     try:
         st = os.stat(fix.real_path)
-        with open(fix.real_path, "rb") as fh:
-            data = fh.read(len(fix.original_bytes) + 1)
+        data = read_small_file(fix.real_path, len(fix.original_bytes))  # larger now: OSError
     except OSError:
         raise _ChangedOnDisk from None
     if (st.st_size, st.st_mtime_ns) != (fix.size, fix.mtime_ns) or data != fix.original_bytes:

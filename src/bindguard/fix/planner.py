@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
+from bindguard.atomic import read_small_file
 from bindguard.compose.bindings import item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.loader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
@@ -177,8 +178,7 @@ class _Reader:
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
             return _Source(path, real, read_file(path))
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
+            data = read_small_file(path, MAX_FILE_BYTES)  # non-blocking: a FIFO swapped in is refused
         except OSError:
             return _Source(path, real, read_file(path))
         text, problem = decode(data, path)

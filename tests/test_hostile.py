@@ -919,3 +919,20 @@ def test_sized_read_sees_a_file_that_grows_past_the_limit(tmp_path, monkeypatch)
     with pytest.raises(OSError) as exc:
         atomic.read_small_file(str(path), limit=100)
     assert exc.value.errno == errno.EFBIG
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '"' + "9" * 1_000_000 + '"',
+        '"' + "x" * 1_000_000 + ':80"',
+        '"${' + "A" * 1_000_000 + '"',
+        '"${A:?' + "m" * 1_000_000 + '}:80:80"',
+        "{target: 80, host_ip: '" + "1" * 1_000_000 + "'}",
+    ],
+    ids=["digits", "host", "bad-interpolation", "required-message", "long-host-ip"],
+)
+def test_a_megabyte_entry_makes_a_short_message(tmp_path, item):
+    (f,) = lint_with_witness(tmp_path, "compose.yaml", f"services:\n  s:\n    ports:\n      - {item}\n")
+    assert f.code in ("BG006", "BG007") and f.location.line == 4
+    assert len(f.message) < 1000, f.message[:300]

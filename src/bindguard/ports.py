@@ -31,6 +31,19 @@ class PortSyntaxError(ValueError):
     """A port entry or host address that Compose or Docker would reject."""
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters.
+
+    Messages quote what the file says; a megabyte-long entry must not make a
+    megabyte-long message (the entry itself is kept whole in the finding).
+    """
+    text = repr(value)
+    if len(text) <= limit + 20:
+        return text
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[:limit]}... ({size:,} characters)"
+
+
 class PortSpec(NamedTuple):
     """A parsed port entry, before it is tied to a service and a location."""
 
@@ -57,19 +70,19 @@ def parse_host_ip(text: str, brackets: bool = True) -> str:
     ip = text
     if ip.startswith("[") and brackets:
         if not ip.endswith("]") or ip.count("[") != 1 or ip.count("]") != 1:
-            raise PortSyntaxError(f"invalid IP address {text!r}: unbalanced brackets")
+            raise PortSyntaxError(f"invalid IP address {shown(text)}: unbalanced brackets")
         # Go's SplitHostPort also accepts "[1.2.3.4]" and "[]".
         ip = ip[1:-1]
         if ip == "":
             return ""
     if "%" in ip:
-        raise PortSyntaxError(f"invalid IP address {text!r}: zone indexes are not allowed")
+        raise PortSyntaxError(f"invalid IP address {shown(text)}: zone indexes are not allowed")
     try:
         ipaddress.ip_address(ip)
     except ValueError:
         why = "brackets are only removed in short syntax" if ip.startswith("[") else "not an IP literal"
         raise PortSyntaxError(
-            f"invalid host IP {text!r} ({why}): Docker rejects it or, in versions "
+            f"invalid host IP {shown(text)} ({why}): Docker rejects it or, in versions "
             "before 29, ignores it and publishes on every interface"
         ) from None
     return ip
@@ -79,13 +92,13 @@ def _parse_number(text: str, what: str, spec: str) -> int:
     # go-connections: strconv.ParseInt base 10, so "+80" and "080" are 80.
     digits = text[1:] if text.startswith("+") else text
     if not digits or not digits.isascii() or not digits.isdigit():
-        raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: not a port number")
+        raise PortSyntaxError(f"invalid {what} {shown(text)} in {shown(spec)}: not a port number")
     # Leading zeros are allowed ("0080"); more than five significant digits
     # is above 65535 whatever they are (and never converted: a megabyte of
     # digits must not reach int()).
     significant = digits.lstrip("0")
     if len(significant) > 5 or int(significant or "0") > 65535:
-        raise PortSyntaxError(f"invalid {what} {text!r} in {spec!r}: above 65535")
+        raise PortSyntaxError(f"invalid {what} {shown(text)} in {shown(spec)}: above 65535")
     return int(significant or "0")
 
 
@@ -96,7 +109,7 @@ def parse_range(text: str, what: str = "port", spec: str | None = None) -> PortR
     start = _parse_number(start_text, what, spec)
     end = _parse_number(end_text, what, spec) if dash else start
     if end < start:
-        raise PortSyntaxError(f"invalid {what} range {text!r} in {spec!r}: end before start")
+        raise PortSyntaxError(f"invalid {what} range {shown(text)} in {shown(spec)}: end before start")
     return PortRange(start, end)
 
 
@@ -111,7 +124,7 @@ def _host_range(text: str, spec: str) -> PortRange | None:
 def _container_range(text: str, spec: str) -> PortRange:
     container = parse_range(text, "container port", spec)
     if container.start == 0:
-        raise PortSyntaxError(f"container port 0 in {spec!r}: the Docker engine refuses it")
+        raise PortSyntaxError(f"container port 0 in {shown(spec)}: the Docker engine refuses it")
     return container
 
 
@@ -119,7 +132,7 @@ def parse_protocol(text: str, spec: str) -> str:
     proto = text.lower()
     if proto not in PROTOCOLS:
         raise PortSyntaxError(
-            f"invalid protocol {text!r} in {spec!r} (expected tcp, udp or sctp)"
+            f"invalid protocol {shown(text)} in {shown(spec)} (expected tcp, udp or sctp)"
         )
     return proto
 
@@ -145,7 +158,7 @@ def check_range_sizes(host: PortRange | None, container: PortRange, spec: str) -
     if host is None or host.size == container.size or container.size == 1:
         return
     raise PortSyntaxError(
-        f"invalid ranges in {spec!r}: host ports {host} and container ports "
+        f"invalid ranges in {shown(spec)}: host ports {host} and container ports "
         f"{container} differ in size"
     )
 
@@ -156,7 +169,7 @@ def parse_short(spec: str) -> PortSpec:
     container_text, proto_text = _split_protocol(container_text)
     host_ip = parse_host_ip(raw_ip)
     if container_text == "":
-        raise PortSyntaxError(f"no container port in {spec!r}")
+        raise PortSyntaxError(f"no container port in {shown(spec)}")
     container = _container_range(container_text, spec)
     host = _host_range(host_text, spec)
     check_range_sizes(host, container, spec)
@@ -177,7 +190,7 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
     """
     unknown = sorted(k for k in item if k not in LONG_KEYS and not k.startswith("x-"))
     if unknown:
-        raise PortSyntaxError(f"{where}: unknown key {unknown[0]!r}")
+        raise PortSyntaxError(f"{where}: unknown key {shown(unknown[0])}")
     if "target" not in item or item["target"] is None:
         raise PortSyntaxError(
             f"{where}: no 'target' (container port 0, which the Docker engine refuses)"
@@ -198,14 +211,14 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
     if host_ip is None:
         host_ip = ""
     if not isinstance(host_ip, str):
-        raise PortSyntaxError(f"{where}: host_ip must be a string, got {host_ip!r}")
+        raise PortSyntaxError(f"{where}: host_ip must be a string, got {shown(host_ip)}")
     host_ip = parse_host_ip(host_ip, brackets=False)
 
     proto = item.get("protocol")
     protocol = "tcp" if proto in (None, "") else parse_protocol(str(proto), where)
     mode = item.get("mode") or "ingress"
     if mode not in MODES:
-        raise PortSyntaxError(f"{where}: mode must be 'ingress' or 'host', got {mode!r}")
+        raise PortSyntaxError(f"{where}: mode must be 'ingress' or 'host', got {shown(mode)}")
     return PortSpec(
         host_ip,
         host,
@@ -219,16 +232,16 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
 
 def _long_port(value: object, key: str, where: str, allow_range: bool) -> PortRange:
     if isinstance(value, bool):
-        raise PortSyntaxError(f"{where}: {key} must be a port number, got {value!r}")
+        raise PortSyntaxError(f"{where}: {key} must be a port number, got {shown(value)}")
     if isinstance(value, int):
         if not 0 <= value <= 65535:
             raise PortSyntaxError(f"{where}: {key} {value} is out of range 0-65535")
         return PortRange(value, value)
     if isinstance(value, str):
         if not allow_range and "-" in value:
-            raise PortSyntaxError(f"{where}: {key} must be a single port, got {value!r}")
+            raise PortSyntaxError(f"{where}: {key} must be a single port, got {shown(value)}")
         if value.startswith("+"):
             # The engine parses HostPort with ParseUint: no sign allowed.
-            raise PortSyntaxError(f"{where}: {key} {value!r}: the Docker engine rejects a sign")
+            raise PortSyntaxError(f"{where}: {key} {shown(value)}: the Docker engine rejects a sign")
         return parse_range(value, key, where)
-    raise PortSyntaxError(f"{where}: {key} must be a port number, got {value!r}")
+    raise PortSyntaxError(f"{where}: {key} must be a port number, got {shown(value)}")

@@ -21,7 +21,7 @@ from bindguard.model import (
     Location,
     Problem,
 )
-from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short
+from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short, shown
 
 
 class HostDefault(NamedTuple):
@@ -58,9 +58,9 @@ def _short_text(node: yaml.ScalarNode) -> str:
     if value is None:
         raise _EntryError("empty port entry")
     if isinstance(value, bool):
-        raise _EntryError(f"port entry must be a number or a string, not {node.value!r}", node.value)
+        raise _EntryError(f"port entry must be a number or a string, not {shown(node.value)}", node.value)
     if isinstance(value, float):
-        raise _EntryError(f"port entry {node.value!r} is not a whole port number", node.value)
+        raise _EntryError(f"port entry {shown(node.value)} is not a whole port number", node.value)
     if isinstance(value, int):
         # YAML 1.2 int: 80, but also 0x50 or 0o120; Compose sees the number.
         return str(value)
@@ -74,7 +74,7 @@ def _long_item(node: yaml.MappingNode, lookup: Lookup, missing: list[str]) -> di
         if key.startswith("x-"):
             continue  # extension keys may hold anything; they never change the binding
         if not isinstance(value_node, yaml.ScalarNode):
-            raise _EntryError(f"port mapping: {key!r} must be a scalar, not {node_kind(value_node)}")
+            raise _EntryError(f"port mapping: {shown(key)} must be a scalar, not {node_kind(value_node)}")
         value = resolve_scalar(value_node)
         if isinstance(value, str):
             value = _interpolate(value, lookup, missing)

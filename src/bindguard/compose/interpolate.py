@@ -103,7 +103,9 @@ def interpolate(text: str, lookup: Lookup) -> Interpolated:
 def _invalid(template: str) -> InterpolationError:
     import json  # only on this error path: json costs 1.5 ms to import
 
-    quoted = json.dumps(template, ensure_ascii=False)
+    quoted = json.dumps(template[:80], ensure_ascii=False)
+    if len(template) > 80:  # a megabyte of text must not make a megabyte-long message
+        quoted += f"... ({len(template):,} characters)"
     return InterpolationError(
         f"invalid interpolation format in {quoted}: you may need to escape any $ with another $"
     )
@@ -112,7 +114,7 @@ def _invalid(template: str) -> InterpolationError:
 def _required(name: str, reason: str) -> InterpolationError:
     message = f"required variable {name} is missing a value"
     if reason:
-        message += f": {reason}"
+        message += f": {reason[:200]}{'...' if len(reason) > 200 else ''}"
     return InterpolationError(message, variable=name)
 
 

@@ -785,6 +785,15 @@ def test_symlink_edits_the_real_file_and_keeps_the_link(tmp_path):
     assert real.read_text() == SERVICE.format(entry='"127.0.0.1:80:80"')
 
 
+def test_hard_linked_file_is_not_split(tmp_path):
+    path = write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
+    other = tmp_path / "elsewhere.yaml"
+    os.link(path, other)
+    result = apply(plan_for(path))
+    assert result.written == [] and "2 hard links" in result.errors[0][1]
+    assert os.path.samefile(path, other) and path.read_text() == SERVICE.format(entry='"80:80"')
+
+
 def test_link_and_target_in_one_run_are_one_file(tmp_path):
     real = write(tmp_path, "a/compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
     link = tmp_path / "b.compose.yaml"

@@ -102,9 +102,17 @@ def _write(fix: FileFix) -> str | None:
         _still_as_read(fix)
     except _ChangedOnDisk:
         return "changed on disk since it was read; not written, run fix again"
-    mode = os.stat(fix.real_path).st_mode
-    if not mode & 0o222 or not os.access(fix.real_path, os.W_OK):
+    st = os.stat(fix.real_path)
+    if not st.st_mode & 0o222 or not os.access(fix.real_path, os.W_OK):
         return "file is read-only; not written"
+    if st.st_nlink > 1:
+        # The atomic rename would give this name a new file and leave the
+        # other names with the old text; writing in place could leave a half
+        # written file.  Neither is acceptable, so the user decides.
+        return (
+            f"file has {st.st_nlink} hard links and a rewrite would split them; not written "
+            "(apply the --diff by hand, or break the link first)"
+        )
     if not parse_text(fix.new_text, fix.path).ok:  # planned texts are verified; belt and braces
         return "the rewritten file would not parse; not written"
     try:

@@ -15,7 +15,8 @@ computation as a real run:
   fixed entries, and lint no longer reports them), all in memory;
 * :func:`render_diff` shows a plan as a unified diff;
 * :func:`apply` writes the changed files atomically, refusing any file that
-  changed on disk since it was read, is read-only, or failed verification.
+  changed on disk since it was read, is read-only, has other hard links, or
+  failed verification.
 """
 
 from __future__ import annotations

@@ -810,7 +810,10 @@ def test_extends_chains_and_loops_end(tmp_path):
     loop = "  a:\n    extends: b\n  b:\n    extends: {service: a}\n    ports: ['81']\n"
     found = lint_with_witness(tmp_path, "compose.yaml", "services:\n" + chain + loop)
     assert {f.code for f in found} == {"BG000", "BG001"}
-    assert all("extends loop" in f.message for f in found if f.code == "BG000")
+    problems = {f.message for f in found if f.code == "BG000"}
+    assert any("extends loop at service 'a'" in m or "extends loop at service 'b'" in m for m in problems)
+    assert any("extends chain longer than 32 services" in m for m in problems)
+    assert all("loop" in m or "chain longer" in m for m in problems)
 
 
 def test_include_nesting_and_loops_end(tmp_path):

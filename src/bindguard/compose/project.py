@@ -208,9 +208,12 @@ class ProjectLoader:
             return service
         key = (service.file, service.name)
         if key in chain or len(chain) > MAX_EXTENDS_DEPTH:
-            problems.append(
-                Problem("BG000", f"extends loop at service {service.name!r}", ext.location, service.name)
+            why = (
+                f"extends loop at service {service.name!r}"
+                if key in chain
+                else f"extends chain longer than {MAX_EXTENDS_DEPTH} services at {service.name!r}; refused"
             )
+            problems.append(Problem("BG000", why, ext.location, service.name))
             return replace(service, extends=None)
         base_model = model
         if ext.file:

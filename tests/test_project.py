@@ -118,6 +118,47 @@ def test_override_tag_replaces(tmp_path):
     assert set(by) == {("web", "8080"), ("db", "5433")}
 
 
+def test_ports_keep_composes_unique_key(tmp_path):
+    """(host IP or 0.0.0.0, published, target, protocol), a later entry replacing an earlier one."""
+    base = write(
+        tmp_path,
+        "compose.yaml",
+        """
+        services:
+          s:
+            image: x
+            ports:
+              - "80:80"
+              - "127.0.0.1:81:81"
+              - "[::]:82:82"
+              - "83"
+              - "83"
+        """,
+    )
+    over = write(
+        tmp_path,
+        "compose.override.yaml",
+        """
+        services:
+          s:
+            ports:
+              - "0.0.0.0:80:80"
+              - {target: 81, published: 81, host_ip: 127.0.0.1}
+              - "82:82"
+        """,
+    )
+    got = [(b.spec(), b.location.file, b.location.line) for b in bindings([base, over])]
+    assert got == [
+        ("0.0.0.0:80:80", str(over), 4),  # "80:80" counts as 0.0.0.0: replaced, IPv4 only now
+        ("127.0.0.1:81:81", str(over), 5),
+        ("[::]:82:82", str(base), 7),  # "::" is not 0.0.0.0: both stay
+        ("83", str(base), 9),
+        ("82:82", str(over), 6),
+    ]
+    # "[::]:82:82" and "82:82" both claim [::]:82: Compose keeps both and Docker fails.
+    assert [(f.code, f.location.line) for f in findings([tmp_path], select=["BG005"])] == [("BG005", 6)]
+
+
 def test_explicit_file_list_in_order(tmp_path):
     a = write(tmp_path, "a.yml", 'services:\n  s:\n    network_mode: host\n')
     b = write(tmp_path, "b.yml", 'services:\n  s:\n    network_mode: bridge\n')

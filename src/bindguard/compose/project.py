@@ -275,6 +275,7 @@ class ProjectLoader:
                 bindings.append(_swarm(result))
             else:
                 bindings.append(result)
+        bindings = _compose_unique(bindings)
         return Service(
             name=sdef.name,
             location=sdef.location,
@@ -450,6 +451,28 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
                 net.external or old.external,
                 net.location or old.location,
             )
+
+
+def _compose_unique(bindings: list[Binding]) -> list[Binding]:
+    """A service's ports as Compose keeps them: one per (host IP, published, target, protocol).
+
+    compose-go enforces this after every merge, on the canonical (long) form
+    of each entry, with no host IP counting as ``0.0.0.0``: so ``"80:80"``
+    written twice is one port, and so are ``"80:80"`` and
+    ``"0.0.0.0:80:80"`` (which then listens on IPv4 only).  A later entry
+    replaces the earlier one in its place.  Ranges are compared whole (Compose
+    compares them port by port; partly overlapping ranges stay two entries).
+    """
+    out: list[Binding] = []
+    index: dict[tuple[str, str, str, str], int] = {}
+    for b in bindings:
+        key = (b.host_ip or "0.0.0.0", b.host_port_text, str(b.container_ports), b.protocol)
+        if key in index:
+            out[index[key]] = b
+        else:
+            index[key] = len(out)
+            out.append(b)
+    return out
 
 
 def _append_unique(base: list[PortItem], over: list[PortItem]) -> list[PortItem]:

@@ -93,6 +93,10 @@ need_daemon() {   # dockerd + docker-proxy (+ containerd, runc, iptables as depe
     >/dev/null 2>&1 || apt_install docker.io
 }
 
+need_openssl() { # the TLS audit tests make their certificates with the openssl command
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+}
+
 need_busybox() {  # /bin/busybox of the plain `busybox` package is dynamic: useless in a scratch image
   pkg_installed busybox-static || apt_install busybox-static
 }
@@ -215,6 +219,7 @@ stop_pidfile() {   # stop_pidfile PIDFILE: TERM the daemon, wait up to 30 s
 case "$MODE" in
   first)
     need_cli
+    need_openssl
     if answers "$SOCK1" && ! bridge_missing "$SOCK1"; then
       say "default engine already answers on unix://$SOCK1"
     else

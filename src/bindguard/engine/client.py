@@ -129,14 +129,7 @@ def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingC
 
     tls: Any = False
     if target.tls:
-        cert = key = ca = None
-        if target.cert_path:
-            cert_file = os.path.join(target.cert_path, "cert.pem")
-            key_file = os.path.join(target.cert_path, "key.pem")
-            ca_file = os.path.join(target.cert_path, "ca.pem")
-            if os.path.isfile(cert_file) and os.path.isfile(key_file):
-                cert = (cert_file, key_file)
-            ca = ca_file if os.path.isfile(ca_file) else None
+        cert, ca = _tls_files(target)
         try:
             tls = TLSConfig(client_cert=cert, ca_cert=ca, verify=ca if target.tls_verify and ca else target.tls_verify)
         except Exception as exc:  # docker.errors.TLSParameterError and file errors
@@ -145,7 +138,50 @@ def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingC
         api = docker.APIClient(base_url=target.url, tls=tls, timeout=timeout, version="1.24")
     except Exception as exc:
         raise translate(target, exc) from None
+    if tls:
+        _pin_verify(api)
     return CountingClient(api)
+
+
+def _pin_verify(api: Any) -> None:
+    """Verify the engine against its own CA even when REQUESTS_CA_BUNDLE is set.
+
+    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's
+    ``verify`` on every request (psf/requests#3829), so in a shell with a
+    corporate CA bundle the engine's ``ca.pem`` was silently ignored and the
+    TLS handshake failed.  The docker CLI uses only the engine's CA.
+    """
+    merge = api.merge_environment_settings
+
+    def merge_keeping_verify(url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        settings = merge(url, proxies, stream, verify, cert)
+        settings["verify"] = api.verify
+        return settings
+
+    api.merge_environment_settings = merge_keeping_verify
+
+
+def _tls_files(target: EngineTarget) -> tuple[tuple[str, str] | None, str | None]:
+    """(client cert and key, CA) from the cert folder, as the docker CLI reads them.
+
+    A folder that is missing, a certificate without its key (or the reverse),
+    or verification without ``ca.pem`` is an error naming the file, not a
+    connection that fails later with a vaguer message.
+    """
+    if not target.cert_path:
+        return None, None
+    folder = target.cert_path
+    if not os.path.isdir(folder):
+        raise EngineError(target.name, f"TLS certificate folder {folder} not found (DOCKER_CERT_PATH)")
+    cert_file, key_file, ca_file = (os.path.join(folder, n) for n in ("cert.pem", "key.pem", "ca.pem"))
+    has_cert, has_key = os.path.isfile(cert_file), os.path.isfile(key_file)
+    if has_cert != has_key:
+        missing = key_file if has_cert else cert_file
+        raise EngineError(target.name, f"TLS client certificate without its pair: {missing} not found")
+    has_ca = os.path.isfile(ca_file)
+    if target.tls_verify and not target.skip_tls_verify and not has_ca:
+        raise EngineError(target.name, f"TLS verification needs the CA certificate {ca_file}: not found")
+    return ((cert_file, key_file) if has_cert else None), (ca_file if has_ca else None)
 
 
 def translate(target: EngineTarget, exc: BaseException) -> EngineError:

@@ -873,10 +873,19 @@ def test_many_whole_range_entries_stay_linear(tmp_path):
     assert sum(1 for f in found if f.code == "BG005") == 199
 
 
-def test_control_characters_in_names_do_not_reach_the_terminal(tmp_path):
-    write(tmp_path, "compose.yaml", 'services:\n  "a\\e[31mb\\nc":\n    ports: ["82"]\n')
-    code, out, err = cli("lint", "--no-config", str(tmp_path))
-    assert code == 1 and "\x1b" not in out and "a\\x1b[31mb\\x0ac" in out
+@pytest.mark.parametrize("command", ["lint", "ports"])
+@pytest.mark.parametrize("force_color", [False, True])
+def test_control_characters_in_names_do_not_reach_the_terminal(tmp_path, command, force_color):
+    # ESC, a newline, a C1 CSI (U+009B) and rich markup, in a service name.
+    write(tmp_path, "compose.yaml", 'services:\n  "a\\e[31mb\\nc\\x9b2J[bold]d":\n    ports: ["82"]\n')
+    env = {"NO_COLOR": "", "FORCE_COLOR": "1"} if force_color else {"NO_COLOR": "1"}
+    code, out, err = cli(command, "--no-config", str(tmp_path), env=env)
+    assert code == (1 if command == "lint" else 0), err
+    assert "a\\x1b[31mb\\x0ac\\x9b2J[bold]d" in out
+    assert "\x9b" not in out and "\x1b[31mb" not in out
+    assert "\nc\\x9b" not in out and "\nc\x9b" not in out  # the name's newline made no line
+    if force_color:
+        assert "\x1b[" in out  # colour is on, and still only ours
 
 
 @pytest.mark.parametrize("size", [0, 1, 4095, 65536, 65537, 300_000])

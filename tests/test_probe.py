@@ -597,6 +597,27 @@ def test_down_interfaces_are_not_tried(monkeypatch):
 # --------------------------------------------------------------------------
 
 
+def test_render_text_escapes_what_other_processes_chose():
+    """A listener's command line is written by whoever started it: no escape sequence gets through."""
+    code = (
+        "import socket, sys, time\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+        "print(s.getsockname()[1], flush=True); time.sleep(60)\n"
+    )
+    evil = "\x1b]0;pwned\x07\x1b[31mred\nfake line\x9b2J"  # argv[0] is whatever the parent says
+    proc = subprocess.Popen([evil, "-c", code], executable=sys.executable, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        (r,) = probe([Target(port)], timeout=TIMEOUT)
+    finally:
+        proc.kill()
+        proc.wait()
+    text = render_text([r], color=True)
+    assert f"pid {proc.pid}" in text
+    assert "\x07" not in text and "\x9b" not in text and "\x1b]0;" not in text and "\x1b[31mred" not in text
+    assert "\\x1b]0;pwned\\x07\\x1b[31mred\\x0afake line" in text
+
+
 def test_render_text_reads_like_a_diagnosis():
     with listener("127.0.0.1") as port:
         results = probe([Target(port), Target(free_port())], free=True, timeout=TIMEOUT)

@@ -6,7 +6,6 @@ settings, calls one function, renders the report and picks the exit code:
 path, engine or internal failure.  Every failure is one line on stderr.
 """
 
-
 import copy
 import enum
 import gc

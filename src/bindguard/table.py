@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 
+from bindguard.ansi import printable
 from bindguard.model import Binding, Problem, Subject
 
 
@@ -70,6 +71,7 @@ _VERDICT_STYLE = {"loopback": "green", "wildcard": "bold red", "specific": "yell
 
 def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = False, width: int = 140) -> str:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -78,15 +80,17 @@ def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = F
     data = rows(subjects, problems)
     for r in data:
         verdict = str(r["verdict"])
-        table.add_row(
+        cells = (
             f"{r['file']}:{r['line']}:{r['column']}",
             str(r["service"] or ""),
             str(r["host_ip"] if r["host_ip"] is not None else "") or "-",
             ", ".join(r["effective"]) or "-",  # type: ignore[arg-type]
             str(r["host_port"] or ("random" if r["container_port"] else "-")),
             f"{r['container_port']}/{r['protocol']}" if r["container_port"] else str(r["entry"] or ""),
-            f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]",
         )
+        # Paths, names and entries come from the files: neither rich markup
+        # ("[link=...]") nor control characters may reach the terminal.
+        table.add_row(*(escape(printable(c)) for c in cells), f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]")
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     if data:

@@ -12,7 +12,7 @@ import json
 import textwrap
 from collections.abc import Sequence
 
-from bindguard.ansi import paint
+from bindguard.ansi import paint, printable
 from bindguard.probe.results import HOST_PATH_CAVEAT, ProbeResult, ProbeVerdict, shorten
 
 
@@ -31,7 +31,7 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
     tested_reach = False
     for r in results:
         verdict = paint(r.verdict.value, _STYLES[r.verdict], color)
-        lines = [f"{r.target}  {verdict}", f"  {r.summary}"]
+        lines = [f"{printable(str(r.target))}  {verdict}", f"  {r.summary}"]
         for s in r.sockets:
             for o in s.owners:
                 who = o.describe(60) if o.pid is None else f"pid {o.pid} {o.name or '?'}"
@@ -61,7 +61,9 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
         for n in r.notes:
             if n != HOST_PATH_CAVEAT:
                 lines.append(f"  note    {n}")
-        blocks.append("\n".join(lines))
+        # Names and command lines come from other processes: no control characters
+        # reach the terminal (the first line's colour is ours).
+        blocks.append("\n".join([lines[0], *map(printable, lines[1:])]))
     text = "\n\n".join(blocks)
     if tested_reach:
         text += "\n\n" + textwrap.fill(HOST_PATH_CAVEAT, width=79)

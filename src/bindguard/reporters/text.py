@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from bindguard.ansi import paint
+from bindguard.ansi import paint, printable
 from bindguard.model import Finding, Severity
 from bindguard.reporters.base import Report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_INDENT = " " * 11
 # File and service names come from the repository: never let them drive the
 # terminal (escape sequences) or fake a line of output.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
-_INDENT = " " * 11
-
-
-def _clean(text: str) -> str:
-    return text.translate(_CONTROL)
+_clean = printable
 
 
 def _group(f: Finding) -> str:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bindguard.engine.client import EngineTarget, connect, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, translate
 from bindguard.engine.containers import (
     container_info,
     network_default,
@@ -30,7 +30,6 @@ from bindguard.model import EngineFacts, Finding, Subject
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
 
-MIN_API = (1, 24)
 
 
 @dataclass(frozen=True)
@@ -76,27 +75,14 @@ class EngineResult:
         }
 
 
-def _api_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.split(".")[:2] if x.isdigit())
-
-
 def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineResult) -> Subject:
     """Read one engine into a Subject; EngineError on any failure."""
     client = connect(target, settings.timeout)
     api = client.api
     try:
-        version = api.version(api_version=False)
+        version = negotiate(client, target)
         result.version = str(version.get("Version", ""))
         result.api_version = str(version.get("ApiVersion", ""))
-        if _api_tuple(result.api_version) < MIN_API:
-            raise EngineError(target.name, f"engine API {result.api_version} is too old (need 1.24 or newer)")
-        from docker.constants import DEFAULT_DOCKER_API_VERSION
-        from docker.utils import version_lt
-
-        negotiated = result.api_version
-        if version_lt(DEFAULT_DOCKER_API_VERSION, negotiated):
-            negotiated = DEFAULT_DOCKER_API_VERSION
-        api._version = negotiated
         nets = network_facts(api.networks())
         listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
         stopped = sum(1 for info, _ in listed if not info.running)

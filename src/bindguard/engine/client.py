@@ -161,6 +161,36 @@ def _pin_verify(api: Any) -> None:
     api.merge_environment_settings = merge_keeping_verify
 
 
+MIN_API = (1, 24)
+
+
+def _api_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(".")[:2] if x.isdigit())
+
+
+def negotiate(client: CountingClient, target: EngineTarget) -> dict[str, Any]:
+    """Ask the engine its API versions (one unversioned ``/version``) and use the
+    newest both sides speak; the engine's ``/version`` answer is returned.
+
+    The client starts at API 1.24, the oldest the SDK supports, but engines
+    also refuse clients that are too old: Docker 29 refuses anything below
+    1.44 ("client version 1.24 is too old").  So every request after this one
+    uses min(engine's version, the SDK's newest).
+    """
+    from docker.constants import DEFAULT_DOCKER_API_VERSION
+    from docker.utils import version_lt
+
+    version = client.api.version(api_version=False)
+    api_version = str(version.get("ApiVersion", ""))
+    if _api_tuple(api_version) < MIN_API:
+        raise EngineError(target.name, f"engine API {api_version or '?'} is too old (need 1.24 or newer)")
+    negotiated = api_version
+    if version_lt(DEFAULT_DOCKER_API_VERSION, negotiated):
+        negotiated = DEFAULT_DOCKER_API_VERSION
+    client.api._version = negotiated
+    return version
+
+
 def _tls_files(target: EngineTarget) -> tuple[tuple[str, str] | None, str | None]:
     """(client cert and key, CA) from the cert folder, as the docker CLI reads them.
 

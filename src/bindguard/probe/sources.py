@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bindguard.errors import BindguardError
+from bindguard.errors import BindguardError, EngineError
 from bindguard.model import Binding
 from bindguard.probe.results import ContainerLookup
 from bindguard.probe.target import Target
@@ -59,13 +59,16 @@ def lazy_engine_lookup(url: str | None, timeout: float) -> ContainerLookup:
 
 def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], ContainerLookup]:
     """Running containers' bindings and a port → container lookup, from one list call."""
-    from bindguard.engine.client import EngineTarget, connect, env_target, translate
+    from bindguard.engine.client import EngineTarget, connect, env_target, negotiate, translate
     from bindguard.engine.containers import container_info, running_bindings
 
     target = EngineTarget(url, url) if url else env_target()
     client = connect(target, timeout)
     try:
+        negotiate(client, target)
         listed = client.api.containers()
+    except EngineError:
+        raise
     except Exception as exc:
         raise translate(target, exc) from None
     finally:

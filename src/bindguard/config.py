@@ -9,7 +9,6 @@ names the file and the key, so a typo never silently disables a check.
 Command-line options replace the config's value for the same key.
 """
 
-
 import os
 from typing import Any, NamedTuple
 

@@ -9,7 +9,6 @@ exceptions do not pile up.  Comments are not in YAML's node tree, so the
 directives are read from the file text the loader already holds.
 """
 
-
 import re
 from typing import NamedTuple
 

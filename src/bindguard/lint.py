@@ -8,7 +8,6 @@ their own; ``-f`` files form one project in the order given.  Projects are
 independent, so above a threshold they are spread over a process pool.
 """
 
-
 import os
 from typing import NamedTuple
 

@@ -5,18 +5,18 @@ on some host address, so both become :class:`Binding` values.  Rules see only
 the types in this module, never YAML nodes or Docker SDK objects; that is what
 lets ``lint`` and ``audit`` share them.
 
-The value types are ``typing.NamedTuple`` classes rather than frozen dataclasses on
-purpose: they are just as immutable, hashable and printable, cost a sixth as
-much to define (a frozen dataclass compiles six methods when its module is
-imported, about 0.45 ms each class on Python 3.11) and are as fast to build
-and read.  ``bindguard lint one-file.yaml`` has about 50 ms to spend on
-top of Python and libyaml (issue 8), so class definitions count.  Use
-``value._replace(...)`` where a dataclass would use ``replace``.  Modules that
-define NamedTuples do not use ``from __future__ import annotations``: string
-annotations make typing compile every field's type at import (another 5 ms
-over the lint path).  ``tests/test_startup.py`` keeps both from coming back.
+The value types are ``typing.NamedTuple`` classes rather than frozen
+dataclasses on purpose: they are just as immutable, hashable and printable,
+cost a sixth as much to define (a frozen dataclass compiles six methods when
+its module is imported, about 0.45 ms a class on Python 3.11) and are as fast
+to build and read.  ``bindguard lint one-file.yaml`` has about 50 ms to spend
+on top of Python and libyaml (issue 8), so class definitions count.  Use
+``value._replace(...)`` where a dataclass would use ``replace``.  Modules
+that define NamedTuples do not use ``from __future__ import annotations``:
+string annotations make typing compile every field's type at import (another
+5 ms over the lint path).  ``tests/test_startup.py`` keeps both from coming
+back.
 """
-
 
 import enum
 import functools

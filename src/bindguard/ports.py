@@ -17,7 +17,6 @@ rules, including what it rejects:
 Long syntax is checked the way compose-go's schema and loader check it.
 """
 
-
 import ipaddress
 from typing import NamedTuple
 

@@ -5,7 +5,6 @@ here from the validated configuration, so a rule never reads config itself
 beyond its own options.
 """
 
-
 from types import ModuleType
 from typing import Iterable, NamedTuple
 

@@ -5,7 +5,6 @@ anything the command line leaves unset comes from the config, then from the
 built-in defaults.  Bad values raise ConfigError naming the option.
 """
 
-
 from typing import NamedTuple
 
 from bindguard.compose.project import ProjectOptions

@@ -5,7 +5,6 @@ handed to :mod:`bindguard.ports`.  Anything Compose would reject becomes a
 BG007 problem at the item's own line instead of an exception.
 """
 
-
 from typing import NamedTuple
 
 import yaml

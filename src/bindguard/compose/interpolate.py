@@ -28,7 +28,6 @@ Being called for every port entry of thousands of files, text without a
 ``$`` returns at once.
 """
 
-
 import re
 from collections.abc import Callable
 from typing import NamedTuple

@@ -8,7 +8,6 @@ with the YAML 1.2 core schema.  Merge keys (``<<: *x``) are followed here as
 well, and duplicate keys, which Compose rejects, are reported.
 """
 
-
 import math
 import re
 import weakref

@@ -10,7 +10,6 @@ address of the networks the service is attached to.  Every Binding keeps the
 file and line its entry is written on, whichever file that is.
 """
 
-
 import os
 from dataclasses import dataclass, field, replace
 from typing import Callable, NamedTuple

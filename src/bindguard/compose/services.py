@@ -8,7 +8,6 @@ every later step can still say which file and line a value came from.
 Structural mistakes become BG000 problems; the rest of the file still counts.
 """
 
-
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 

@@ -1,6 +1,5 @@
 """Options the rules read, one frozen value built by the config/CLI layer."""
 
-
 import ipaddress
 from typing import NamedTuple
 

@@ -39,8 +39,8 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
-def _front(engine_socket: str, real_api: str, api: str, min_api: str):
-    """A handler class for an engine that says it speaks ``min_api``..``api``."""
+def _front(engine_socket: str, real_api: str, api: str, min_api: str, version: str | None):
+    """A handler class for an engine that says it speaks ``min_api``..``api`` (and is ``version``)."""
     minimum = tuple(int(x) for x in min_api.split("."))
 
     class Front(http.server.BaseHTTPRequestHandler):
@@ -80,6 +80,8 @@ def _front(engine_socket: str, real_api: str, api: str, min_api: str):
             if path.endswith("/version") and status == 200:
                 data = json.loads(body)
                 data.update(ApiVersion=api, MinAPIVersion=min_api)
+                if version:
+                    data["Version"] = version
                 body = json.dumps(data).encode()
             self._answer(status, body)
 
@@ -88,7 +90,7 @@ def _front(engine_socket: str, real_api: str, api: str, min_api: str):
 
 @pytest.fixture
 def engine_as(engine: str) -> Iterator:
-    """``engine_as(api, min_api)`` -> (tcp URL, paths asked) of a front playing that engine."""
+    """``engine_as(api, min_api[, version])`` -> (tcp URL, paths asked) of a front playing that engine."""
     if not engine.startswith("unix://"):
         pytest.skip(f"the version front needs a unix-socket engine, not {engine}")
     sock = engine[len("unix://"):]
@@ -98,8 +100,8 @@ def engine_as(engine: str) -> Iterator:
     conn.close()
     servers = []
 
-    def start(api: str, min_api: str):
-        handler = _front(sock, real_api, api, min_api)
+    def start(api: str, min_api: str, version: str | None = None):
+        handler = _front(sock, real_api, api, min_api, version)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
@@ -157,3 +159,24 @@ def test_an_engine_older_than_api_1_24_is_one_line_exit_2(engine_as):
     assert "engine API 1.23 is too old" in result.stderr and url in result.stderr
     with pytest.raises(EngineError, match="too old"):
         negotiate(connect(EngineTarget(url, url), timeout=10), EngineTarget(url, url))
+
+
+def test_gateway_modes_count_only_on_engines_that_apply_them(engine, engine_as, networks, containers):
+    """BG014 per container on Docker 27+; the bed's older engine keeps the option but ignores it."""
+    routed = networks.create("routed", options={"com.docker.network.bridge.gateway_mode_ipv4": "routed"})
+    open_ = networks.create("unprot", options={"com.docker.network.bridge.gateway_mode_ipv4": "nat-unprotected"})
+    web = containers.run("gw-web", ports=["127.0.0.1:18096:80"], network=routed)
+    db = containers.run("gw-db", network=open_)  # nothing published: still open
+    quiet = containers.run("gw-quiet", network=routed)  # routed, nothing published: closed
+
+    def bg014(url: str) -> set[tuple[str, int]]:
+        result = _cli("audit", "--host", url, "--format", "json", "--timeout", "10")
+        assert result.returncode in (0, 1), result.stderr
+        mine = {web.name, db.name, quiet.name}
+        return {(f["container"], f["line"]) for f in json.loads(result.stdout)["findings"]
+                if f["rule"] == "BG014" and f["container"] in mine}
+
+    url, _ = engine_as("1.52", "1.44", "29.0.0")
+    got = bg014(url)
+    assert {name for name, _ in got} == {web.name, db.name}
+    assert bg014(engine) == set()  # the real engine is older than 27

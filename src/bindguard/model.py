@@ -21,6 +21,7 @@ back.
 import enum
 import functools
 import ipaddress
+import re
 from typing import NamedTuple
 
 
@@ -127,6 +128,11 @@ def address_verdict(address: str) -> Verdict:
     return Verdict.SPECIFIC
 
 
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``"20.10.24+dfsg1"`` as ``(20, 10, 24)``, for comparing engine versions."""
+    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
+
+
 def format_address(address: str) -> str:
     """An address as it is written before ``:port``: IPv6 in brackets."""
     return f"[{address}]" if ":" in address else address
@@ -218,6 +224,28 @@ class Problem(NamedTuple):
     entry: str = ""
 
 
+# The bridge driver option that sets the default host IP of a network's ports.
+HOST_BINDING_OPT = "com.docker.network.bridge.host_binding_ipv4"
+# Bridge driver options that let other hosts reach containers by routing to
+# their addresses (Docker 27+).  ``routed``: published container ports, on the
+# container's address, whatever host IP and port the mapping names;
+# ``nat-unprotected``: every container port, published or not.
+GATEWAY_MODE_OPTS = {
+    "ipv4": "com.docker.network.bridge.gateway_mode_ipv4",
+    "ipv6": "com.docker.network.bridge.gateway_mode_ipv6",
+}
+EXPOSING_GATEWAY_MODES = ("routed", "nat-unprotected")
+
+
+class GatewayMode(NamedTuple):
+    """A network of a service whose gateway mode lets other hosts route to its containers."""
+
+    network: str
+    family: str  # ipv4 | ipv6
+    mode: str  # routed | nat-unprotected
+    location: Location
+
+
 class Service(NamedTuple):
     """What rules need to know about one service besides its ports."""
 
@@ -229,6 +257,7 @@ class Service(NamedTuple):
     profiles: tuple[str, ...] = ()
     project: str | None = None
     discarded: tuple[Binding, ...] = ()  # ports: entries Docker drops (network_mode: host)
+    gateway_modes: tuple[GatewayMode, ...] = ()  # networks open to direct routing
 
 
 class Violation(NamedTuple):
@@ -267,11 +296,13 @@ class Finding(NamedTuple):
 
 
 class NetworkFacts(NamedTuple):
-    """A network as the engine reports it (name, driver and driver options)."""
+    """A network as the engine reports it (name, driver, driver options, address families)."""
 
     name: str
     driver: str = "bridge"
     options: tuple[tuple[str, str], ...] = ()
+    enable_ipv4: bool = True
+    enable_ipv6: bool = False
 
     def option(self, key: str) -> str | None:
         return dict(self.options).get(key)

@@ -30,7 +30,9 @@ from bindguard.compose.services import (
     read_document,
 )
 from bindguard.model import (
+    EXPOSING_GATEWAY_MODES,
     Binding,
+    GatewayMode,
     Problem,
     Service,
     Subject,
@@ -284,6 +286,7 @@ class ProjectLoader:
             discarded=tuple(bindings) if discarded else (),
             profiles=tuple(p.text for p in sdef.profiles or ()),
             project=loaded.name,
+            gateway_modes=_gateway_modes(sdef, loaded),
         )
 
     def _host_default(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> HostDefault:
@@ -383,6 +386,8 @@ def _attach_env(model: FileModel, env: Environment) -> None:
     for net in model.networks.values():
         if net.host_binding_ipv4 is not None:
             net.host_binding_ipv4 = _interp(net.host_binding_ipv4, env, problems)
+        for family, mode in net.gateway_modes.items():
+            net.gateway_modes[family] = _interp(mode, env, problems)
 
 
 def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
@@ -449,7 +454,24 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
                 net.host_binding_ipv4 or old.host_binding_ipv4,
                 net.external or old.external,
                 net.location or old.location,
+                {**old.gateway_modes, **net.gateway_modes},
+                {**old.families, **net.families},
             )
+
+
+def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]:
+    """The service's networks whose gateway mode opens its containers to direct routing."""
+    if sdef.network_mode is not None:
+        return ()
+    out = []
+    for name in sdef.networks or ["default"]:
+        net = loaded.networks.get(name)
+        for family, value in sorted(net.gateway_modes.items()) if net else ():
+            mode = value.text.strip().lower()
+            # IPv6 is off unless enabled; IPv4 is on unless disabled.
+            if mode in EXPOSING_GATEWAY_MODES and net.families.get(family, family == "ipv4"):
+                out.append(GatewayMode(name, family, mode, value.location))
+    return tuple(out)
 
 
 def _compose_unique(bindings: list[Binding]) -> list[Binding]:

@@ -22,9 +22,8 @@ from bindguard.compose.nodes import (
     node_kind,
     resolve_scalar,
 )
-from bindguard.model import Location, Problem
+from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, Location, Problem
 
-HOST_BINDING_OPT = "com.docker.network.bridge.host_binding_ipv4"
 
 
 @dataclass
@@ -77,6 +76,8 @@ class NetworkDef:
     host_binding_ipv4: Value | None = None
     external: bool = False
     location: Location | None = None
+    gateway_modes: dict[str, Value] = field(default_factory=dict)  # family -> mode as written
+    families: dict[str, bool] = field(default_factory=dict)  # enable_ipv4 / enable_ipv6 when written
 
 
 class Include(NamedTuple):
@@ -236,11 +237,21 @@ def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[KeyProble
             net.external = isinstance(ext, yaml.MappingNode) or (
                 isinstance(ext, yaml.ScalarNode) and resolve_scalar(ext) is True
             )
+        for family in ("ipv4", "ipv6"):
+            flag = keys.get(f"enable_{family}")
+            if flag is not None and isinstance(flag.value, yaml.ScalarNode):
+                value = resolve_scalar(flag.value)
+                net.families[family] = value is True or str(value).strip().lower() == "true"
         opts = keys.get("driver_opts")
         if opts is not None and isinstance(opts.value, yaml.MappingNode):
-            opt = mapping_entries(opts.value).get(HOST_BINDING_OPT)
+            given = mapping_entries(opts.value)
+            opt = given.get(HOST_BINDING_OPT)
             if opt is not None and (text := _scalar_text(opt.value)) is not None:
                 net.host_binding_ipv4 = Value(text, location(model.file, opt.value))
+            for family, key in GATEWAY_MODE_OPTS.items():
+                opt = given.get(key)
+                if opt is not None and (text := _scalar_text(opt.value)) is not None:
+                    net.gateway_modes[family] = Value(text, location(model.file, opt.value))
 
 
 def _read_includes(model: FileModel, node: yaml.Node) -> None:

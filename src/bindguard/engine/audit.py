@@ -26,7 +26,7 @@ from bindguard.engine.containers import (
 )
 from bindguard.engine.drift import compare
 from bindguard.errors import EngineError
-from bindguard.model import EngineFacts, Finding, Subject
+from bindguard.model import EngineFacts, Finding, Subject, version_tuple
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
 
@@ -94,6 +94,8 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         services = []
         labelled = []
         by_name = {n.name: n for n in nets}
+        # Gateway modes (BG014) exist since Docker 27: older engines keep the option and ignore it.
+        gateway_nets = by_name if version_tuple(result.version) >= (27, 0) else None
         for info, item in listed:
             result.containers += 1
             if info.running:
@@ -103,7 +105,7 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
                 bindings = _stopped(api, info, target, by_name, result)
                 if bindings is None:
                     continue
-            services.append(service_of(info, bindings, target.name))
+            services.append(service_of(info, bindings, target.name, gateway_nets))
             labelled.append((info, bindings))
     except EngineError:
         raise

@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from bindguard.model import (
+    EXPOSING_GATEWAY_MODES,
+    GATEWAY_MODE_OPTS,
+    HOST_BINDING_OPT,
     WILDCARD_V4,
     WILDCARD_V6,
     Binding,
+    GatewayMode,
     Location,
     NetworkFacts,
     PortRange,
@@ -28,7 +32,6 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 WORKDIR_LABEL = "com.docker.compose.project.working_dir"
 FILES_LABEL = "com.docker.compose.project.config_files"
-HOST_BINDING_OPT = "com.docker.network.bridge.host_binding_ipv4"
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,14 @@ def network_default(info: ContainerInfo, networks: dict[str, NetworkFacts]) -> t
     return EVERY_INTERFACE, "networks disagree on the default host IP; every interface assumed"
 
 
-def service_of(info: ContainerInfo, bindings: list[Binding], engine: str) -> Service:
+def service_of(
+    info: ContainerInfo,
+    bindings: list[Binding],
+    engine: str,
+    networks: dict[str, NetworkFacts] | None = None,
+) -> Service:
+    """The container as a Service; ``networks`` (by name) supplies gateway modes
+    (pass it only for engines that apply them: Docker 27 and newer)."""
     location = info.location(engine)
     return Service(
         name=info.compose_service or info.name,
@@ -216,7 +226,23 @@ def service_of(info: ContainerInfo, bindings: list[Binding], engine: str) -> Ser
         network_mode_location=location,
         bindings=tuple(bindings),
         project=info.compose_project,
+        gateway_modes=gateway_modes(info, networks or {}, location),
     )
+
+
+def gateway_modes(info: ContainerInfo, networks: dict[str, NetworkFacts], location) -> tuple[GatewayMode, ...]:
+    """The container's networks whose gateway mode opens it to direct routing."""
+    out = []
+    for name in info.networks:
+        net = networks.get(name)
+        if net is None or net.driver != "bridge":
+            continue
+        for family, key in GATEWAY_MODE_OPTS.items():
+            mode = (net.option(key) or "").strip().lower()
+            enabled = net.enable_ipv4 if family == "ipv4" else net.enable_ipv6
+            if mode in EXPOSING_GATEWAY_MODES and enabled:
+                out.append(GatewayMode(name, family, mode, location))
+    return tuple(out)
 
 
 def network_facts(items: Iterable[dict[str, Any]]) -> tuple[NetworkFacts, ...]:
@@ -225,6 +251,8 @@ def network_facts(items: Iterable[dict[str, Any]]) -> tuple[NetworkFacts, ...]:
             name=n.get("Name", ""),
             driver=n.get("Driver", ""),
             options=tuple(sorted((n.get("Options") or {}).items())),
+            enable_ipv4=n.get("EnableIPv4", True) is not False,  # reported since API 1.47
+            enable_ipv6=n.get("EnableIPv6") is True,
         )
         for n in items
     )

@@ -80,6 +80,11 @@ MANUAL_REASONS: dict[str, tuple[str, str]] = {
         "swarm",
         "swarm ignores host IPs, so no edit of the entry limits it: do not publish it in a stack",
     ),
+    "BG014": (
+        "gateway-mode",
+        "the network's gateway mode routes past the host IP, so no edit of the entry limits it: "
+        "use the default mode (nat) or firewall the container subnet",
+    ),
 }
 _DATA_BUDGET = 200_000
 

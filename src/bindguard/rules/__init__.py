@@ -31,6 +31,7 @@ from bindguard.rules import (
     bg011_engine_risk,
     bg012_ignore_without_reason,
     bg013_unused_ignore,
+    bg014_direct_routing_gateway_mode,
 )
 
 # Every rule module imported above, in code order (one hop from code to module).

@@ -6,9 +6,6 @@ port, or which expose the engine itself:
 - an engine older than 28.0.0: hosts on the same L2 network can reach ports
   published on `127.0.0.1` by routing to the host (moby/moby#45610), unless
   the host filters it;
-- a bridge network in `routed` or `nat-unprotected` gateway mode
-  (`com.docker.network.bridge.gateway_mode_ipv4/ipv6`), where container ports
-  are reachable directly whatever the published address;
 - a bridge network with `trusted_host_interfaces`, whose interfaces may reach
   container ports directly;
 - a daemon reached over plain TCP without TLS: anyone who can reach that port
@@ -23,8 +20,9 @@ open paths around that, so a clean report would overstate safety.
 engine 20.10.24 on unix:///var/run/docker.sock
 ```
 
-Use instead: upgrade the engine to 28.0.0 or newer, use the default `nat`
-gateway mode, and protect a TCP daemon socket with TLS (`--tlsverify`).
+Use instead: upgrade the engine to 28.0.0 or newer, and protect a TCP daemon
+socket with TLS (`--tlsverify`). Networks in `routed` or `nat-unprotected`
+gateway mode are reported per container by BG014.
 
 ## Fix
 Not fixable from bindguard: change the engine or network configuration.
@@ -35,16 +33,14 @@ None.
 ## References
 - [moby/moby#45610: published ports on 127.0.0.1 reachable from the LAN](https://github.com/moby/moby/issues/45610)
 - [Docker 28.0 release notes](https://docs.docker.com/engine/release-notes/28/)
-- [Bridge network gateway modes](https://docs.docker.com/engine/network/packet-filtering-firewalls/)
 - [Protect the Docker daemon socket](https://docs.docker.com/engine/security/protect-access/)
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
-from bindguard.model import EngineFacts, Location, Severity, Violation
+from bindguard.model import EngineFacts, Location, Severity, Violation, version_tuple
 
 CODE = "BG011"
 NAME = "engine-loopback-risk"
@@ -54,12 +50,7 @@ SUMMARY = "Engine or network settings that let traffic around loopback publishin
 OPTIONS: dict[str, str] = {}
 SINCE = "0.1.0"
 
-GATEWAY_MODES = ("com.docker.network.bridge.gateway_mode_ipv4", "com.docker.network.bridge.gateway_mode_ipv6")
 TRUSTED = "com.docker.network.bridge.trusted_host_interfaces"
-
-
-def version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
 
 
 def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
@@ -74,17 +65,6 @@ def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
             f"engine {engine.version}",
         )
     for net in engine.networks:
-        for key in GATEWAY_MODES:
-            mode = net.option(key)
-            if mode in ("routed", "nat-unprotected"):
-                yield Violation(
-                    where,
-                    f"network {net.name!r} uses gateway mode {mode!r} ({key}): container ports are "
-                    "reachable directly, whatever address they are published on",
-                    "use the default gateway mode 'nat'",
-                    None,
-                    f"network {net.name} {key}={mode}",
-                )
         if net.option(TRUSTED):
             yield Violation(
                 where,

@@ -1,0 +1,118 @@
+"""# BG014 direct-routing-gateway-mode
+
+## What it does
+Reports a service attached to a bridge network whose gateway mode lets other
+hosts route straight to its containers (driver option
+`com.docker.network.bridge.gateway_mode_ipv4` or `gateway_mode_ipv6`, Docker
+Engine 27 and newer):
+- `nat-unprotected`: the service itself is reported. Every container port,
+  published or not, is open on the container's address, because Docker sets
+  up no port filtering for the network.
+- `routed`: each published port on loopback or a specific address is
+  reported. In this mode Docker ignores the host IP and host port of a
+  mapping, using the host IP only to pick IPv4 or IPv6. The container port is
+  then open on the container's own address to any host with a route to the
+  network, so `127.0.0.1:8080:80` does not keep port 80 local.
+
+A family only counts when the network has it: IPv6 needs `enable_ipv6: true`,
+and IPv4 is off with `enable_ipv4: false`. `bindguard audit` reports the same
+for running containers, per container, on engines that apply gateway modes
+(Docker 27.0 and newer; older ones keep the option but ignore it).
+
+## Why is this bad?
+bindguard's other rules reason about host addresses. On these networks the
+host address is not what decides who can connect. Hosts on the same L2
+segment can add a static route to the container subnet through the Docker
+host, and so can routed networks whose routers know it. A database
+"published on 127.0.0.1", or never published at all, is then reachable by
+them.
+
+## Example
+```yaml
+services:
+  db:
+    image: postgres:16
+    ports:
+      - "127.0.0.1:5432:5432"
+    networks: [backend]
+networks:
+  backend:
+    driver_opts:
+      com.docker.network.bridge.gateway_mode_ipv4: routed
+```
+
+Use instead:
+```yaml
+networks:
+  backend: {}   # the default mode, nat: only the host address given is published
+```
+
+## Fix
+Not fixed automatically: routed networks are set up on purpose, and the fix
+is a network design decision (default `nat` mode, or a host firewall in front
+of the container subnet). Listed as manual by `bindguard fix`.
+
+## Options
+None.
+
+## References
+- [Docker: gateway modes](https://docs.docker.com/engine/network/port-publishing/#gateway-modes)
+- [Docker: direct routing](https://docs.docker.com/engine/network/port-publishing/#direct-routing)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
+
+CODE = "BG014"
+NAME = "direct-routing-gateway-mode"
+SEVERITY = Severity.ERROR
+SCOPE = "service"
+SUMMARY = "Network gateway mode lets other hosts route to the container, past the host IP"
+OPTIONS: dict[str, str] = {}
+SINCE = "0.1.0"
+
+_FAMILY = {"ipv4": "IPv4", "ipv6": "IPv6"}
+
+
+def _families(binding: Binding) -> set[str]:
+    """The address families a mapping applies to (its host IP decides, in routed mode)."""
+    return {"ipv6" if ":" in address else "ipv4" for address in binding.effective}
+
+
+def _option(mode: GatewayMode) -> str:
+    return f"gateway_mode_{mode.family}: {mode.mode}"
+
+
+def check(service: Service, options: object) -> Iterator[Violation]:
+    for mode in service.gateway_modes:
+        family = _FAMILY[mode.family]
+        where = f"network {mode.network!r} ({_option(mode)}"
+        if mode.location.file:
+            where += f", {mode.location}"
+        where += ")"
+        if mode.mode == "nat-unprotected":
+            yield Violation(
+                service.location,
+                f"service {service.name!r} is on {where}: every container port, published or "
+                f"not, is reachable on the container's {family} address by any host that routes "
+                "to the network; Docker filters no ports there",
+                "use the default gateway mode (nat) for this network",
+                service.name,
+                f"{mode.network}: {_option(mode)}",
+            )
+            continue
+        for binding in service.bindings:
+            if binding.verdict in (Verdict.WILDCARD, Verdict.INVALID) or mode.family not in _families(binding):
+                continue  # wildcards are BG001/BG002's, and another family is not routed here
+            yield Violation(
+                binding.location,
+                f"container port {binding.container_ports}/{binding.protocol} is reachable on the "
+                f"container's {family} address by any host that routes to {where}: routed mode "
+                f"ignores the host IP {binding.host_ip or ', '.join(binding.effective)} and the host port",
+                "use the default gateway mode (nat) for this network, or do not publish the port",
+                service.name,
+                binding.spec(),
+            )

@@ -524,6 +524,25 @@ def test_manual_items_by_rule(tmp_path):
     assert plan.files[0].manual == plan.manual
 
 
+def test_gateway_mode_findings_are_manual(tmp_path):
+    path = write(
+        tmp_path,
+        "compose.yaml",
+        """
+        services:
+          a:
+            ports: ["127.0.0.1:80:80"]
+            networks: [routed]
+        networks:
+          routed:
+            driver_opts:
+              com.docker.network.bridge.gateway_mode_ipv4: routed
+        """,
+    )
+    plan = plan_for(path)
+    assert plan.changed == [] and reasons(plan) == [(3, "BG014", "gateway-mode")]
+
+
 def test_swarm_entries_are_manual(tmp_path):
     path = write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
     plan = plan_for(path, swarm=True)

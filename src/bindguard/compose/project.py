@@ -456,6 +456,7 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
                 net.location or old.location,
                 {**old.gateway_modes, **net.gateway_modes},
                 {**old.families, **net.families},
+                net.driver or old.driver,
             )
 
 
@@ -466,7 +467,9 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
     out = []
     for name in sdef.networks or ["default"]:
         net = loaded.networks.get(name)
-        for family, value in sorted(net.gateway_modes.items()) if net else ():
+        if net is None or net.driver not in ("", "bridge"):
+            continue  # gateway modes are options of the bridge driver
+        for family, value in sorted(net.gateway_modes.items()):
             mode = value.text.strip().lower()
             # IPv6 is off unless enabled; IPv4 is on unless disabled.
             if mode in EXPOSING_GATEWAY_MODES and net.families.get(family, family == "ipv4"):

@@ -25,7 +25,6 @@ from bindguard.compose.nodes import (
 from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, Location, Problem
 
 
-
 @dataclass
 class PortItem:
     """One item of a ``ports:`` list, still a node, with the file it is written in."""
@@ -78,6 +77,7 @@ class NetworkDef:
     location: Location | None = None
     gateway_modes: dict[str, Value] = field(default_factory=dict)  # family -> mode as written
     families: dict[str, bool] = field(default_factory=dict)  # enable_ipv4 / enable_ipv6 when written
+    driver: str = ""  # as written; "" is the default (bridge)
 
 
 class Include(NamedTuple):
@@ -237,6 +237,9 @@ def _read_networks(model: FileModel, node: yaml.Node, duplicates: list[KeyProble
             net.external = isinstance(ext, yaml.MappingNode) or (
                 isinstance(ext, yaml.ScalarNode) and resolve_scalar(ext) is True
             )
+        driver = keys.get("driver")
+        if driver is not None and (text := _scalar_text(driver.value)) is not None:
+            net.driver = text.strip()
         for family in ("ipv4", "ipv6"):
             flag = keys.get(f"enable_{family}")
             if flag is not None and isinstance(flag.value, yaml.ScalarNode):

@@ -83,10 +83,11 @@ def test_examples_show_expected_findings():
         ("port-conflict", 13, "BG005"),
         ("port-range", 9, "BG001"),
         ("port-range", 13, "BG001"),
+        ("routed-network", 11, "BG014"),
     }
     first = data["findings"][0]
     assert set(first) >= {"rule", "severity", "file", "line", "column", "service", "message", "fix"}
-    assert data["summary"]["findings"] == 11
+    assert data["summary"]["findings"] == 12
 
 
 def test_text_output_is_readable():
@@ -178,15 +179,15 @@ def test_fix_command_diff_check_apply_and_idempotence(tmp_path):
     assert (root / "database-exposed" / "compose.yaml").read_text() == before
     assert run("fix", str(root), "--check").exit_code == 1
     applied = run("fix", str(root))
-    assert applied.exit_code == 1  # BG004 and BG005 are left for manual review
-    assert "host-network" in applied.output and "port-conflict" in applied.output
+    assert applied.exit_code == 1  # BG004, BG005 and BG014 are left for manual review
+    assert all(r in applied.output for r in ("host-network", "port-conflict", "gateway-mode"))
     after = (root / "database-exposed" / "compose.yaml").read_text()
     # only the two entries changed; the comments quoting them did not
     assert after == before.replace('- "5432:5432"', '- "127.0.0.1:5432:5432"').replace('- "6379"', '- "127.0.0.1::6379"')
     again = run("fix", str(root), "--check")
     assert again.exit_code == 0 and "would fix 0 entries" in again.output
     remaining = json.loads(run("lint", str(root), "--format", "json").output)["summary"]["by_rule"]
-    assert remaining == {"BG004": 1, "BG005": 1}
+    assert remaining == {"BG004": 1, "BG005": 1, "BG014": 1}
 
 
 def test_fix_ipv6_address_option(tmp_path):

@@ -15,9 +15,6 @@ from bindguard.reporters.base import Report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _INDENT = " " * 11
-# File and service names come from the repository: never let them drive the
-# terminal (escape sequences) or fake a line of output.
-_clean = printable
 
 
 def _group(f: Finding) -> str:
@@ -32,27 +29,29 @@ class TextReporter:
         self.color = color
 
     def render(self, report: Report) -> str:
+        # Paths, names and messages come from the files and the engine: every one
+        # goes through printable(), so none can drive the terminal or fake a line.
         color = self.color
         lines: list[str] = []
         for group, items in groupby(report.findings, key=_group):
-            lines.append(paint(_clean(group), "bold underline", color))
+            lines.append(paint(printable(group), "bold underline", color))
             for f in items:
                 loc = f.location
                 where = f"{loc.line}:{loc.column}" if loc.line else "-"
-                service = f" [{_clean(f.service)}]" if f.service else ""
+                service = f" [{printable(f.service)}]" if f.service else ""
                 head = paint(f"{f.code} {str(f.severity):<7}", _STYLE[f.severity], color)
-                lines.append(f"  {where:>7}  {head}{service} {_clean(f.message)}")
+                lines.append(f"  {where:>7}  {head}{service} {printable(f.message)}")
                 if loc.container_id or loc.image:
                     extra = ", ".join(
                         p
                         for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}")
                         if p
                     )
-                    lines.append(_INDENT + paint(_clean(extra), "dim", color))
+                    lines.append(_INDENT + paint(printable(extra), "dim", color))
                 if f.fix:
-                    lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {_clean(f.fix)}")
+                    lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {printable(f.fix)}")
             lines.append("")
-        lines.append(_clean(_summary(report)))
+        lines.append(printable(_summary(report)))
         return "\n".join(lines) + "\n"
 
 

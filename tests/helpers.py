@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -66,3 +69,16 @@ def work_done(fn, *args, **kwargs):
     finally:
         sys.setprofile(None)
     return result, calls
+
+
+def bindguard_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
+    """The real CLI in a child process, with none of the shell's DOCKER_* settings:
+    only those in ``env`` (no Docker config folder unless ``env`` names one)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bindguard", *args],
+        capture_output=True,
+        text=True,
+        env={**base, "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent", **(env or {})},
+        timeout=timeout,
+    )

@@ -16,7 +16,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +24,7 @@ import pytest
 
 from bindguard.engine.client import EngineTarget, connect
 from bindguard.errors import EngineError
+from helpers import bindguard_cli
 
 OPENSSL = shutil.which("openssl")
 
@@ -120,20 +120,18 @@ def tls_engine(engine: str, pki: Path) -> Iterator[str]:
         listener.close()
 
 
-def _audit(host: str, cert_path: Path | None, other_bundle: Path, verify: bool = True) -> subprocess.CompletedProcess:
+def _audit(host: str, cert_path: Path, other_bundle: Path) -> subprocess.CompletedProcess:
     """The CLI, configured the docker CLI's way; a shell-wide CA bundle that does not
     know the engine's CA is set too, as in many corporate shells: it must not matter."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
-    env.update({"DOCKER_HOST": host, "NO_COLOR": "1", "DOCKER_CONFIG": str(cert_path or "/nonexistent")})
-    env.update({"REQUESTS_CA_BUNDLE": str(other_bundle), "CURL_CA_BUNDLE": str(other_bundle)})
-    if verify:
-        env["DOCKER_TLS_VERIFY"] = "1"
-    if cert_path is not None:
-        env["DOCKER_CERT_PATH"] = str(cert_path)
-    return subprocess.run(
-        [sys.executable, "-m", "bindguard", "audit", "--format", "json", "--timeout", "10"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    env = {
+        "DOCKER_HOST": host,
+        "DOCKER_CONFIG": str(cert_path),
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(cert_path),
+        "REQUESTS_CA_BUNDLE": str(other_bundle),
+        "CURL_CA_BUNDLE": str(other_bundle),
+    }
+    return bindguard_cli("audit", "--format", "json", "--timeout", "10", env=env)
 
 
 def test_audit_over_mutual_tls(tls_engine, pki, containers):

@@ -14,11 +14,8 @@ from __future__ import annotations
 import http.client
 import http.server
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 from typing import Iterator
 
@@ -26,6 +23,7 @@ import pytest
 
 from bindguard.engine.client import EngineTarget, connect, negotiate
 from bindguard.errors import EngineError
+from helpers import bindguard_cli as _cli
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -111,14 +109,6 @@ def engine_as(engine: str) -> Iterator:
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bindguard", *args], capture_output=True, text=True,
-        env={**env, "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent"}, timeout=120,
-    )
 
 
 def test_audit_of_a_docker_29_engine(engine_as, containers):

@@ -237,6 +237,12 @@ GATEWAY_MODE_OPTS = {
 EXPOSING_GATEWAY_MODES = ("routed", "nat-unprotected")
 
 
+def exposing_gateway_mode(value: str | None) -> str | None:
+    """The gateway mode an option value names if it opens containers to direct routing."""
+    mode = (value or "").strip().lower()
+    return mode if mode in EXPOSING_GATEWAY_MODES else None
+
+
 class GatewayMode(NamedTuple):
     """A network of a service whose gateway mode lets other hosts route to its containers."""
 

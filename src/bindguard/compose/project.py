@@ -30,7 +30,6 @@ from bindguard.compose.services import (
     read_document,
 )
 from bindguard.model import (
-    EXPOSING_GATEWAY_MODES,
     Binding,
     GatewayMode,
     Problem,
@@ -38,6 +37,7 @@ from bindguard.model import (
     Subject,
     Verdict,
     address_verdict,
+    exposing_gateway_mode,
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
 
@@ -470,9 +470,9 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
         if net is None or net.driver not in ("", "bridge"):
             continue  # gateway modes are options of the bridge driver
         for family, value in sorted(net.gateway_modes.items()):
-            mode = value.text.strip().lower()
+            mode = exposing_gateway_mode(value.text)
             # IPv6 is off unless enabled; IPv4 is on unless disabled.
-            if mode in EXPOSING_GATEWAY_MODES and net.families.get(family, family == "ipv4"):
+            if mode and net.families.get(family, family == "ipv4"):
                 out.append(GatewayMode(name, family, mode, value.location))
     return tuple(out)
 

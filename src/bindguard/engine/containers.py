@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from bindguard.model import (
-    EXPOSING_GATEWAY_MODES,
     GATEWAY_MODE_OPTS,
     HOST_BINDING_OPT,
     WILDCARD_V4,
@@ -26,6 +25,7 @@ from bindguard.model import (
     NetworkFacts,
     PortRange,
     Service,
+    exposing_gateway_mode,
 )
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -238,9 +238,9 @@ def gateway_modes(info: ContainerInfo, networks: dict[str, NetworkFacts], locati
         if net is None or net.driver != "bridge":
             continue
         for family, key in GATEWAY_MODE_OPTS.items():
-            mode = (net.option(key) or "").strip().lower()
+            mode = exposing_gateway_mode(net.option(key))
             enabled = net.enable_ipv4 if family == "ipv4" else net.enable_ipv6
-            if mode in EXPOSING_GATEWAY_MODES and enabled:
+            if mode and enabled:
                 out.append(GatewayMode(name, family, mode, location))
     return tuple(out)
 

@@ -12,3 +12,4 @@ from enginebed import (  # noqa: E402,F401  (fixtures + marker hook, re-exported
     pytest_collection_modifyitems,
     second_engine,
 )
+from composebed import compose  # noqa: E402,F401  (the real `docker compose`)

@@ -48,6 +48,7 @@ def test_hook_files_regex_matches_compose_names(path, matched):
     assert is_compose_name(path.rsplit("/", 1)[-1]) is matched
 
 
+@pytest.mark.slow  # ~18 s: pre-commit builds its own environment from this repository
 def test_pre_commit_try_repo_runs_the_hook(tmp_path):
     if shutil.which("git") is None:
         pytest.skip("git not installed")

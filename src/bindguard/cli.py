@@ -402,10 +402,10 @@ def rules(code: Optional[str] = typer.Argument(None, help="A rule code, e.g. BG0
         from bindguard.rules import RULES, get
 
         if code:
-            write_stdout((get(code).__doc__ or "").strip() + "\n")
+            write_stdout(get(code).doc.strip() + "\n")
             return 0
         for c, rule in RULES.items():
-            write_stdout(f"{c}  {str(rule.SEVERITY):<7}  {rule.NAME:<28}  {rule.SUMMARY}\n")
+            write_stdout(f"{c}  {str(rule.severity):<7}  {rule.name:<28}  {rule.summary}\n")
         return 0
 
     guarded(body)

@@ -16,6 +16,7 @@ from bindguard.atomic import read_small_file
 from bindguard.errors import ConfigError
 from bindguard.model import Severity
 from bindguard.rules import get as get_rule
+from bindguard.rules import option_names
 from bindguard.rules.options import Expectation, Network, parse_cidr, parse_expectation
 
 CONFIG_FILE = ".bindguard.toml"
@@ -52,10 +53,10 @@ class Config(NamedTuple):
     overrides: tuple[PathOverride, ...] = ()
 
 
-KNOWN_KEYS = {
-    "allow", "expect", "select", "ignore", "severity", "fail-on", "exclude",
-    "env-file", "profiles", "overrides",
-}
+# Keys of the run itself; the rules' own options (``Rule.options``: ``allow``, ``expect``) are
+# added from the registry, so a rule that declares an option makes it a valid key here.
+RUN_KEYS = {"select", "ignore", "severity", "fail-on", "exclude", "env-file", "profiles", "overrides"}
+KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
 
 

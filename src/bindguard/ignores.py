@@ -67,7 +67,7 @@ def _meta(code: str, directive: Directive, message: str, selection: RuleSelectio
             message=message,
             location=Location(file=directive.file, line=directive.line, column=directive.column),
             entry=f"ignore[{','.join(directive.codes)}]",
-            rule_name=rule.NAME,
+            rule_name=rule.name,
         )
     ]
 
@@ -92,7 +92,7 @@ def apply_ignores(
         else:
             used.add(match)
     suppressed = len(findings) - len(kept)
-    enabled = {r.CODE for r in selection.enabled()}
+    enabled = {r.code for r in selection.enabled()}
     for d in directives:
         if not d.reason:
             kept += _meta(

@@ -186,13 +186,13 @@ def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Fi
         return []
     return [
         Finding(
-            code=rule.CODE,
+            code=rule.code,
             severity=selection.severity_of(rule),
             message=f"service {want.service!r} should publish {want} but no linted file defines it",
             location=Location(),
             service=want.service,
             entry=str(want),
-            rule_name=rule.NAME,
+            rule_name=rule.name,
         )
         for want in selection.options.expect
         if want.service not in services
@@ -216,10 +216,10 @@ def rule_infos() -> tuple[RuleInfo, ...]:
     return tuple(
         RuleInfo(
             code=code,
-            name=rule.NAME,
-            severity=rule.SEVERITY,
-            summary=rule.SUMMARY,
-            doc=(rule.__doc__ or "").strip(),
+            name=rule.name,
+            severity=rule.severity,
+            summary=rule.summary,
+            doc=rule.doc.strip(),
             help_uri=help_uri(code),
         )
         for code, rule in RULES.items()

@@ -26,18 +26,18 @@ REQUIRED_HEADINGS = (
 
 def page(code: str) -> str:
     rule = RULES[code]
-    doc = (rule.__doc__ or "").strip()
+    doc = rule.doc.strip()
     meta = (
-        f"\n\n---\nSeverity: {rule.SEVERITY} · Scope: "
-        f"{rule.SCOPE if isinstance(rule.SCOPE, str) else ', '.join(rule.SCOPE)} · Since: {rule.SINCE}\n"
+        f"\n\n---\nSeverity: {rule.severity} · Scope: "
+        f"{rule.scope_text} · Since: {rule.since}\n"
     )
     return doc + meta
 
 
 def missing_headings(code: str) -> list[str]:
-    doc = RULES[code].__doc__ or ""
+    doc = RULES[code].doc
     missing = [h for h in REQUIRED_HEADINGS if h not in doc]
-    title = f"# {code} {RULES[code].NAME}"
+    title = f"# {code} {RULES[code].name}"
     if not doc.strip().startswith(title):
         missing.insert(0, title)
     return missing
@@ -46,7 +46,7 @@ def missing_headings(code: str) -> list[str]:
 def index() -> str:
     lines = ["# bindguard rules", "", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
     for code, rule in RULES.items():
-        lines.append(f"| [{code}]({code}.md) | {rule.NAME} | {rule.SEVERITY} | {rule.SUMMARY} |")
+        lines.append(f"| [{code}]({code}.md) | {rule.name} | {rule.severity} | {rule.summary} |")
     return "\n".join(lines) + "\n"
 
 

@@ -5,11 +5,11 @@ here from the validated configuration, so a rule never reads config itself
 beyond its own options.
 """
 
-from types import ModuleType
 from typing import Iterable, NamedTuple
 
 from bindguard.model import Finding, Severity, Subject, Violation
 from bindguard.rules import RULES, get
+from bindguard.rules.contract import Rule
 from bindguard.rules.options import RuleOptions
 
 
@@ -34,18 +34,18 @@ class RuleSelection(_Selection):
             get(code)
         return self
 
-    def enabled(self) -> list[ModuleType]:
+    def enabled(self) -> list[Rule]:
         return [
             rule
             for code, rule in RULES.items()
             if (self.select is None or code in self.select) and code not in self.ignore
         ]
 
-    def severity_of(self, rule: ModuleType) -> Severity:
+    def severity_of(self, rule: Rule) -> Severity:
         for code, sev in self.severity:
-            if code == rule.CODE:
+            if code == rule.code:
                 return sev
-        return rule.SEVERITY
+        return rule.severity
 
 
 def _items(subject: Subject, scope: str) -> Iterable[object]:
@@ -69,22 +69,21 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
     findings: list[Finding] = []
     for rule in selection.enabled():
         severity = selection.severity_of(rule)
-        scopes = (rule.SCOPE,) if isinstance(rule.SCOPE, str) else rule.SCOPE
-        for scope in scopes:
+        for scope in rule.scope:
             for item in _items(subject, scope):
                 for v in rule.check(item, selection.options):
                     findings.append(_finding(rule, severity, v))
     return findings
 
 
-def _finding(rule: ModuleType, severity: Severity, v: Violation) -> Finding:
+def _finding(rule: Rule, severity: Severity, v: Violation) -> Finding:
     return Finding(
-        code=rule.CODE,
+        code=rule.code,
         severity=severity,
         message=v.message,
         location=v.location,
         service=v.service,
         fix=v.fix,
         entry=v.entry,
-        rule_name=rule.NAME,
+        rule_name=rule.name,
     )

@@ -43,7 +43,7 @@ def _fixture_files() -> list[Path]:
 
 
 def _scopes(rule) -> tuple[str, ...]:
-    return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
+    return tuple(rule.scope)
 
 
 # Scopes whose items only exist on a running engine: ``drift`` compares a
@@ -163,25 +163,36 @@ def test_fixture_folders_and_options_are_known() -> None:
 
 
 def test_registry_codes_are_unique_and_match_modules() -> None:
-    modules = list(getattr(registry, "_MODULES", RULES.values()))
-    codes = [m.CODE for m in modules]
-    assert len(codes) == len(set(codes)), f"duplicate rule codes: {codes}"
-    assert set(codes) == set(RULES)
+    """Every ``bgNNN_*.py`` module declares one Rule with its file's code, and is registered."""
+    import importlib
+    import pkgutil
+
+    from bindguard.rules.contract import Rule
+
+    declared = {}
+    for info in pkgutil.iter_modules(registry.__path__):
+        if not re.fullmatch(r"bg\d{3}_\w+", info.name):
+            continue
+        module = importlib.import_module(f"bindguard.rules.{info.name}")
+        rule = getattr(module, "RULE", None)
+        assert isinstance(rule, Rule), f"{info.name}.py declares no RULE = Rule(...)"
+        assert info.name.startswith(f"{rule.code.lower()}_"), (
+            f"{rule.code} lives in {info.name}.py; rule modules are named {rule.code.lower()}_<name>.py"
+        )
+        assert rule.code not in declared, f"{rule.code} declared twice"
+        declared[rule.code] = rule
+    assert declared == RULES, "a rule module is missing from rules/__init__.py (or the reverse)"
     assert not set(RULES) & set(RETIRED), "a retired code was reused"
     for code, rule in RULES.items():
-        assert rule.CODE == code
         assert re.fullmatch(r"BG\d{3}", code), code
-        filename = Path(rule.__file__).name
-        assert filename.startswith(f"{code.lower()}_"), (
-            f"{code} lives in {filename}; rule modules are named {code.lower()}_<name>.py"
-        )
+        assert rule.scope and rule.name and rule.summary and rule.since and rule.doc
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_rule_has_fixtures(code: str) -> None:
     rule = RULES[code]
     if _engine_only(rule):
-        pytest.skip(f"{code} reads running containers only (SCOPE {rule.SCOPE!r})")
+        pytest.skip(f"{code} reads running containers only (scope {rule.scope_text})")
     folder = FIXTURES / code
     names = [p.name for p in folder.glob("*.yaml")] if folder.is_dir() else []
     assert any(n.startswith("flagged") for n in names), f"{code}: no fixtures/{code}/flagged*.yaml"
@@ -191,10 +202,10 @@ def test_rule_has_fixtures(code: str) -> None:
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_rule_doc_follows_template(code: str) -> None:
     rule = RULES[code]
-    doc = (rule.__doc__ or "").strip()
+    doc = rule.doc.strip()
     lines = doc.splitlines()
-    assert lines and lines[0] == f"# {code} {rule.NAME}", (
-        f"{code}: the doc must start with '# {code} {rule.NAME}', got {lines[:1]}"
+    assert lines and lines[0] == f"# {code} {rule.name}", (
+        f"{code}: the doc must start with '# {code} {rule.name}', got {lines[:1]}"
     )
     positions = []
     for heading in HEADINGS:
@@ -208,3 +219,17 @@ def test_rule_doc_follows_template(code: str) -> None:
     assert positions == sorted(positions), (
         f"{code}: headings out of order; expected {list(HEADINGS)}"
     )
+
+
+def test_every_declared_rule_option_is_a_config_key_and_documented() -> None:
+    """``Rule.options`` is what config validation accepts, and each one is in the rule's doc."""
+    from bindguard.config import KNOWN_KEYS, RUN_KEYS
+
+    assert not RUN_KEYS & set(registry.option_names()), "a rule option shadows a run key"
+    for code, rule in RULES.items():
+        options_doc = rule.doc.split("## Options", 1)[1].split("\n## ", 1)[0]
+        for option in rule.options:
+            assert option in KNOWN_KEYS, f"{code} declares option {option!r} that config rejects"
+            assert f"`{option}`" in options_doc, f"{code}: option {option!r} missing from ## Options"
+        for named in re.findall(r"^- `([a-z-]+)`", options_doc, re.M):
+            assert named in rule.options, f"{code}: ## Options names {named!r}, which is no declared option"

@@ -242,7 +242,7 @@ def _codes(select, ignore) -> frozenset[str]:
         for item in items or ():
             for code in str(item).split(","):
                 if code.strip():
-                    out.add(get(code).CODE)  # UnknownRuleError for a typo
+                    out.add(get(code).code)  # UnknownRuleError for a typo
         return out
 
     chosen = norm(select) or set(RULES)

@@ -49,8 +49,3 @@ def problem_violation(problem: Problem, code: str, fix: str = "") -> Iterator[Vi
     """The Violation for a source Problem that carries ``code`` (BG000, BG006, BG007)."""
     if problem.code == code:
         yield Violation(problem.location, problem.message, fix, problem.service, problem.entry)
-
-
-def reported_elsewhere(item: object, options: object) -> Iterator[Violation]:
-    """``check`` of a rule whose findings are made by another part of bindguard."""
-    return iter(())

@@ -41,19 +41,14 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
-
-from bindguard.model import Problem, Severity, Violation
-from bindguard.rules._hints import problem_violation
+from bindguard.model import Severity
+from bindguard.rules.contract import Rule, Scope, problems_with_code
 
 CODE = "BG000"
-NAME = "invalid-compose-file"
-SEVERITY = Severity.ERROR
-SCOPE = "problem"
-SUMMARY = "File is not a readable compose file"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
-def check(problem: Problem, options: object) -> Iterator[Violation]:
-    return problem_violation(problem, CODE)
+RULE = Rule(
+    CODE, "invalid-compose-file", Severity.ERROR, (Scope.PROBLEM,),
+    "File is not a readable compose file",
+    since="0.1.0", check=problems_with_code(CODE), doc=__doc__,
+)

@@ -55,15 +55,10 @@ from bindguard.model import (
     Violation,
     address_verdict,
 )
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG001"
-NAME = "implicit-all-interfaces"
-SEVERITY = Severity.ERROR
-SCOPE = "binding"
-SUMMARY = "Port published on all interfaces because no host IP is given"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
 def _why(binding: Binding) -> str:
@@ -87,3 +82,10 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
         binding.service,
         binding.spec(),
     )
+
+
+RULE = Rule(
+    CODE, "implicit-all-interfaces", Severity.ERROR, (Scope.BINDING,),
+    "Port published on all interfaces because no host IP is given",
+    since="0.1.0", check=check, doc=__doc__,
+)

@@ -39,15 +39,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG002"
-NAME = "explicit-wildcard-address"
-SEVERITY = Severity.ERROR
-SCOPE = "binding"
-SUMMARY = "Port published on an explicit wildcard address (0.0.0.0 or ::)"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
@@ -60,3 +55,10 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
             binding.service,
             binding.spec(),
         )
+
+
+RULE = Rule(
+    CODE, "explicit-wildcard-address", Severity.ERROR, (Scope.BINDING,),
+    "Port published on an explicit wildcard address (0.0.0.0 or ::)",
+    since="0.1.0", check=check, doc=__doc__,
+)

@@ -40,16 +40,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.options import RuleOptions
 
 CODE = "BG003"
-NAME = "non-loopback-address"
-SEVERITY = Severity.WARNING
-SCOPE = "binding"
-SUMMARY = "Port published on a specific non-loopback address"
-OPTIONS = {"allow": "CIDRs whose addresses are accepted"}
-SINCE = "0.1.0"
 
 
 def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
@@ -67,3 +62,10 @@ def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
             binding.service,
             binding.spec(),
         )
+
+
+RULE = Rule(
+    CODE, "non-loopback-address", Severity.WARNING, (Scope.BINDING,),
+    "Port published on a specific non-loopback address",
+    since="0.1.0", check=check, options={"allow": "CIDRs whose addresses are accepted"}, doc=__doc__,
+)

@@ -45,14 +45,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Service, Severity, Violation
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG004"
-NAME = "host-network-mode"
-SEVERITY = Severity.ERROR
-SCOPE = "service"
-SUMMARY = "Service uses the host network: it listens on every interface its process binds"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
 def check(service: Service, options: object) -> Iterator[Violation]:
@@ -68,3 +63,10 @@ def check(service: Service, options: object) -> Iterator[Violation]:
         service.name,
         "network_mode: host",
     )
+
+
+RULE = Rule(
+    CODE, "host-network-mode", Severity.ERROR, (Scope.SERVICE,),
+    "Service uses the host network: it listens on every interface its process binds",
+    since="0.1.0", check=check, doc=__doc__,
+)

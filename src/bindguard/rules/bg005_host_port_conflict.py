@@ -49,14 +49,9 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG005"
-NAME = "host-port-conflict"
-SEVERITY = Severity.ERROR
-SCOPE = "project"
-SUMMARY = "Two published ports overlap on the same host address, port and protocol"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 WIDE_RANGE = 256  # host ranges wider than this are compared whole, not port by port
 
 
@@ -173,3 +168,10 @@ def _take(slots, wide, binding: Binding, profiles: frozenset[str]):
                         break
             slot.setdefault(address, []).append((binding, profiles))
     return clash
+
+
+RULE = Rule(
+    CODE, "host-port-conflict", Severity.ERROR, (Scope.PROJECT,),
+    "Two published ports overlap on the same host address, port and protocol",
+    since="0.1.0", check=check, doc=__doc__,
+)

@@ -41,15 +41,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Problem, Severity, Verdict, Violation
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, problem_violation
 
 CODE = "BG006"
-NAME = "unset-variable-in-binding"
-SEVERITY = Severity.WARNING
-SCOPE = ("binding", "problem")
-SUMMARY = "Port entry depends on a variable that is unset and has no default"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
 def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
@@ -79,3 +74,10 @@ def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
         binding.service,
         binding.raw or binding.spec(),
     )
+
+
+RULE = Rule(
+    CODE, "unset-variable-in-binding", Severity.WARNING, (Scope.BINDING, Scope.PROBLEM),
+    "Port entry depends on a variable that is unset and has no default",
+    since="0.1.0", check=check, doc=__doc__,
+)

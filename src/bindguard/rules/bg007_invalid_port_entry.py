@@ -37,19 +37,14 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
-
-from bindguard.model import Problem, Severity, Violation
-from bindguard.rules._hints import problem_violation
+from bindguard.model import Severity
+from bindguard.rules.contract import Rule, Scope, problems_with_code
 
 CODE = "BG007"
-NAME = "invalid-port-entry"
-SEVERITY = Severity.ERROR
-SCOPE = "problem"
-SUMMARY = "Port entry or host IP that Compose or Docker rejects"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 
-def check(problem: Problem, options: object) -> Iterator[Violation]:
-    return problem_violation(problem, CODE)
+RULE = Rule(
+    CODE, "invalid-port-entry", Severity.ERROR, (Scope.PROBLEM,),
+    "Port entry or host IP that Compose or Docker rejects",
+    since="0.1.0", check=problems_with_code(CODE), doc=__doc__,
+)

@@ -48,15 +48,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Violation
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import SWARM_HINT
 
 CODE = "BG008"
-NAME = "swarm-ignores-host-ip"
-SEVERITY = Severity.ERROR
-SCOPE = "binding"
-SUMMARY = "Swarm ignores the host IP: the port is published on every node's every address"
-OPTIONS = {"swarm": "enabled by --swarm"}
-SINCE = "0.1.0"
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
@@ -72,3 +67,10 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
         binding.service,
         binding.entry,
     )
+
+
+RULE = Rule(
+    CODE, "swarm-ignores-host-ip", Severity.ERROR, (Scope.BINDING,),
+    "Swarm ignores the host IP: the port is published on every node's every address",
+    since="0.1.0", check=check, doc=__doc__,
+)

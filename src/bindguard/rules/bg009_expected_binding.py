@@ -48,15 +48,10 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.options import Expectation, RuleOptions
 
 CODE = "BG009"
-NAME = "expected-binding-missing"
-SEVERITY = Severity.ERROR
-SCOPE = "project"
-SUMMARY = "Service does not publish the expected IP:PORT"
-OPTIONS = {"expect": "service to IP:PORT"}
-SINCE = "0.1.0"
 
 
 def _same_ip(a: str, b: str) -> bool:
@@ -102,3 +97,10 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
                 service.name,
                 str(want),
             )
+
+
+RULE = Rule(
+    CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,),
+    "Service does not publish the expected IP:PORT",
+    since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, doc=__doc__,
+)

@@ -42,14 +42,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Comparison, Severity, Verdict, Violation
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG010"
-NAME = "container-drifted-from-compose"
-SEVERITY = Severity.ERROR
-SCOPE = "drift"
-SUMMARY = "Running container is published wider than its compose files now say"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 _WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
 
@@ -87,3 +82,10 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
             f"({widest.entry!r} at {loc.file}:{loc.line}): it was created from an older version"
         )
     yield Violation(c.location, message, _recreate(c), c.service, b.entry)
+
+
+RULE = Rule(
+    CODE, "container-drifted-from-compose", Severity.ERROR, (Scope.DRIFT,),
+    "Running container is published wider than its compose files now say",
+    since="0.1.0", check=check, doc=__doc__,
+)

@@ -41,14 +41,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import EngineFacts, Location, Severity, Violation, version_tuple
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG011"
-NAME = "engine-loopback-risk"
-SEVERITY = Severity.WARNING
-SCOPE = "engine"
-SUMMARY = "Engine or network settings that let traffic around loopback publishing"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 TRUSTED = "com.docker.network.bridge.trusted_host_interfaces"
 
@@ -83,3 +78,10 @@ def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
             None,
             "daemon tcp without tls",
         )
+
+
+RULE = Rule(
+    CODE, "engine-loopback-risk", Severity.WARNING, (Scope.ENGINE,),
+    "Engine or network settings that let traffic around loopback publishing",
+    since="0.1.0", check=check, doc=__doc__,
+)

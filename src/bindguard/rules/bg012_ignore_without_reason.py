@@ -35,15 +35,13 @@ None.
 from __future__ import annotations
 
 from bindguard.model import Severity
-from bindguard.rules._hints import reported_elsewhere
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG012"
-NAME = "ignore-without-reason"
-SEVERITY = Severity.WARNING
-SCOPE = "ignore"
-SUMMARY = "Inline ignore without a reason"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
-check = reported_elsewhere
+RULE = Rule(
+    CODE, "ignore-without-reason", Severity.WARNING, (Scope.IGNORE,),
+    "Inline ignore without a reason",
+    since="0.1.0", doc=__doc__,
+)

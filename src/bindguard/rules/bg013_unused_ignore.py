@@ -36,15 +36,13 @@ None. An ignore for a rule that is not selected in this run is not reported.
 from __future__ import annotations
 
 from bindguard.model import Severity
-from bindguard.rules._hints import reported_elsewhere
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG013"
-NAME = "unused-ignore"
-SEVERITY = Severity.WARNING
-SCOPE = "ignore"
-SUMMARY = "Inline ignore that suppresses nothing"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
-check = reported_elsewhere
+RULE = Rule(
+    CODE, "unused-ignore", Severity.WARNING, (Scope.IGNORE,),
+    "Inline ignore that suppresses nothing",
+    since="0.1.0", doc=__doc__,
+)

@@ -65,14 +65,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
+from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG014"
-NAME = "direct-routing-gateway-mode"
-SEVERITY = Severity.ERROR
-SCOPE = "service"
-SUMMARY = "Network gateway mode lets other hosts route to the container, past the host IP"
-OPTIONS: dict[str, str] = {}
-SINCE = "0.1.0"
 
 _FAMILY = {"ipv4": "IPv4", "ipv6": "IPv6"}
 
@@ -116,3 +111,10 @@ def check(service: Service, options: object) -> Iterator[Violation]:
                 service.name,
                 binding.spec(),
             )
+
+
+RULE = Rule(
+    CODE, "direct-routing-gateway-mode", Severity.ERROR, (Scope.SERVICE,),
+    "Network gateway mode lets other hosts route to the container, past the host IP",
+    since="0.1.0", check=check, doc=__doc__,
+)

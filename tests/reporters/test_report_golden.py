@@ -11,39 +11,48 @@ import os
 
 import pytest
 
-from bindguard.reporters.github import GithubReporter
-from bindguard.reporters.gitlab import GitlabReporter
-from bindguard.reporters.junit import JunitReporter
-from bindguard.reporters.sarif import SarifReporter
+from bindguard.reporters import REPORTERS
 
 REPORTS = ("clean", "engine", "files")  # fixtures <name>_report in conftest.py
+# every format, through the same factory the CLI uses: name -> (colour, golden file suffix)
 FORMATS = {
-    "sarif": (SarifReporter, "sarif"),
-    "github": (GithubReporter, "github.txt"),
-    "junit": (JunitReporter, "junit.xml"),
-    "gitlab": (GitlabReporter, "gitlab.json"),
+    "text": (False, "text.txt"),
+    "text-color": (True, "text-color.txt"),
+    "json": (False, "json"),
+    "sarif": (False, "sarif"),
+    "github": (False, "github.txt"),
+    "junit": (False, "junit.xml"),
+    "gitlab": (False, "gitlab.json"),
 }
+
+
+def _reporter(fmt: str):
+    color, _ = FORMATS[fmt]
+    return REPORTERS[fmt.removesuffix("-color")](color, None)
+
+
+def test_every_format_has_golden_files() -> None:
+    assert {f.removesuffix("-color") for f in FORMATS} == set(REPORTERS)
 
 
 @pytest.mark.parametrize("report_name", REPORTS)
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_golden(fmt: str, report_name: str, golden, request) -> None:
-    reporter_cls, ext = FORMATS[fmt]
-    text = reporter_cls().render(request.getfixturevalue(f"{report_name}_report"))
+    _, ext = FORMATS[fmt]
+    text = _reporter(fmt).render(request.getfixturevalue(f"{report_name}_report"))
     golden(f"{report_name}.{ext}", text)
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_render_is_pure(fmt: str, files_report, tmp_path, monkeypatch) -> None:
     """Same report, different cwd and environment: same bytes."""
-    reporter_cls, _ = FORMATS[fmt]
     report = files_report
-    first = reporter_cls().render(report)
+    first = _reporter(fmt).render(report)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")
-    second = reporter_cls().render(report)
+    second = _reporter(fmt).render(report)
     assert first == second
     assert str(tmp_path) not in second
     assert os.getcwd() == str(tmp_path)

@@ -63,5 +63,34 @@ def write_all(directory: str) -> None:
             fh.write(text)
 
 
+def stale(directory: str) -> list[str]:
+    """Pages in ``directory`` that differ from what the rule docstrings generate (or are missing)."""
+    out = []
+    for name, text in pages().items():
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as fh:
+                if fh.read() == text:
+                    continue
+        except OSError:
+            pass
+        out.append(name)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """``python -m bindguard.ruledocs [--check] [DIR]``: write the pages, or (``--check``) list
+    the stale ones and exit 1, as the repository's pre-commit hook does."""
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    directory = args[0] if args else "docs/rules"
+    if check:
+        names = stale(directory)
+        for name in names:
+            print(f"{os.path.join(directory, name)} is stale: run python -m bindguard.ruledocs {directory}")
+        return 1 if names else 0
+    write_all(directory)
+    return 0
+
+
 if __name__ == "__main__":
-    write_all(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
+    sys.exit(main(sys.argv[1:]))

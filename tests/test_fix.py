@@ -19,7 +19,7 @@ import yaml
 
 import bindguard.fix as fixmod
 import bindguard.fix.planner as planner
-from bindguard.compose.loader import parse_text
+from bindguard.compose.yaml_reader import parse_text
 from bindguard.compose.project import ProjectOptions
 from bindguard.errors import ConfigError, UnknownRuleError
 from bindguard.fix import apply, plan_fixes, render_diff

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bindguard.compose.loader import parse_text
+from bindguard.compose.yaml_reader import parse_text
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectOptions
 from bindguard.fix import apply, map_index, plan_fixes, render_diff

@@ -475,7 +475,7 @@ def check_graph_shortcut(text: str) -> None:
     nodes) or has a mapping or list as a key must say so."""
     import yaml
 
-    from bindguard.compose import loader
+    from bindguard.compose import yaml_reader as loader
 
     try:
         docs = list(yaml.compose_all(text, Loader=loader._Loader))

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bindguard.compose import loader
-from bindguard.compose.loader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, read_file
+from bindguard.compose import yaml_reader as loader
+from bindguard.compose.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, read_file
 from bindguard.model import PortRange
 from helpers import bindings, findings, work_done, write
 
@@ -890,7 +890,7 @@ def test_control_characters_in_names_do_not_reach_the_terminal(tmp_path, command
 
 @pytest.mark.parametrize("size", [0, 1, 4095, 65536, 65537, 300_000])
 def test_sized_read_returns_every_byte(tmp_path, size):
-    from bindguard.atomic import read_small_file
+    from bindguard.bounded_read import read_small_file
 
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     (tmp_path / "f").write_bytes(data)
@@ -900,7 +900,7 @@ def test_sized_read_returns_every_byte(tmp_path, size):
 def test_sized_read_refuses_one_byte_over_and_non_regular_files(tmp_path):
     import errno
 
-    from bindguard.atomic import read_small_file
+    from bindguard.bounded_read import read_small_file
 
     (tmp_path / "f").write_bytes(b"x" * 101)
     with pytest.raises(OSError) as over:
@@ -916,7 +916,7 @@ def test_sized_read_sees_a_file_that_grows_past_the_limit(tmp_path, monkeypatch)
     """fstat said small, the reads find more: still refused, never read past the limit."""
     import errno
 
-    from bindguard import atomic
+    from bindguard import bounded_read
 
     path = tmp_path / "f"
     path.write_bytes(b"x" * 10)
@@ -927,9 +927,9 @@ def test_sized_read_sees_a_file_that_grows_past_the_limit(tmp_path, monkeypatch)
         path.write_bytes(b"x" * 500)  # grows after the size was taken
         return st
 
-    monkeypatch.setattr(atomic.os, "fstat", stale_fstat)
+    monkeypatch.setattr(bounded_read.os, "fstat", stale_fstat)
     with pytest.raises(OSError) as exc:
-        atomic.read_small_file(str(path), limit=100)
+        bounded_read.read_small_file(str(path), limit=100)
     assert exc.value.errno == errno.EFBIG
 
 

@@ -322,7 +322,7 @@ def test_project_loader_reads_each_file_once(tmp_path):
         "  b:\n    extends: {file: common.yml, service: base}\n",
     )
     reads = []
-    from bindguard.compose.loader import read_file
+    from bindguard.compose.yaml_reader import read_file
 
     def counting(p):
         reads.append(p)

@@ -25,7 +25,7 @@ MUTABLE_BUILDERS = {
     "bindguard.compose.services.NetworkDef",
     "bindguard.compose.services.FileModel",
     "bindguard.compose.environment.Environment",
-    "bindguard.compose.loader.ComposeFile",
+    "bindguard.compose.yaml_reader.ComposeFile",
     "bindguard.compose.project._Loaded",
 }
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-from bindguard.atomic import read_small_file, write_atomic
+from bindguard.atomic import write_atomic
+from bindguard.bounded_read import read_small_file
 from bindguard.errors import ConfigError
 from bindguard.model import Finding, Location
 from bindguard.reporters.fingerprint import fingerprint

@@ -213,7 +213,7 @@ def ports(
 
     def body() -> int:
         from bindguard.lint import load_subjects
-        from bindguard.table import ports_json, ports_text
+        from bindguard.ports_report import ports_json, ports_text
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,

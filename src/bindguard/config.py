@@ -12,7 +12,7 @@ Command-line options replace the config's value for the same key.
 import os
 from typing import Any, NamedTuple
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.errors import ConfigError
 from bindguard.model import Severity
 from bindguard.rules import get as get_rule

@@ -40,7 +40,7 @@ import os
 import re
 import unicodedata
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
 

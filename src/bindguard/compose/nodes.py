@@ -21,7 +21,7 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 RESET_TAG = "!reset"
 OVERRIDE_TAG = "!override"
 STR_TAG = "tag:yaml.org,2002:str"
-# The loader (compose/loader.py) gives every untagged plain scalar this tag
+# The loader (compose/yaml_reader.py) gives every untagged plain scalar this tag
 # instead of running PyYAML's YAML 1.1 resolver; resolve_scalar types it.
 PLAIN_TAG = "tag:bindguard,2026:plain"
 # Implicit tags PyYAML's own resolver gives plain scalars (nodes composed by

@@ -19,7 +19,7 @@ import yaml
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
-from bindguard.compose.loader import ComposeFile, read_file
+from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.compose.nodes import RESET_TAG
 from bindguard.compose.services import (
     FileModel,

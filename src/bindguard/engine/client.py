@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.errors import (
     EngineError,
     EnginePermissionDenied,

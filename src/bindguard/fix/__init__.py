@@ -24,9 +24,10 @@ from __future__ import annotations
 import difflib
 import os
 
-from bindguard.atomic import read_small_file, write_atomic
-from bindguard.compose.loader import parse_text
-from bindguard.fix.model import ApplyResult, Edit, FileFix, FixPlan, ManualItem
+from bindguard.atomic import write_atomic
+from bindguard.bounded_read import read_small_file
+from bindguard.compose.yaml_reader import parse_text
+from bindguard.fix.plan import ApplyResult, Edit, FileFix, FixPlan, ManualItem
 from bindguard.fix.planner import FIXABLE, MANUAL_REASONS, map_index, plan_fixes, splice
 
 __all__ = [

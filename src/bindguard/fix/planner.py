@@ -31,15 +31,15 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.compose.bindings import item_binding
 from bindguard.compose.environment import Environment
-from bindguard.compose.loader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
+from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
 from bindguard.compose.services import PortItem
 from bindguard.errors import ConfigError
-from bindguard.fix.model import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
+from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
 from bindguard.fix.rewrite import (
     STR_TAG,
     Change,

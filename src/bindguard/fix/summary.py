@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bindguard.fix.model import ApplyResult, FixPlan
+from bindguard.fix.plan import ApplyResult, FixPlan
 
 
 def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bindguard.atomic import read_small_file
+from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.model import Location, Problem
 

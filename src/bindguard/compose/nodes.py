@@ -112,7 +112,7 @@ def node_kind(node: yaml.Node) -> str:
     """A word for error messages: mapping, list, string, number..."""
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
+    if not isinstance(node, yaml.ScalarNode):
         return "a list"
     value = resolve_scalar(node)
     if value is None:
@@ -272,6 +272,7 @@ def plain_value(node: yaml.Node, budget: int = 100_000) -> object:
                 out.append(value(item))
             return out
         mapping = {}
+        assert isinstance(n, yaml.MappingNode)  # a node is a scalar, a sequence or a mapping
         for k, e in mapping_entries(n).items():
             mapping[k] = value(e.value)
         return mapping

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import stat
+from typing import Any
 from dataclasses import dataclass, field
 
 import yaml
@@ -30,7 +31,7 @@ class _PlainResolver(yaml.resolver.BaseResolver):
     strings; explicit tags (``!!str``, ``!reset``) are kept as written.
     """
 
-    def resolve(self, kind, value, implicit):  # type: ignore[override]
+    def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
             if implicit[0]:
                 return MERGE_TAG if value == "<<" else PLAIN_TAG
@@ -40,17 +41,19 @@ class _PlainResolver(yaml.resolver.BaseResolver):
         return self.DEFAULT_MAPPING_TAG
 
     # No path resolvers are ever registered; the composer calls these per node.
-    def descend_resolver(self, current_node, current_index):  # type: ignore[no-untyped-def]
+    def descend_resolver(self, current_node, current_index):
         return None
 
-    def ascend_resolver(self):  # type: ignore[no-untyped-def]
+    def ascend_resolver(self):
         return None
 
 
 try:
     # Not exported as ``yaml.CParser``: ``hasattr(yaml, "CParser")`` is False even
     # with libyaml, which would silently select the pure-Python composer (15x slower).
-    from yaml.cyaml import CParser as _CParser
+    from yaml import cyaml as _cyaml
+
+    _CParser: Any = getattr(_cyaml, "CParser", None)
 except ImportError:  # pragma: no cover - the C loader is a hard requirement in practice
     _CParser = None
 
@@ -64,7 +67,7 @@ class _PyLoader(
 ):
     """PyYAML's pure-Python parser and composer with the plain resolver."""
 
-    def __init__(self, stream):  # type: ignore[no-untyped-def]
+    def __init__(self, stream):
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
@@ -73,18 +76,20 @@ class _PyLoader(
         _PlainResolver.__init__(self)
 
 
+# The loader class handed to ``yaml.parse``/``yaml.compose_all``: libyaml's when it is there.
+# (PyYAML's stubs name only its own loader classes in those signatures: typed as ``Any``.)
+_Loader: Any = _PyLoader
 if _CParser is not None:
 
-    class _Loader(_CParser, yaml.constructor.BaseConstructor, _PlainResolver):  # type: ignore[misc]
+    class _CLoader(_CParser, yaml.constructor.BaseConstructor, _PlainResolver):
         """libyaml's parser and composer with the plain resolver."""
 
-        def __init__(self, stream):  # type: ignore[no-untyped-def]
+        def __init__(self, stream):
             _CParser.__init__(self, stream)
             yaml.constructor.BaseConstructor.__init__(self)
             _PlainResolver.__init__(self)
 
-else:  # pragma: no cover - the C loader is a hard requirement in practice
-    _Loader = _PyLoader  # type: ignore[misc]
+    _Loader = _CLoader
 
 
 # Refuse absurd inputs before libyaml sees them: a compose file is a few KB;
@@ -266,19 +271,13 @@ def _scan_limits(text: str) -> tuple[str, int] | None:
                 nodes += 1
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return (
-                        f"YAML nested deeper than {MAX_DEPTH} levels; refused",
-                        event.start_mark.line + 1,
-                    )
+                    return (f"YAML nested deeper than {MAX_DEPTH} levels; refused", _line(event))
             elif cls in ends:
                 depth -= 1
             else:
                 continue
             if nodes > MAX_NODES:
-                return (
-                    f"more than {MAX_NODES:,} YAML nodes; refused",
-                    event.start_mark.line + 1,
-                )
+                return (f"more than {MAX_NODES:,} YAML nodes; refused", _line(event))
     except yaml.YAMLError:
         return None
     return None
@@ -398,6 +397,11 @@ def _graph_problem(doc: yaml.Node) -> tuple[str, yaml.Node] | None:
     return None
 
 
+def _line(event: yaml.Event) -> int:
+    """1-based line of an event (libyaml always gives events a mark)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
 class _AnchorRedefiningLoader(_PyLoader):
     """The pure-Python composer, letting a later ``&name`` replace an earlier one.
 
@@ -406,7 +410,7 @@ class _AnchorRedefiningLoader(_PyLoader):
     composer refuses it.  Only files that hit that error take this slower path.
     """
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if not self.check_event(yaml.AliasEvent):
             anchor = self.peek_event().anchor
             if anchor is not None:
@@ -420,7 +424,8 @@ def _compose_all(text: str) -> list[yaml.Node]:
     except yaml.composer.ComposerError as exc:
         if "duplicate anchor" not in str(exc.context):
             raise
-    return [d for d in yaml.compose_all(text, Loader=_AnchorRedefiningLoader) if d is not None]
+    redefining: Any = _AnchorRedefiningLoader
+    return [d for d in yaml.compose_all(text, Loader=redefining) if d is not None]
 
 
 def parse_text(text: str, path: str) -> ComposeFile:
@@ -503,6 +508,6 @@ def read_file(path: str, display: str | None = None) -> ComposeFile:
             return refused("not a regular file; skipped")
         return refused(f"cannot read: {exc.strerror or exc}")
     text, problem = decode(data, shown)
-    if problem is not None:
-        return ComposeFile(path=shown, problems=[problem])
+    if problem is not None or text is None:
+        return ComposeFile(path=shown, problems=[problem] if problem else [])
     return parse_text(text, shown)

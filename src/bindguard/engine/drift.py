@@ -61,7 +61,7 @@ def compare(
             continue
         service = next((s for s in subject.services if s.name == info.compose_service), None)
         for binding in bindings:
-            declared = ()
+            declared: tuple[Binding, ...] = ()
             if service is not None:
                 declared = tuple(
                     b

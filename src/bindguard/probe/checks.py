@@ -22,18 +22,21 @@ from bindguard.probe.target import TCP, Target, accepts, bracket, ip_of
 
 def connect(addr: HostAddress, port: int, timeout: float) -> Attempt:
     """One bounded TCP connect; closed again at once without sending anything."""
-    base = dict(address=addr.address, interface=addr.interface, loopback=addr.loopback)
+
+    def attempt(outcome: str, detail: str = "") -> Attempt:
+        return Attempt(addr.address, addr.interface, outcome, addr.loopback, detail)
+
     try:
         with socket.socket(addr.family, socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
             s.connect(addr.sockaddr(port))
     except TimeoutError:
-        return Attempt(outcome="timeout", detail=f"no answer within {timeout:g} s", **base)
+        return attempt("timeout", f"no answer within {timeout:g} s")
     except ConnectionRefusedError:
-        return Attempt(outcome="refused", **base)
+        return attempt("refused")
     except OSError as exc:
-        return Attempt(outcome="error", detail=exc.strerror or str(exc), **base)
-    return Attempt(outcome="answered", **base)
+        return attempt("error", exc.strerror or str(exc))
+    return attempt("answered")
 
 
 def reach(addresses: Sequence[HostAddress], port: int, timeout: float) -> list[Attempt]:

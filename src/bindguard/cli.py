@@ -350,11 +350,15 @@ def probe(
     free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
     timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    neighbour: bool = typer.Option(False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
+    neighbour_net: Optional[str] = typer.Option(None, "--neighbour-net", help="IPv4 /30 for the neighbour's link (default: a free one in 198.18.0.0/15)."),
 ) -> None:
     """What really listens on a port of this host, who owns it, and who can reach it.
 
     Exit 0 when every probed port is loopback-only or not listening, 1 when one
     listens on all interfaces or a specific non-loopback address, 2 on errors.
+    With --neighbour: 1 when a port answers the neighbour (directly or through
+    loopback routed to this host), else 0.
     """
 
     def body() -> int:
@@ -383,6 +387,13 @@ def probe(
         if not wanted:
             raise fail("nothing to probe: give PORT or IP:PORT, --compose PATH or --engine")
         wanted = list(dict.fromkeys(wanted))
+        if neighbour or neighbour_net:
+            from bindguard.probe.neighbour import probe_targets
+            from bindguard.probe.neighbour_render import render_neighbour_json, render_neighbour_text
+
+            seen = probe_targets(wanted, timeout, neighbour_net, lookup)
+            write_stdout(render_neighbour_json(seen) if fmt is TextOrJson.json else render_neighbour_text(seen, color=use_color()))
+            return 1 if any(p.verdict.answers for p in seen.ports) else 0
         results = run_probe(wanted, http=http, free=free, timeout=timeout, container_lookup=lookup)
         if fmt is TextOrJson.json:
             write_stdout(render_json(results))

@@ -242,6 +242,7 @@ def audit(
     select: Optional[List[str]] = SelectOpt,
     ignore: Optional[List[str]] = IgnoreOpt,
     no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
+    prove: bool = typer.Option(False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
 ) -> None:
@@ -274,6 +275,7 @@ def audit(
                 selection=settings.selection,
                 drift=not no_drift,
                 note=lambda text: typer.echo(f"bindguard: {text}", err=True),
+                prove=_prover(prove),
             ),
             progress,
         )
@@ -288,6 +290,19 @@ def audit(
         return 2 if errors else exit_code(report, FailOn(level))
 
     guarded(body)
+
+
+def _prover(prove: bool):
+    """audit --prove: the neighbour hook, or a one-line refusal before the audit starts."""
+    if not prove:
+        return None
+    from bindguard.probe.netns import refusal
+    from bindguard.probe.proof import make_prover
+
+    why = refusal()
+    if why:
+        raise fail(why.replace("probe --neighbour", "audit --prove"))
+    return make_prover(timeout=0.5)
 
 
 @app.command()

@@ -344,6 +344,22 @@ class Comparison(NamedTuple):
     service_defined: bool = True
 
 
+class NeighbourProof(NamedTuple):
+    """What a throwaway neighbour host saw of one published binding (``audit --prove``).
+
+    ``verdict`` is a ``NeighbourVerdict`` value (``reachable from neighbour``,
+    ``loopback reachable from neighbour (engine NAT bypass)``, ``refused``,
+    ``filtered (timeout)``); ``port`` the host port that decided it.
+    """
+
+    binding: Binding
+    verdict: str
+    port: int
+    seconds: float
+    neighbour: str = ""
+    answered: bool = False
+
+
 class Subject(NamedTuple):
     """Everything one source produced: the input to the rule runner.
 
@@ -357,6 +373,7 @@ class Subject(NamedTuple):
     sources: tuple[str, ...] = ()
     engine: EngineFacts | None = None
     comparisons: tuple[Comparison, ...] = ()
+    proofs: tuple[NeighbourProof, ...] = ()  # audit --prove: what a neighbour reached
 
     @property
     def bindings(self) -> tuple[Binding, ...]:

@@ -61,6 +61,8 @@ def _items(subject: Subject, scope: str) -> Iterable[object]:
         return (subject.engine,) if subject.engine is not None else ()
     if scope == "drift":
         return subject.comparisons
+    if scope == "engine-proof":
+        return subject.proofs
     return ()
 
 

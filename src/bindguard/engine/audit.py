@@ -42,6 +42,8 @@ class AuditSettings:
     environ: dict[str, str] | None = None
     # called with a short status line when an engine has many containers to read
     note: Callable[[str], None] | None = None
+    # audit --prove: (subject, engine url) -> (NeighbourProofs, notes, neighbour summary)
+    prove: Callable[[Subject, str], tuple] | None = None
 
 PROGRESS_MIN_CONTAINERS = 50
 
@@ -58,6 +60,7 @@ class EngineResult:
     api_calls: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class EngineResult:
             "findings": len(self.findings),
             "error": str(self.error) if self.error else None,
             "notes": self.notes,
+            **({"neighbour": self.neighbour} if self.neighbour is not None else {}),
         }
 
 
@@ -152,6 +156,12 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
     started = time.perf_counter()
     try:
         subject = load_engine(target, settings, result)
+        if settings.prove is not None:
+            proofs, notes, result.neighbour = settings.prove(subject, target.url)
+            subject = subject._replace(proofs=proofs)
+            result.notes.extend(notes)
+            for text in notes if settings.note else ():
+                settings.note(text)
         result.findings = check(subject, settings.selection)
     except EngineError as exc:
         result.error = exc

@@ -15,8 +15,10 @@ For each TCP port it makes, all at once, up to four connects:
 
 A port's verdict, in order: ``reachable from neighbour`` (a link connect
 succeeded), ``loopback reachable from neighbour (engine NAT bypass)`` (only
-the loopback path answered), ``refused`` (a link connect got a reset or an
-ICMP rejection), ``filtered (timeout)`` (no answer at all).  Its time is the
+the loopback path answered), ``refused`` (every link connect got a reset or
+an ICMP rejection: nothing listens, nothing filters), ``filtered (timeout)``
+(a link connect got no answer: something dropped it; a port published on
+IPv4 only and dropped there is filtered even though IPv6 refuses).  Its time is the
 time of the connect that decided it; every attempt keeps its own time.
 Connects go only to this host's own addresses on that link and to loopback
 routed to this host; nothing is sent anywhere else.
@@ -126,16 +128,15 @@ def verdict_of(attempts: Sequence[NeighbourAttempt], timeout: float) -> tuple[Ne
         found = [a for a in attempts if a.path == path and a.outcome is outcome]
         return min(found, key=lambda a: a.seconds) if found else None
 
-    for path, outcome, verdict in (
-        ("link", Outcome.CONNECTED, NeighbourVerdict.REACHABLE),
-        ("loopback", Outcome.CONNECTED, NeighbourVerdict.LOOPBACK_BYPASS),
-        ("link", Outcome.REFUSED, NeighbourVerdict.REFUSED),
-    ):
-        hit = first(path, outcome)
+    for path, verdict in (("link", NeighbourVerdict.REACHABLE), ("loopback", NeighbourVerdict.LOOPBACK_BYPASS)):
+        hit = first(path, Outcome.CONNECTED)
         if hit is not None:
             return verdict, hit.seconds
-    link = [a.seconds for a in attempts if a.path == "link"]
-    return NeighbourVerdict.FILTERED, max(link) if link else timeout
+    link = [a for a in attempts if a.path == "link"]
+    if link and all(a.outcome is Outcome.REFUSED for a in link):
+        return NeighbourVerdict.REFUSED, max(a.seconds for a in link)
+    # Some link connect got no answer (or an unexpected error): something dropped it.
+    return NeighbourVerdict.FILTERED, max((a.seconds for a in link), default=timeout)
 
 
 _REFUSALS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM}

@@ -28,6 +28,7 @@ from bindguard.rules import (
     bg012_ignore_without_reason,
     bg013_unused_ignore,
     bg014_direct_routing_gateway_mode,
+    bg015_loopback_answers_neighbour,
 )
 
 from bindguard.rules.contract import Rule, Scope
@@ -48,6 +49,7 @@ _DECLARED: tuple[Rule, ...] = (
     bg012_ignore_without_reason.RULE,
     bg013_unused_ignore.RULE,
     bg014_direct_routing_gateway_mode.RULE,
+    bg015_loopback_answers_neighbour.RULE,
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _DECLARED}

@@ -25,12 +25,13 @@ class Scope(StrEnum):
     PROJECT = "project"   # a whole Subject: compose project or engine
     ENGINE = "engine"     # EngineFacts of one engine (audit only)
     DRIFT = "drift"       # a Comparison of a container with its compose files (audit only)
+    ENGINE_PROOF = "engine-proof"  # a NeighbourProof of a binding (audit --prove only)
     IGNORE = "ignore"     # nothing: made by the inline-ignore machinery (lint only)
 
 
 # Scopes that only one command produces items for; any other scope can fire in both.
 LINT_ONLY = frozenset({Scope.PROBLEM, Scope.IGNORE})
-AUDIT_ONLY = frozenset({Scope.ENGINE, Scope.DRIFT})
+AUDIT_ONLY = frozenset({Scope.ENGINE, Scope.DRIFT, Scope.ENGINE_PROOF})
 
 Check = Callable[[Any, Any], Iterable[Violation]]
 NO_OPTIONS: Mapping[str, str] = MappingProxyType({})

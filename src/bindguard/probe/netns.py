@@ -123,6 +123,17 @@ def links() -> list[str]:
     return [item.get("ifname", "") for item in _json("link", "show")]
 
 
+def ours(name: str) -> bool:
+    """Named as a run names things: ``bindguard-`` and a 5-character run id."""
+    run_id = name[len(PREFIX):]
+    return name.startswith(PREFIX) and len(run_id) == 5 and all(c in _ID_CHARS for c in run_id)
+
+
+def veths() -> list[str]:
+    """Host interfaces of kind veth (a leftover of ours is never anything else)."""
+    return [item.get("ifname", "") for item in _json("-d", "link", "show", "type", "veth")]
+
+
 # ------------------------------------------------------------------ run locks
 def _hold(name: str) -> socket.socket | None:
     """Bind the abstract unix socket ``@name``; None if another process holds it."""
@@ -155,20 +166,21 @@ def run_alive(run_id: str) -> bool:
 
 
 def reap_leftovers() -> list[str]:
-    """Remove every ``bindguard-*`` namespace or interface whose run is dead.
+    """Remove every ``bindguard-<id>`` namespace or veth whose run is dead.
 
     A run is alive while its process holds ``@bindguard-neighbour-<id>``;
-    only namespaces and interfaces named with the prefix are ever looked at.
+    only namespaces and veth interfaces named exactly like a run's
+    (``bindguard-`` and 5 characters of ``[0-9a-z]``) are ever looked at.
     Returns what was removed.
     """
     removed: list[str] = []
     for name in namespaces():
-        if name.startswith(PREFIX) and not run_alive(name[len(PREFIX):]):
+        if ours(name) and not run_alive(name[len(PREFIX):]):
             if ip("netns", "del", name, check=False).returncode == 0:
                 removed.append(f"namespace {name}")
-    for name in links():
+    for name in veths():
         name = name.split("@", 1)[0]
-        if name.startswith(PREFIX) and not run_alive(name[len(PREFIX):]):
+        if ours(name) and not run_alive(name[len(PREFIX):]):
             if ip("link", "del", name, check=False).returncode == 0:
                 removed.append(f"interface {name}")
     return removed

@@ -346,3 +346,37 @@ def test_prove_skips_remote_engines() -> None:
     assert proofs == () and summary is None
     assert notes == ["remote: not proven: the engine is not on this host, and a neighbour "
                      "of this host proves nothing about it"]
+
+
+def test_a_step_failing_halfway_leaves_nothing(unchanged_host, monkeypatch) -> None:
+    """Each set-up command in turn fails (fault injection): the run stops with that one
+    error and what the earlier commands created is gone."""
+    from bindguard.probe import netns
+
+    real = netns.ip
+    for failing in range(1, 40):
+        calls = {"build": 0}
+
+        def flaky(*args, check=True, **kw):
+            # set-up commands: not the JSON listings, not the removals
+            if args[:1] != ("-j",) and args[:2] not in (("link", "del"), ("netns", "del")):
+                calls["build"] += 1
+                if calls["build"] == failing:
+                    raise netns.NeighbourError(f"injected failure at step {failing}: ip {' '.join(args)}")
+            return real(*args, check=check, **kw)
+
+        monkeypatch.setattr(netns, "ip", flaky)
+        try:
+            with netns.Neighbour():
+                pass
+        except netns.NeighbourError as exc:
+            assert f"injected failure at step {failing}" in str(exc)
+        else:
+            assert calls["build"] < failing, "the failure was injected but nothing noticed"
+            break
+        finally:
+            monkeypatch.setattr(netns, "ip", real)
+        assert host_state() == unchanged_host, f"left behind after a failure at step {failing}"
+    else:
+        raise AssertionError("set-up never completed")
+    assert failing > 10  # the set-up really has that many steps, each one was failed once

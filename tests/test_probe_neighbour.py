@@ -380,3 +380,14 @@ def test_a_step_failing_halfway_leaves_nothing(unchanged_host, monkeypatch) -> N
     else:
         raise AssertionError("set-up never completed")
     assert failing > 10  # the set-up really has that many steps, each one was failed once
+
+
+def test_compose_ports_are_probed(unchanged_host, tmp_path) -> None:
+    """--compose PATH: the host ports the project publishes (here nothing runs them: refused)."""
+    a, b = free_port(), free_port()
+    (tmp_path / "compose.yaml").write_text(
+        f'services:\n  web:\n    image: x\n    ports: ["127.0.0.1:{a}:80", "{b}:81", "{b}:81/udp"]\n')
+    code, seen = neighbour_json("--compose", str(tmp_path))
+    assert {(p["port"], p["verdict"]) for p in seen["ports"]} == {(a, "refused"), (b, "refused")}
+    assert seen["skipped"] == [f"{b}/udp (a connect proves nothing for UDP)"]
+    assert code == 0

@@ -406,6 +406,8 @@ def probe(
             from bindguard.probe.neighbour import probe_targets
             from bindguard.probe.neighbour_render import render_neighbour_json, render_neighbour_text
 
+            if http or free:
+                raise fail("--neighbour only connects: it cannot be combined with --http or --free")
             seen = probe_targets(wanted, timeout, neighbour_net, lookup)
             write_stdout(render_neighbour_json(seen) if fmt is TextOrJson.json else render_neighbour_text(seen, color=use_color()))
             return 1 if any(p.verdict.answers for p in seen.ports) else 0

@@ -391,3 +391,24 @@ def test_compose_ports_are_probed(unchanged_host, tmp_path) -> None:
     assert {(p["port"], p["verdict"]) for p in seen["ports"]} == {(a, "refused"), (b, "refused")}
     assert seen["skipped"] == [f"{b}/udp (a connect proves nothing for UDP)"]
     assert code == 0
+
+
+def test_a_binding_is_judged_by_its_own_address_family() -> None:
+    """127.0.0.1:P of one container and [::]:P of another: IPv6 answering is not BG015's business."""
+    from bindguard.probe.neighbour import NeighbourPort, NeighbourReport
+    from bindguard.probe.proof import proofs_for
+
+    def binding(ip: str) -> Binding:
+        return Binding("s", ip, PortRange(9000, 9000), PortRange(80, 80), "tcp", Location(engine="e"), "x")
+
+    attempts = (_a("link", Outcome.REFUSED, 1, "198.18.0.1"), _a("loopback", Outcome.TIMEOUT, 500, "127.0.0.1"),
+                _a("link", Outcome.CONNECTED, 2, "fe80::b9:1%bg-neighbour"), _a("loopback", Outcome.TIMEOUT, 500, "::1"))
+    port = NeighbourPort(9000, NeighbourVerdict.REACHABLE, 0.002, attempts)
+    report = NeighbourReport("bindguard-x", "198.18.0.2", "198.18.0.1", True, 0.5, (port,))
+    from bindguard.model import Service
+
+    subject = Subject(services=(Service("s", Location(engine="e"),
+                                        bindings=(binding("127.0.0.1"), binding("::"), binding(""))),))
+    got = [(p.binding.host_ip, p.verdict, p.answered) for p in proofs_for(subject, report)]
+    assert got == [("127.0.0.1", "refused", False), ("::", "reachable from neighbour", True),
+                   ("", "reachable from neighbour", True)]

@@ -38,7 +38,18 @@ from typing import Any, Callable, Iterable, Sequence
 
 from bindguard.probe.netns import HOST_LL, INNER_IF, Neighbour, inside
 
-BATCH = 256  # sockets open at once (each port has up to four)
+MAX_BATCH = 4096  # sockets open at once (each port has up to four)
+
+
+def batch_size() -> int:
+    """Sockets to open at once: each batch costs one timeout (the ::1 attempt
+    always waits for it), so as many as the open-file limit allows."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_BATCH
+    return max(32, min(MAX_BATCH, soft // 2 - 64))
 
 
 class NeighbourVerdict(str, enum.Enum):
@@ -162,11 +173,12 @@ def _targets(port: int, ipv6: bool, host_v4: str, scope: int) -> list[tuple[int,
 
 def connect_all(make_socket: Callable[[int], socket.socket], ports: Sequence[int], ipv6: bool,
                 host_v4: str, scope: int, timeout: float) -> dict[int, list[NeighbourAttempt]]:
-    """Non-blocking connects for every port and path at once, BATCH sockets at a time."""
+    """Non-blocking connects for every port and path at once, batch_size() sockets at a time."""
     plan = [(port, *t) for port in ports for t in _targets(port, ipv6, host_v4, scope)]
     results: dict[int, list[NeighbourAttempt]] = {port: [] for port in ports}
-    for start in range(0, len(plan), BATCH):
-        _connect_batch(make_socket, plan[start:start + BATCH], timeout, results)
+    batch = batch_size()
+    for start in range(0, len(plan), batch):
+        _connect_batch(make_socket, plan[start:start + batch], timeout, results)
     return results
 
 
@@ -235,7 +247,7 @@ def probe_ports(neighbour: Neighbour, ports: Iterable[int], timeout: float,
     def from_pool(family: int) -> socket.socket:
         if not pool.get(family):
             pool[family] = inside(ns, lambda: [socket.socket(family, socket.SOCK_STREAM)
-                                               for _ in range(min(BATCH, max(1, len(wanted))))])
+                                               for _ in range(min(batch_size(), max(1, len(wanted))))])
         return pool[family].pop()
 
     try:

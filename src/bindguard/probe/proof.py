@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bindguard.model import NeighbourProof, Subject, Verdict, version_tuple
-from bindguard.probe.neighbour import NeighbourReport, probe_from_neighbour
+from bindguard.probe.neighbour import NeighbourPort, NeighbourReport, probe_from_neighbour, verdict_of
 from bindguard.probe.neighbour_render import ms
 from bindguard.probe.sources import MAX_RANGE
 
@@ -32,17 +32,34 @@ def ports_of(binding) -> list[int]:
     return list(range(max(1, binding.host_ports.start), end + 1))
 
 
+def families(binding) -> set[int]:
+    """The IP versions a binding listens on (``127.0.0.1`` → {4}, no host IP → {4, 6})."""
+    return {6 if ":" in address else 4 for address in binding.effective}
+
+
+def verdict_for(binding, port: NeighbourPort, timeout: float):
+    """The port's verdict from the attempts of the binding's own address family.
+
+    Docker lets one container publish ``127.0.0.1:P`` and another ``[::]:P``;
+    the IPv6 one answering the neighbour proves nothing about the IPv4 one.
+    """
+    own = families(binding)
+    attempts = [a for a in port.attempts if (6 if ":" in a.address else 4) in own]
+    return verdict_of(attempts, timeout)
+
+
 def proofs_for(subject: Subject, report: NeighbourReport) -> tuple[NeighbourProof, ...]:
     """One proof per TCP binding: the port that answered, else the first port's verdict."""
     by_port = {p.port: p for p in report.ports}
     out = []
     for binding in subject.bindings:
-        seen = [by_port[p] for p in ports_of(binding) if p in by_port]
+        seen = [(p, *verdict_for(binding, by_port[p], report.timeout))
+                for p in ports_of(binding) if p in by_port]
         if not seen:
             continue
-        decisive = next((p for p in seen if p.verdict.answers), seen[0])
-        out.append(NeighbourProof(binding, decisive.verdict.value, decisive.port, decisive.seconds,
-                                  report.neighbour_address, decisive.verdict.answers))
+        port, verdict, seconds = next((s for s in seen if s[1].answers), seen[0])
+        out.append(NeighbourProof(binding, verdict.value, port, seconds,
+                                  report.neighbour_address, verdict.answers))
     return tuple(out)
 
 

@@ -87,5 +87,5 @@ def check(proof: NeighbourProof, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "loopback-answers-neighbour", Severity.ERROR, (Scope.ENGINE_PROOF,),
     "A port published on loopback answered a neighbour host (audit --prove)",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.2.0", check=check, doc=__doc__,
 )

@@ -357,7 +357,7 @@ def test_a_step_failing_halfway_leaves_nothing(unchanged_host, monkeypatch) -> N
     for failing in range(1, 40):
         calls = {"build": 0}
 
-        def flaky(*args, check=True, **kw):
+        def flaky(*args, check=True, calls=calls, failing=failing, **kw):
             # set-up commands: not the JSON listings, not the removals
             if args[:1] != ("-j",) and args[:2] not in (("link", "del"), ("netns", "del")):
                 calls["build"] += 1
@@ -401,8 +401,10 @@ def test_a_binding_is_judged_by_its_own_address_family() -> None:
     def binding(ip: str) -> Binding:
         return Binding("s", ip, PortRange(9000, 9000), PortRange(80, 80), "tcp", Location(engine="e"), "x")
 
-    attempts = (_a("link", Outcome.REFUSED, 1, "198.18.0.1"), _a("loopback", Outcome.TIMEOUT, 500, "127.0.0.1"),
-                _a("link", Outcome.CONNECTED, 2, "fe80::b9:1%bg-neighbour"), _a("loopback", Outcome.TIMEOUT, 500, "::1"))
+    attempts = (_a("link", Outcome.REFUSED, 1, "198.18.0.1"),
+                _a("loopback", Outcome.TIMEOUT, 500, "127.0.0.1"),
+                _a("link", Outcome.CONNECTED, 2, "fe80::b9:1%bg-neighbour"),
+                _a("loopback", Outcome.TIMEOUT, 500, "::1"))
     port = NeighbourPort(9000, NeighbourVerdict.REACHABLE, 0.002, attempts)
     report = NeighbourReport("bindguard-x", "198.18.0.2", "198.18.0.1", True, 0.5, (port,))
     from bindguard.model import Service

@@ -160,8 +160,9 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
             proofs, notes, result.neighbour = settings.prove(subject, target.url)
             subject = subject._replace(proofs=proofs)
             result.notes.extend(notes)
-            for text in notes if settings.note else ():
-                settings.note(text)
+            for text in notes:
+                if settings.note is not None:
+                    settings.note(text)
         result.findings = check(subject, settings.selection)
     except EngineError as exc:
         result.error = exc

@@ -33,8 +33,9 @@ import os
 import selectors
 import socket
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from bindguard.probe.netns import HOST_LL, INNER_IF, Neighbour, inside
 
@@ -52,7 +53,7 @@ def batch_size() -> int:
     return max(32, min(MAX_BATCH, soft // 2 - 64))
 
 
-class NeighbourVerdict(str, enum.Enum):
+class NeighbourVerdict(enum.StrEnum):
     REACHABLE = "reachable from neighbour"
     LOOPBACK_BYPASS = "loopback reachable from neighbour (engine NAT bypass)"
     REFUSED = "refused"
@@ -63,7 +64,7 @@ class NeighbourVerdict(str, enum.Enum):
         return self in (NeighbourVerdict.REACHABLE, NeighbourVerdict.LOOPBACK_BYPASS)
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     CONNECTED = "connected"
     REFUSED = "refused"
     TIMEOUT = "timeout"
@@ -163,7 +164,7 @@ class _Pending:
 
 
 def _targets(port: int, ipv6: bool, host_v4: str, scope: int) -> list[tuple[int, str, str, tuple]]:
-    out = [(socket.AF_INET, host_v4, "link", (host_v4, port)),
+    out: list[tuple[int, str, str, tuple]] = [(socket.AF_INET, host_v4, "link", (host_v4, port)),
            (socket.AF_INET, "127.0.0.1", "loopback", ("127.0.0.1", port))]
     if ipv6:
         out += [(socket.AF_INET6, f"{HOST_LL}%{INNER_IF}", "link", (HOST_LL, port, 0, scope)),

@@ -41,6 +41,7 @@ so two runs never pick the same /30 or reap each other.
 from __future__ import annotations
 
 import ctypes
+import functools
 import ipaddress
 import json
 import os
@@ -52,7 +53,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from bindguard.errors import BindguardError
 
@@ -332,7 +334,7 @@ class Neighbour:
         return str(self.net.network_address + 2)
 
     # life cycle ------------------------------------------------------------
-    def __enter__(self) -> "Neighbour":
+    def __enter__(self) -> Neighbour:
         self.open()
         return self
 
@@ -385,7 +387,7 @@ class Neighbour:
         for key in ("all", inner):
             path = f"net/ipv4/conf/{key}/route_localnet"
             self.commands.append(f"ip netns exec {ns} sysctl -w {path.replace('/', '.')}=1")
-            inside(ns, lambda p=path: _write_sysctl(p, "1"))
+            inside(ns, functools.partial(_write_sysctl, path, "1"))
         # 127.0.0.1 goes to the host: table 200, consulted before the local table.
         self._run("-n", ns, "route", "add", "127.0.0.1/32", "via", self.host_address, "dev", inner,
                   "table", LOOPBACK_TABLE)

@@ -11,7 +11,7 @@ prove nothing and the audit says so instead.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bindguard.model import NeighbourProof, Subject, Verdict, version_tuple
 from bindguard.probe.neighbour import NeighbourPort, NeighbourReport, probe_from_neighbour, verdict_of
@@ -84,7 +84,7 @@ def make_prover(timeout: float, net_text: str | None = None) -> Prover:
         notes += [f"{name}: port {p.port}: {p.verdict.value} ({ms(p.seconds)})" for p in report.ports]
         loopback = [pr for pr in proofs if pr.binding.verdict is Verdict.LOOPBACK]
         old = engine is not None and engine.version and version_tuple(engine.version) < (28, 0, 0)
-        if old and loopback and not any(pr.answered for pr in loopback):
+        if engine is not None and old and loopback and not any(pr.answered for pr in loopback):
             notes.append(
                 f"{name}: engine {engine.version} is older than 28.0.0 (BG011), but none of its "
                 f"{len(loopback)} loopback-published ports answered a neighbour: the bypass is "

@@ -53,7 +53,7 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import NeighbourProof, Severity, Verdict, Violation
 from bindguard.rules.contract import Rule, Scope

@@ -224,3 +224,41 @@ def test_audit_formats(engine, containers, fmt):
         schema = json.loads(SARIF_SCHEMA.read_text())
         jsonschema.validate(json.loads(result.stdout), schema)
     assert "18092" in result.stdout
+
+
+def _compose_labels(project: str, service: str, compose: Path) -> dict[str, str]:
+    return {
+        "com.docker.compose.project": project,
+        "com.docker.compose.service": service,
+        "com.docker.compose.project.working_dir": str(compose.parent),
+        "com.docker.compose.project.config_files": str(compose),
+    }
+
+
+def test_compose_container_hints_name_the_file_and_recreate(engine, containers, tmp_path):
+    """Issue 13: the remedy of a Compose-created container is in its file, then a recreate."""
+    # Drifted: the file was fixed after the container was made.  BG001 and BG010 tell one story.
+    fixed = write(tmp_path / "fixed", "compose.yaml", 'services:\n  db:\n    ports:\n      - "127.0.0.1:28491:80"\n')
+    drifted = containers.run("hint-drift", ports=["28491:80"], labels=_compose_labels("bghint1", "db", fixed))
+    # Not drifted: the file itself is exposed; the hint is what `bindguard fix` writes there.
+    exposed = write(tmp_path / "exposed", "compose.yaml", 'services:\n  web:\n    ports:\n      - "28492:80"\n')
+    same = containers.run("hint-same", ports=["28492:80"], labels=_compose_labels("bghint2", "web", exposed))
+    plain = containers.run("hint-plain", ports=["28493:80"])
+    report, _ = run_audit(engine)
+    hints = {(f.location.container, f.code): f.fix for f in report.findings}
+    story = hints[(drifted.name, "BG001")]
+    assert story == hints[(drifted.name, "BG010")]
+    assert story == (
+        f"{fixed}:4 already publishes it as '127.0.0.1:28491:80': recreate the container: "
+        f"docker compose -p bghint1 -f {fixed} up -d --force-recreate db"
+    )
+    assert hints[(same.name, "BG001")] == (
+        f'in {exposed}:4: use "127.0.0.1:28492:80"; then recreate the container: '
+        f"docker compose -p bghint2 -f {exposed} up -d --force-recreate web"
+    )
+    assert "docker run" not in story and "-p 127.0.0.1" not in story
+    # Not created by Compose: recreate it with a loopback -p.
+    assert hints[(plain.name, "BG001")] == "recreate with -p 127.0.0.1:28493:80"
+    # The file hint is what fix writes.
+    assert cli("fix", "--no-config", str(exposed)).returncode == 0
+    assert '"127.0.0.1:28492:80"' in exposed.read_text()

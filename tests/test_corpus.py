@@ -15,7 +15,11 @@ import pytest
 from bindguard.compose.project import ProjectOptions
 from bindguard.lint import LintSettings, lint
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
+# BINDGUARD_CORPUS points elsewhere when the checkout is not beside ../shared (a worktree).
+CORPUS = Path(
+    os.environ.get("BINDGUARD_CORPUS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
+)
 
 
 def corpus_files() -> list[str]:

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-import bindguard.fix as fixmod
+import bindguard.fix.writer as writer
 import bindguard.fix.planner as planner
+import bindguard.fix.remedy as remedy
 from bindguard.compose.yaml_reader import parse_text
 from bindguard.compose.project import ProjectOptions
 from bindguard.errors import ConfigError, UnknownRuleError
@@ -130,13 +131,19 @@ def test_plain_results_read_the_same_in_yaml_1_1_and_1_2():
     assert not plain_ok("true", False) and not plain_ok("1:20", False)
 
 
-def test_variable_used_for_ports_gets_the_prefix_and_stays_listed(tmp_path):
+def test_variable_used_for_ports_gets_the_prefix_and_is_counted_once(tmp_path):
     path = write(tmp_path, "compose.yaml", SERVICE.format(entry='"${PORT}:80"'), dedent=False)
     plan = plan_for(path)
     assert plan.files[0].new_text == SERVICE.format(entry='"127.0.0.1:${PORT}:80"')
     assert [e.rules for e in plan.edits] == [("BG006",)]
-    assert reasons(plan) == [(5, "BG006", "unset-variable")]
-    assert "PORT" in plan.manual[0].message
+    assert reasons(plan) == []  # fixed once, not also "BG006 not fixed"
+    assert "PORT still unset" in plan.edits[0].summary
+    apply(plan)
+    # The entry is on loopback whatever PORT holds: BG006 stays as information only.
+    after = lint([str(path)], settings()).findings
+    assert [(f.code, str(f.severity)) for f in after] == [("BG006", "info")]
+    again = plan_for(path)
+    assert again.changed == [] and again.blocking == []
 
 
 def test_host_variable_with_a_default_is_manual(tmp_path):
@@ -734,7 +741,7 @@ def test_edit_records(tmp_path):
         (17, "", "        host_ip: 127.0.0.1\n", "long")
     ]
     assert plan.fixed_by_rule() == {"BG001": 7, "BG002": 4, "BG006": 2}
-    assert plan.manual_by_reason() == {"unset-variable": 1, "variable-has-default": 1, "host-network": 1}
+    assert plan.manual_by_reason() == {"variable-has-default": 1, "host-network": 1}  # BG006 counted once
     # Positions after the fix: lines move only below the inserted host_ip line.
     assert [(e.line, e.new_line) for e in plan.edits if e.line >= 19] == [(19, 20), (20, 21)]
     fixed = plan.files[0].new_text
@@ -780,13 +787,13 @@ def test_same_size_rewrite_is_detected(tmp_path):
 def test_file_changed_during_the_write_is_untouched(tmp_path, monkeypatch):
     path = write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
     plan = plan_for(path)
-    real_write = fixmod.write_atomic
+    real_write = writer.write_atomic
 
     def racing_write(target, data, **kw):
         Path(target).write_text("services: {}\n")  # another editor saves meanwhile
         return real_write(target, data, **kw)
 
-    monkeypatch.setattr(fixmod, "write_atomic", racing_write)
+    monkeypatch.setattr(writer, "write_atomic", racing_write)
     result = apply(plan)
     assert "changed on disk" in result.errors[0][1]
     assert path.read_text() == "services: {}\n"
@@ -849,7 +856,7 @@ def test_verification_catches_a_bad_rewrite(tmp_path, monkeypatch):
         start, end = node.start_mark.index, node.end_mark.index
         return Change(start, end, '"0.0.0.0:80:80"', "127.0.0.1:80:80", "bogus")
 
-    monkeypatch.setattr(planner, "short_change", still_wildcard)
+    monkeypatch.setattr(remedy, "short_change", still_wildcard)
     plan = plan_for(path)
     assert plan.changed == [] and "BG002" in plan.errors[0][1]
     assert render_diff(plan) == ""
@@ -860,7 +867,7 @@ def test_verification_catches_a_bad_rewrite(tmp_path, monkeypatch):
         start, end = node.start_mark.index, node.end_mark.index
         return Change(start, end, '"127.0.0.1:80:80": [', "127.0.0.1:80:80", "bogus")
 
-    monkeypatch.setattr(planner, "short_change", breaks_yaml)
+    monkeypatch.setattr(remedy, "short_change", breaks_yaml)
     plan = plan_for(path)
     assert plan.changed == [] and "would not parse" in plan.errors[0][1]
 
@@ -868,7 +875,7 @@ def test_verification_catches_a_bad_rewrite(tmp_path, monkeypatch):
         start, end = node.start_mark.index, node.end_mark.index
         return Change(start, end, '"127.0.0.1:80:80"\n    image: other', "127.0.0.1:80:80", "bogus")
 
-    monkeypatch.setattr(planner, "short_change", changes_other_data)
+    monkeypatch.setattr(remedy, "short_change", changes_other_data)
     plan = plan_for(path)
     assert plan.changed == [] and plan.errors and path.read_bytes() == before
 

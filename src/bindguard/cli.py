@@ -313,6 +313,9 @@ def fix(
     address: str = typer.Option("127.0.0.1", "--address", help="Loopback address to bind: 127.0.0.1 or ::1."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only fix these rule codes."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Do not fix these rule codes."),
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Also write files that symlinks lead to outside the given paths."
+    ),
     files: Optional[List[str]] = FileOpt,
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
@@ -340,6 +343,7 @@ def fix(
             _paths(paths, files), settings, address=address,
             select=sorted(parse_codes(select or ())) or None,
             ignore=sorted(parse_codes(ignore or ())) or None,
+            follow_symlinks=follow_symlinks,
         )
         dry = diff or check
         if diff:
@@ -350,7 +354,7 @@ def fix(
             return 2
         if dry:
             return 1 if plan.changed else 0
-        return 1 if plan.manual else 0
+        return 1 if plan.blocking else 0
 
     guarded(body)
 

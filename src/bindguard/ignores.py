@@ -67,6 +67,7 @@ def _meta(code: str, directive: Directive, message: str, selection: RuleSelectio
             message=message,
             location=Location(file=directive.file, line=directive.line, column=directive.column),
             entry=f"ignore[{','.join(directive.codes)}]",
+            fix=rule.fix.message if rule.fix else "",
             rule_name=rule.name,
         )
     ]

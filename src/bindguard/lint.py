@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from bindguard import __version__
 from bindguard.compose.discover import discover
+from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.config import PathOverride
 from bindguard.ignores import apply_ignores
 from bindguard.errors import InputError
@@ -97,17 +98,49 @@ class UnitResult(NamedTuple):
     suppressed: int
 
 
-def _lint_unit(args: tuple[Unit, LintSettings]) -> UnitResult:
-    """Load one project, run the rules, apply per-path overrides and inline ignores."""
-    unit, settings = args
-    loader = ProjectLoader(settings.project)
+def project_dir(unit: Unit) -> str:
+    """The folder whose ``.env`` (and env examples) the project reads."""
+    return unit.project_dir or os.path.dirname(unit.files[0]) or "."
+
+
+def _lint_unit(args: tuple) -> UnitResult:
+    """Load one project, run the rules, apply per-path overrides and inline ignores.
+
+    ``args`` is (unit, settings) or (unit, settings, writable files); with the
+    third, fixable findings get the hint ``bindguard fix`` would carry out.
+    """
+    unit, settings = args[0], args[1]
+    files: dict[str, ComposeFile] = {}
+
+    def read(path: str) -> ComposeFile:
+        files[path] = read_file(path)
+        return files[path]
+
+    loader = ProjectLoader(settings.project, reader=read)
     subject = loader.load(list(unit.files), unit.project_dir)
     found = check(subject, settings.selection)
     if settings.overrides:
         found = apply_path_overrides(found, settings.overrides, settings.config_root)
     found, suppressed = apply_ignores(found, loader.texts(), settings.selection)
+    if len(args) > 2 and found:
+        found = _fix_hints(found, files, subject, unit, settings, args[2])
     names = frozenset(s.name for s in subject.services)
     return UnitResult(found, subject.sources, names, suppressed)
+
+
+def _fix_hints(found, files, subject: Subject, unit: Unit, settings: LintSettings, allowed) -> list[Finding]:
+    """The ``fix:`` hints of fixable findings, decided by the code ``bindguard fix`` runs."""
+    from bindguard.fix.remedy import auto_codes, hint_findings, shipped_env
+
+    codes = auto_codes()
+    if not any(f.code in codes for f in found):
+        return found
+    from bindguard.compose.environment import Environment
+
+    folder = project_dir(unit)
+    options = settings.project
+    lookup = Environment.for_project(folder, options.env_files, options.environ).lookup
+    return hint_findings(found, files, subject.bindings, lookup, allowed, shipped_env(folder))
 
 
 def apply_path_overrides(
@@ -145,11 +178,15 @@ def _workers(settings: LintSettings, units: list[Unit]) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def lint(paths: list[str], settings: LintSettings) -> Report:
+def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False) -> Report:
+    """Lint ``paths``; ``follow_symlinks`` is what ``fix`` would be run with (for the hints)."""
+    from bindguard.fix.remedy import writable
+
     units, problems = plan(paths, settings)
     findings: list[Finding] = []
     sources: list[str] = []
-    jobs = [(u, settings) for u in units]
+    allowed = writable(units, paths, settings.compose_files, follow_symlinks)
+    jobs = [(u, settings, allowed) for u in units]
     workers = _workers(settings, units)
     if workers > 1 and len(units) > 1:
         from concurrent.futures import ProcessPoolExecutor

@@ -267,17 +267,42 @@ class Service(NamedTuple):
 
 
 class Violation(NamedTuple):
-    """What a rule yields; the runner turns it into a Finding with code and severity."""
+    """What a rule yields; the runner turns it into a Finding with code and severity.
+
+    ``severity`` lowers this one finding below the rule's default (BG006 on an
+    entry that is on loopback whatever the variable holds); a severity the
+    user configured for the rule still wins.
+    """
 
     location: Location
     message: str
     fix: str = ""
     service: str | None = None
     entry: str = ""
+    severity: Severity | None = None
+
+
+class FixEdit(NamedTuple):
+    """The replacement ``bindguard fix`` makes for a finding: a region of its file and new text.
+
+    Lines and columns are 1-based, columns in code points (the region ends
+    before ``end_column``); an insertion has start == end.  SARIF reports it
+    as a ``fix``, which code-scanning tools show as a suggested change.
+    """
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
 
 
 class Finding(NamedTuple):
-    """A rule's verdict on one place, ready for a reporter."""
+    """A rule's verdict on one place, ready for a reporter.
+
+    ``fix`` is the hint (what ``bindguard fix`` writes, or why it does not);
+    ``fix_edit`` the exact replacement when it rewrites the entry.
+    """
 
     code: str
     severity: Severity
@@ -287,6 +312,7 @@ class Finding(NamedTuple):
     fix: str = ""
     entry: str = ""
     rule_name: str = ""
+    fix_edit: FixEdit | None = None
 
     def sort_key(self) -> tuple:
         loc = self.location

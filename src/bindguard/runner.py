@@ -74,7 +74,8 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
         for scope in rule.scope:
             for item in _items(subject, scope):
                 for v in rule.check(item, selection.options):
-                    findings.append(_finding(rule, severity, v))
+                    own = v.severity if v.severity is not None and severity == rule.severity else None
+                    findings.append(_finding(rule, severity if own is None else own, v))
     return findings
 
 
@@ -85,7 +86,8 @@ def _finding(rule: Rule, severity: Severity, v: Violation) -> Finding:
         message=v.message,
         location=v.location,
         service=v.service,
-        fix=v.fix,
+        # A rule fix never rewrites names its reason, so every finding has a hint.
+        fix=v.fix or ("" if rule.fix is None or rule.fix.auto else rule.fix.message),
         entry=v.entry,
         rule_name=rule.name,
     )

@@ -25,6 +25,7 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.drift import compare
+from bindguard.engine.remedy import engine_hints
 from bindguard.errors import EngineError
 from bindguard.model import EngineFacts, Finding, Subject, version_tuple
 from bindguard.reporters.base import Report
@@ -163,7 +164,7 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
             for text in notes:
                 if settings.note is not None:
                     settings.note(text)
-        result.findings = check(subject, settings.selection)
+        result.findings = engine_hints(check(subject, settings.selection), subject, settings.environ)
     except EngineError as exc:
         result.error = exc
     result.seconds = time.perf_counter() - started

@@ -45,6 +45,14 @@ class Edit:
     new_line: int = 0
     new_column: int = 0
     new_entry_start: int = 0
+    note: str = ""
+
+    @property
+    def hint(self) -> str:
+        """What lint's ``fix:`` hint says for this entry: the text as written here."""
+        from bindguard.fix.remedy import change_hint
+
+        return change_hint(self.new, self.syntax, self.inserted_line, self.note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,7 @@ class ManualItem:
     message: str
     service: str | None = None
     entry: str = ""
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else (self.file or "")
@@ -120,6 +129,11 @@ class FixPlan:
 
     def manual_by_reason(self) -> Counter:
         return Counter(m.reason for m in self.manual)
+
+    @property
+    def blocking(self) -> list[ManualItem]:
+        """Manual items that lint would fail on (an ``info`` finding never fails a run)."""
+        return [m for m in self.manual if m.severity != "info"]
 
 
 @dataclass

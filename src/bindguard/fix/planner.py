@@ -32,59 +32,42 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from bindguard.bounded_read import read_small_file
-from bindguard.compose.bindings import item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
-from bindguard.compose.services import PortItem
 from bindguard.errors import ConfigError
 from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
-from bindguard.fix.rewrite import (
-    STR_TAG,
-    Change,
-    Refusal,
-    long_change,
-    loopback_address,
-    short_change,
+from bindguard.fix.remedy import (
+    Decision,
+    Entry,
+    Manual,
+    Writable,
+    auto_codes,
+    decide,
+    file_manual,
+    finding_manual,
+    items_by_place,
+    port_items,
+    precheck,
+    shipped_env,
+    writable,
 )
-from bindguard.lint import LintSettings, Unit, lint
+from bindguard.fix.rewrite import Change, loopback_address
+from bindguard.lint import LintSettings, Unit, lint, project_dir
 from bindguard.lint import plan as plan_units
-from bindguard.model import Binding, Finding, Problem, Verdict, address_verdict
+from bindguard.model import Binding, Finding, Verdict
 from bindguard.rules import RULES, get
 from bindguard.runner import check
 
-FIXABLE = frozenset({"BG001", "BG002", "BG006"})
+# Built from each rule's ``fix`` declaration (Rule.fix, rules/fixinfo.py): one place per rule.
+FIXABLE = auto_codes()
 # After a fix these must be gone at the fixed place; BG006 may stay only for
 # a port variable that is still unset while the entry is already on loopback.
 EXPOSURE = frozenset({"BG001", "BG002"})
 
 MANUAL_REASONS: dict[str, tuple[str, str]] = {
-    "BG000": ("invalid-file", "the file cannot be read as a compose file; correct it first"),
-    "BG003": (
-        "specific-address",
-        "a specific address is usually deliberate: bind it to loopback by hand, or allow its range",
-    ),
-    "BG004": (
-        "host-network",
-        "network_mode: host cannot be limited to loopback by an edit: move the service to a "
-        "network and publish its ports on 127.0.0.1 by hand",
-    ),
-    "BG005": ("port-conflict", "which service moves to another host port is a human choice"),
-    "BG006": (
-        "unset-variable",
-        "the entry depends on a variable that is unset and has no default: set it or give it a default",
-    ),
-    "BG007": ("invalid-entry", "the intended entry cannot be guessed: correct it by hand"),
-    "BG008": (
-        "swarm",
-        "swarm ignores host IPs, so no edit of the entry limits it: do not publish it in a stack",
-    ),
-    "BG014": (
-        "gateway-mode",
-        "the network's gateway mode routes past the host IP, so no edit of the entry limits it: "
-        "use the default mode (nat) or firewall the container subnet",
-    ),
+    code: (rule.fix.reason, rule.fix.message) for code, rule in RULES.items() if rule.fix and rule.fix.reason
 }
 _DATA_BUDGET = 200_000
 
@@ -112,13 +95,10 @@ class _Source:
     def items(self) -> dict[tuple[int, int], tuple[yaml.Node, yaml.Node]]:
         """Every ``ports:`` item of every service, by (line, column), with its list node."""
         if self._items is None:
-            self._items = {}
+            self._items = items_by_place(self.cf.documents)
             self._services = defaultdict(set)
-            for doc in self.cf.documents:
-                for service, item, parent in _port_items(doc):
-                    mark = item.start_mark
-                    self._items.setdefault((mark.line + 1, mark.column + 1), (item, parent))
-                    self._services[id(item)].add(service)
+            for service, item, _ in port_items(self.cf.documents):
+                self._services[id(item)].add(service)
         return self._items
 
     def services_of(self, node: yaml.Node) -> set[str]:
@@ -129,23 +109,6 @@ class _Source:
         if self._by_start is None:
             self._by_start = {node.start_mark.index: node for node, _ in self.items().values()}
         return self._by_start
-
-
-def _port_items(doc: yaml.Node):
-    """(service name, item node, ports list node) for every service of a document."""
-    if not isinstance(doc, yaml.MappingNode):
-        return
-    services = mapping_entries(doc).get("services")
-    if services is None or not isinstance(services.value, yaml.MappingNode):
-        return
-    for name, entry in mapping_entries(services.value).items():
-        if not isinstance(entry.value, yaml.MappingNode):
-            continue
-        ports = mapping_entries(entry.value).get("ports")
-        if ports is None or not isinstance(ports.value, yaml.SequenceNode):
-            continue
-        for item in ports.value.value:
-            yield name, item, ports.value
 
 
 class _Reader:
@@ -215,8 +178,12 @@ class _Request:
     parent: yaml.Node
     bindings: list[Binding]
     lookup: object
+    sources: tuple = ()
     findings: list[Finding] = field(default_factory=list)
     twin: bool = False
+
+    def entry(self) -> Entry:
+        return Entry(self.src.text, self.src.path, self.node, self.parent, tuple(self.bindings), self.lookup)
 
 
 @dataclass
@@ -224,6 +191,7 @@ class _Accepted:
     request: _Request
     change: Change
     residual: tuple[str, ...]
+    binding: Binding | None = None  # the rewritten entry as lint reads it
 
 
 @dataclass
@@ -234,6 +202,7 @@ class _UnitRun:
     paths: list[str]
     bindings_at: dict[tuple, list[Binding]]
     lookup: object
+    sources: tuple = ()  # the env files the project ships (remedy.shipped_env)
 
 
 def _codes(select, ignore) -> frozenset[str]:
@@ -259,9 +228,8 @@ def _place(location) -> tuple:
 
 
 def _manual(finding: Finding, reason: str | None = None, message: str | None = None) -> ManualItem:
-    default_reason, default_message = MANUAL_REASONS.get(
-        finding.code, ("not-fixable", f"fix does not change what {finding.code} reports")
-    )
+    """A ManualItem for ``finding``: the given reason, else the rule's (with the finding's hint)."""
+    default_reason, default_message = finding_manual(finding)
     loc = finding.location
     return ManualItem(
         file=loc.file,
@@ -272,14 +240,18 @@ def _manual(finding: Finding, reason: str | None = None, message: str | None = N
         message=message or default_message,
         service=finding.service,
         entry=finding.entry,
+        severity=str(finding.severity),
     )
 
 
 def _lookup(unit: Unit, settings: LintSettings):
     """The interpolation lookup ``ProjectLoader.load`` uses for this project."""
-    project_dir = unit.project_dir or os.path.dirname(unit.files[0]) or "."
     options = settings.project
-    return Environment.for_project(project_dir, options.env_files, options.environ).lookup
+    return Environment.for_project(project_dir(unit), options.env_files, options.environ).lookup
+
+
+def _from_manual(finding: Finding, manual: Manual) -> ManualItem:
+    return _manual(finding, manual.reason, manual.message)
 
 
 def _load(unit: Unit, settings: LintSettings, reader: _Reader):
@@ -310,13 +282,16 @@ def plan_fixes(
     address: str = "127.0.0.1",
     select=None,
     ignore=None,
+    follow_symlinks: bool = False,
 ) -> FixPlan:
     """What ``bindguard fix PATHS`` would change; no file is written.
 
     ``address`` is the loopback address entries without one get (``::1`` for
     IPv6-only services); explicit wildcards keep their family (``0.0.0.0``
     becomes ``127.0.0.1``, ``::`` becomes ``::1``).  ``select``/``ignore``
-    are rule codes limiting which findings are considered.  Raises
+    are rule codes limiting which findings are considered.  A compose file
+    that is a symlink to a file outside the given paths is only written with
+    ``follow_symlinks``.  Raises
     ConfigError for a bad address, UnknownRuleError for a bad code, and
     whatever ``lint`` raises for a missing path.
     """
@@ -324,37 +299,52 @@ def plan_fixes(
         address = loopback_address(address)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return _Planner(settings, address, _codes(select, ignore)).run([str(p) for p in paths])
+    planner = _Planner(settings, address, _codes(select, ignore), follow_symlinks)
+    return planner.run([str(p) for p in paths])
 
 
 class _Planner:
-    def __init__(self, settings: LintSettings, address: str, codes: frozenset[str]):
+    def __init__(
+        self, settings: LintSettings, address: str, codes: frozenset[str], follow_symlinks: bool = False
+    ):
         self.settings = settings
         self.address = address
         self.codes = codes
+        self.follow_symlinks = follow_symlinks
         self.reader = _Reader()
         self.manual: list[ManualItem] = []
         self.requests: dict[tuple, _Request] = {}
         self.runs: list[_UnitRun] = []
+        self.allowed = Writable((), ())
         self.editable: set[str] = set()
 
     def run(self, paths: list[str]) -> FixPlan:
-        report = lint(paths, self.settings)
+        report = lint(paths, self.settings, follow_symlinks=self.follow_symlinks)
         wanted = {_key(f): f for f in report.findings if f.code in self.codes}
         units, _ = plan_units(paths, self.settings)
-        self.editable = {os.path.realpath(f) for unit in units for f in unit.files}
+        self.allowed = writable(units, paths, self.settings.compose_files, self.follow_symlinks)
+        self.editable = {
+            real for real in (os.path.realpath(f) for unit in units for f in unit.files)
+            if self.allowed.inside(real)
+        }
+        env_files: dict[str, tuple] = {}
         matched: set[tuple] = set()
         for index, unit in enumerate(units):
             subject, read = _load(unit, self.settings, self.reader)
             bindings_at: dict[tuple, list[Binding]] = defaultdict(list)
             for binding in subject.bindings:
                 bindings_at[_place(binding.location)].append(binding)
-            self.runs.append(_UnitRun(unit, read, bindings_at, _lookup(unit, self.settings)))
+            folder = project_dir(unit)
+            if folder not in env_files:
+                env_files[folder] = shipped_env(folder)
+            self.runs.append(
+                _UnitRun(unit, read, bindings_at, _lookup(unit, self.settings), env_files[folder])
+            )
             for finding in check(subject, self.settings.selection):
                 key = _key(finding)
                 if key in wanted and (key, index) not in matched:
                     matched.add((key, index))
-                    self._triage(finding, index)
+                    self._triage(wanted[key], index)
         done = {key for key, _ in matched}
         self.manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
 
@@ -383,70 +373,56 @@ class _Planner:
 
     def _triage(self, finding: Finding, index: int) -> None:
         """A fixable finding becomes a request; anything else a manual item with its reason."""
-        code = finding.code
-        if code not in FIXABLE:
+        if finding.code not in FIXABLE:
             self.manual.append(_manual(finding))
             return
         loc = finding.location
         src = self.reader.source(loc.file)
         item = src.items().get((loc.line, loc.column)) if src is not None else None
-        bindings = self.runs[index].bindings_at.get(_place(loc), [])
-        if item is None or not bindings:
-            # BG006 on an entry the unset variable makes invalid: no binding to move.
-            self.manual.append(
-                _manual(finding)
-                if code == "BG006"
-                else _manual(finding, "unsupported", "cannot locate the entry in the file")
-            )
+        run = self.runs[index]
+        bindings = run.bindings_at.get(_place(loc), [])
+        refused = None
+        if src is not None:
+            refused = file_manual(src.path, src.real, self.allowed)
+            if refused is None and src.data is None:
+                refused = Manual("unsupported", "the file cannot be rewritten byte for byte")
+        why = precheck(finding, item is not None, bindings, refused)
+        if why is not None:
+            self.manual.append(_from_manual(finding, why))
             return
-        refusal = self._refusal(finding, src, bindings)
-        if refusal is not None:
-            self.manual.append(refusal)
-            return
+        assert src is not None and item is not None
         node, parent = item
         place = (index, src.real, node.start_mark.index)
         request = self.requests.get(place)
         if request is None:
             request = self.requests[place] = _Request(
-                index, src, node, parent, bindings, self.runs[index].lookup
+                index, src, node, parent, bindings, run.lookup, run.sources
             )
         request.findings.append(finding)
-
-    def _refusal(self, finding: Finding, src: _Source, bindings: list[Binding]) -> ManualItem | None:
-        if src.real not in self.editable:
-            return _manual(
-                finding,
-                "outside-paths",
-                f"the entry is written in {src.path}, which is not among the files being "
-                "fixed (reached through extends or include): run fix on that file",
-            )
-        if src.data is None:
-            return _manual(finding, "unsupported", "the file cannot be rewritten byte for byte")
-        if any(b.swarm for b in bindings):
-            return _manual(finding, *MANUAL_REASONS["BG008"])
-        if finding.code == "BG006" and all(b.verdict is Verdict.LOOPBACK for b in bindings):
-            return _manual(finding)
-        return None
 
     def _decide_all(self) -> dict[tuple[str, int], list[_Accepted]]:
         accepted: dict[tuple[str, int], list[_Accepted]] = defaultdict(list)
         for place, request in list(self.requests.items()):
             result = _decide(request, self.address)
-            if isinstance(result, Refusal):
-                self.manual.extend(_manual(f, result.reason, result.message) for f in request.findings)
+            if result.manual is not None:
+                self.manual.extend(_from_manual(f, result.manual) for f in request.findings)
                 continue
-            accepted[place[1:]].append(result)
+            accepted[place[1:]].append(
+                _Accepted(request, result.change, result.residual, result.binding)
+            )
             for twin in self._twins(request):
                 twin_result = _decide(twin, self.address)
-                if isinstance(twin_result, _Accepted):
-                    accepted[(twin.src.real, twin.node.start_mark.index)].append(twin_result)
+                if twin_result.change is not None:
+                    accepted[(twin.src.real, twin.node.start_mark.index)].append(
+                        _Accepted(twin, twin_result.change, twin_result.residual, twin_result.binding)
+                    )
                 else:
                     self.manual.append(
                         _manual(
                             request.findings[0],
                             "revealed-by-fix",
                             f"{twin.src.path}:{twin.node.start_mark.line + 1} repeats this entry "
-                            f"and cannot be rewritten alike ({twin_result.message})",
+                            f"and cannot be rewritten alike ({twin_result.manual.message})",
                         )
                     )
         return accepted
@@ -476,7 +452,7 @@ class _Planner:
                 out.append(
                     _Request(
                         request.unit, src, node, parent, request.bindings, request.lookup,
-                        list(request.findings), twin=True,
+                        request.sources, list(request.findings), twin=True,
                     )
                 )
         return out
@@ -496,81 +472,25 @@ class _Planner:
                         for f in a.request.findings
                     )
                 continue
-            edit = _edit(group)
-            edits_by_file[real].append((edit, group))
-            residual = sorted({name for a in group for name in a.residual})
-            if residual and "BG006" in self.codes and not edit.merged_duplicate:
-                plural = "s" if len(residual) > 1 else ""
-                names = ", ".join(residual)
-                self.manual.append(
-                    ManualItem(
-                        edit.file,
-                        edit.line,
-                        edit.column,
-                        "BG006",
-                        "unset-variable",
-                        f"variable{plural} {names} unset with no default: the entry is on "
-                        f"loopback now, but set {names} or give {'them' if plural else 'it'} a default",
-                        ", ".join(edit.services) or None,
-                        edit.entry,
-                    )
-                )
+            edits_by_file[real].append((_edit(group), group))
         return edits_by_file
 
 
-def _decide(request: _Request, address: str) -> _Accepted | Refusal:
-    node, text = request.node, request.src.text
-    if isinstance(node, yaml.ScalarNode):
-        parent = request.parent
-        inside = parent.start_mark.index <= node.start_mark.index < parent.end_mark.index
-        flow = bool(parent.flow_style) if inside else None
-        change = short_change(text, node, flow, address, request.lookup)
-    elif isinstance(node, yaml.MappingNode):
-        change = long_change(text, node, address, request.lookup)
-    else:
-        return Refusal("invalid-entry", "the entry is not a string or a mapping")
-    if isinstance(change, Refusal):
-        return change
-    trial = _trial(request, change)
-    before = request.bindings[0]
-    if isinstance(trial, Problem):
-        return Refusal(
-            "unverifiable",
-            f"the rewritten entry would be invalid ({trial.message}); parts of it come from "
-            "variables: fix it by hand",
-        )
-    same_ports = (trial.host_ports, trial.container_ports, trial.protocol) == (
-        before.host_ports,
-        before.container_ports,
-        before.protocol,
+def _decide(request: _Request, address: str) -> Decision:
+    """The shared decision (``remedy.decide``): the same one lint's hints show."""
+    return decide(request.entry(), address, request.sources)
+
+
+def _residual_note(residual) -> str:
+    """An edit that leaves a port variable unset says so once, in its own line."""
+    if not residual:
+        return ""
+    names = ", ".join(residual)
+    plural = len(residual) > 1
+    return (
+        f"; {names} still unset with no default: the host port stays random, on loopback, "
+        f"until {'they are' if plural else 'it is'} set"
     )
-    if not same_ports or address_verdict(trial.host_ip) is not Verdict.LOOPBACK:
-        return Refusal(
-            "unverifiable",
-            f"the rewritten entry would resolve to {trial.entry!r}, not the same ports on "
-            "loopback; parts of it come from variables: fix it by hand",
-        )
-    return _Accepted(request, change, trial.variables)
-
-
-def _trial(request: _Request, change: Change) -> Binding | Problem:
-    """The rewritten entry read exactly as the linter reads entries."""
-    node = request.node
-    if isinstance(node, yaml.ScalarNode):
-        trial: yaml.Node = yaml.ScalarNode(STR_TAG, change.value, style='"')
-    else:
-        pairs = [
-            (k, v) for k, v in node.value
-            if not (isinstance(k, yaml.ScalarNode) and k.value == "host_ip")
-        ]
-        pairs.append(
-            (yaml.ScalarNode(STR_TAG, "host_ip"), yaml.ScalarNode(STR_TAG, change.value, style='"'))
-        )
-        trial = yaml.MappingNode("tag:yaml.org,2002:map", pairs)
-    trial.start_mark = trial.end_mark = node.start_mark
-    src = request.src
-    item = PortItem(trial, src.path, os.path.dirname(src.path) or ".", request.lookup)
-    return item_binding(item, request.bindings[0].service, request.lookup)
 
 
 def _edit(group: list[_Accepted]) -> Edit:
@@ -589,13 +509,14 @@ def _edit(group: list[_Accepted]) -> Edit:
         new=change.new,
         start=change.start,
         end=change.end,
-        summary=change.summary,
+        summary=change.summary + _residual_note(sorted({n for a in group for n in a.residual})),
         services=services,
         entry=request.findings[0].entry,
         syntax="long" if isinstance(request.node, yaml.MappingNode) else "short",
         entry_start=mark.index,
         inserted_line=change.inserted_line,
         merged_duplicate=all(a.request.twin for a in group),
+        note=change.note,
     )
 
 
@@ -680,7 +601,7 @@ def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[Manual
     for real, items in edits_by_file.items():
         for edit, group in items:
             for accepted in group:
-                by_unit[accepted.request.unit].append((real, edit, accepted.request))
+                by_unit[accepted.request.unit].append((real, edit, accepted))
     located: dict[tuple[str, int], tuple[int, int, int]] = {}
     revealed: list[ManualItem] = []
     for index, entries in sorted(by_unit.items()):
@@ -693,7 +614,8 @@ def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[Manual
         for b in subject.bindings:
             bindings_at[_place(b.location)].append(b)
         fixed_places: set[tuple] = set()
-        for real, edit, request in entries:
+        for real, edit, accepted in entries:
+            request = accepted.request
             fix = files[real]
             if not fix.changed:
                 continue
@@ -706,7 +628,10 @@ def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[Manual
             where = (src.path, node.start_mark.line + 1, node.start_mark.column + 1)
             fixed_places.add(where)
             located[(real, edit.start)] = (where[1], where[2], new_start)
-            failure = _still_exposed(found.get(where, []), bindings_at.get(where, []), request.twin)
+            merged = _merged_into_copy(accepted.binding, subject.bindings)
+            failure = _still_exposed(
+                found.get(where, []), bindings_at.get(where, []), request.twin or merged
+            )
             if failure:
                 fix.error = (
                     f"{edit.file}:{edit.line}: after the rewrite to {edit.new.strip()!r} "
@@ -770,6 +695,23 @@ def _revealed(found, fixed_places, run: _UnitRun, files, reader, codes, sources)
                 )
             )
     return out
+
+
+def _merged_into_copy(binding: Binding | None, bindings) -> bool:
+    """Whether the rewritten entry now equals another loopback entry of its service.
+
+    Compose keeps one of two equal entries, so the rewritten one has no
+    binding of its own, and nothing is exposed (``"8080:80"`` fixed beside
+    an existing ``"127.0.0.1:8080:80"``).
+    """
+    if binding is None:
+        return False
+    key = (binding.service, binding.host_ip, binding.host_ports, binding.container_ports, binding.protocol)
+    return any(
+        (b.service, b.host_ip, b.host_ports, b.container_ports, b.protocol) == key
+        and b.verdict is Verdict.LOOPBACK
+        for b in bindings
+    )
 
 
 def _still_exposed(findings: list[Finding], bindings: list[Binding], twin: bool = False) -> str:

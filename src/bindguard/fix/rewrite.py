@@ -14,13 +14,10 @@ Each function here returns a :class:`Change` (a splice) or a
 and linted again); this module only guarantees the splice is well-formed.
 """
 
-from __future__ import annotations
-
 import functools
 import ipaddress
-import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
@@ -36,12 +33,12 @@ _NAME = re.compile("[_A-Za-z\u017f\u212a][_A-Za-z0-9\u017f\u212a]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """Replace ``text[start:end]`` with ``new``; ``start == end`` is an insertion.
 
     ``value`` is the new port entry (short syntax) or host_ip (long syntax)
-    before YAML quoting, ``summary`` says what was done in a few words.
+    before YAML quoting, ``summary`` says what was done in a few words, and
+    ``note`` why the rewrite differs from the usual one (shown in hints).
     """
 
     start: int
@@ -50,10 +47,10 @@ class Change:
     value: str
     summary: str
     inserted_line: bool = False
+    note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(NamedTuple):
     """Why an entry is not rewritten: ``reason`` is a stable key, ``message`` for people."""
 
     reason: str
@@ -94,8 +91,7 @@ def _bracketed(address: str) -> str:
 
 
 # -- variables ---------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(NamedTuple):
     """One ``$NAME`` / ``${NAME}`` / ``${NAME<op>operand}`` reference as written."""
 
     text: str
@@ -198,12 +194,12 @@ def new_host_ip(
                 f"the host IP comes from variable {var.name}, which already has a "
                 f"default or alternative ({var.text}); change it or set {var.name} by hand",
             )
-        value = lookup(var.name)
-        if value:
+        if lookup(var.name):
+            # The value itself is never shown: it may be a secret of this machine.
             return Refusal(
                 "variable-set",
-                f"the host IP comes from variable {var.name}, set to {value!r} in the "
-                "environment or env file; a default would not apply, change that value",
+                f"the host IP comes from variable {var.name}, which the environment or an env "
+                "file sets; a default would not apply: set it to a loopback address there",
             )
         return "${" + var.name + ":-" + fmt(address) + "}", f"default {var.name} to {address}"
     try:
@@ -287,8 +283,27 @@ def render(value: str, style: str | None, flow: bool | None, plain_allowed: bool
     if style == "'":
         return "'" + value.replace("'", "''") + "'"
     if style == '"' or not plain_allowed or not plain_ok(value, flow):
-        return json.dumps(value, ensure_ascii=False)
+        return double_quoted(value)
     return value
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def double_quoted(value: str) -> str:
+    """``value`` as a YAML double-quoted scalar, escaped exactly as ``json.dumps`` would.
+
+    JSON strings are YAML double-quoted scalars; written here because lint's
+    hints use it and ``json`` is not on the lint path (issue 8).
+    """
+    out = []
+    for char in value:
+        escaped = _ESCAPES.get(char)
+        if escaped is None and char < " ":
+            escaped = f"\\u{ord(char):04x}"
+        out.append(escaped or char)
+    return '"' + "".join(out) + '"'
+
 
 
 def scalar_token(text: str, node: yaml.ScalarNode) -> tuple[int, int] | Refusal:

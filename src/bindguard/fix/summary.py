@@ -1,14 +1,25 @@
-"""The text ``bindguard fix`` prints: what changed, what is left for a person, and why."""
+"""The text ``bindguard fix`` prints: what changed, what is left for a person, and why.
+
+File names and entries come from the file system and the files, so every
+line goes through :func:`bindguard.ansi.printable` (no terminal control
+sequences, OSC and C1 included), as in the text report.  A file reached
+through a symlink is named by the real file that was written.
+"""
 
 from __future__ import annotations
 
+import os
+
+from bindguard.ansi import printable
 from bindguard.fix.plan import ApplyResult, FixPlan
 
 
 def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> str:
     """One line per edit and per manual item, then the counts.
 
-    ``result`` is None for ``--diff``/``--check`` (nothing written).
+    ``result`` is None for ``--diff``/``--check`` (nothing written).  Each
+    entry is counted once: an edit that leaves a port variable unset says so
+    in its own line rather than being listed again as manual.
     """
     lines: list[str] = []
     verb = "would fix" if dry_run else "fixed"
@@ -18,6 +29,10 @@ def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> st
             continue
         for e in fix.edits:
             lines.append(f"{e.file}:{e.line}:{e.column}: {verb} {','.join(e.rules)}: {e.summary}")
+        folder = os.path.realpath(os.path.dirname(fix.path) or ".")
+        if fix.real_path != os.path.join(folder, os.path.basename(fix.path)):
+            written = "would write" if dry_run else "wrote"
+            lines.append(f"{fix.path}: {written} {fix.real_path} (the file the symlink points to)")
     for m in plan.manual:
         lines.append(f"{m}")
     for path, error in plan.errors:
@@ -32,4 +47,4 @@ def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> st
     if plan.manual:
         tail += f"; {len(plan.manual)} left for manual review ({by_reason})"
     lines.append(tail + ".")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"

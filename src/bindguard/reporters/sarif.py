@@ -206,7 +206,34 @@ class SarifReporter:
                 properties["image"] = loc.image
         if properties:
             result["properties"] = properties
+        if finding.fix_edit is not None and loc.file is not None:
+            result["fixes"] = [self._fix(finding)]
         return result
+
+    def _fix(self, finding: Finding) -> dict[str, Any]:
+        """``bindguard fix``'s own replacement, which GitHub shows as a suggested change."""
+        edit = finding.fix_edit
+        assert edit is not None
+        artifact = self._file_location(finding)["physicalLocation"]["artifactLocation"]
+        return {
+            "description": {"text": finding.fix},
+            "artifactChanges": [
+                {
+                    "artifactLocation": artifact,
+                    "replacements": [
+                        {
+                            "deletedRegion": {
+                                "startLine": edit.start_line,
+                                "startColumn": edit.start_column,
+                                "endLine": edit.end_line,
+                                "endColumn": edit.end_column,
+                            },
+                            "insertedContent": {"text": edit.text},
+                        }
+                    ],
+                }
+            ],
+        }
 
     def document(self, report: Report) -> dict[str, Any]:
         """The SARIF log as plain data (what :meth:`render` serialises)."""

@@ -55,6 +55,7 @@ from bindguard.model import (
     Violation,
     address_verdict,
 )
+from bindguard.rules.fixinfo import auto
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 
@@ -67,6 +68,10 @@ def _why(binding: Binding) -> str:
     if binding.default_origin == DOCKER_DEFAULT_ORIGIN:
         return "no host IP given, so Docker publishes on every interface"
     return f"no host IP given; {binding.default_origin}"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = auto()
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
@@ -87,5 +92,5 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "implicit-all-interfaces", Severity.ERROR, (Scope.BINDING,),
     "Port published on all interfaces because no host IP is given",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

@@ -39,10 +39,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules.fixinfo import auto
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG002"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = auto()
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
@@ -60,5 +65,5 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "explicit-wildcard-address", Severity.ERROR, (Scope.BINDING,),
     "Port published on an explicit wildcard address (0.0.0.0 or ::)",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

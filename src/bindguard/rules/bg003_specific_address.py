@@ -40,11 +40,19 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.options import RuleOptions
 
 CODE = "BG003"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "specific-address",
+    "a specific address is usually deliberate: bind it to loopback by hand, or allow its range",
+)
 
 
 def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
@@ -58,7 +66,8 @@ def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
             binding.location,
             f"{published(binding)} on {address}{origin}, reachable by every "
             "machine that can reach that address; allow its range if intended",
-            loopback_hint(binding),
+            # fix leaves a deliberate address alone, so the hint is its reason, not a rewrite.
+            loopback_hint(binding) if binding.syntax == "engine" or binding.swarm else FIX.message,
             binding.service,
             binding.spec(),
         )
@@ -67,5 +76,5 @@ def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "non-loopback-address", Severity.WARNING, (Scope.BINDING,),
     "Port published on a specific non-loopback address",
-    since="0.1.0", check=check, options={"allow": "CIDRs whose addresses are accepted"}, doc=__doc__,
+    since="0.1.0", check=check, options={"allow": "CIDRs whose addresses are accepted"}, fix=FIX, doc=__doc__,
 )

@@ -45,9 +45,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Service, Severity, Violation
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG004"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "host-network",
+    "network_mode: host cannot be limited to loopback by an edit: move the service to a "
+    "network and publish its ports on 127.0.0.1 by hand",
+)
 
 
 def check(service: Service, options: object) -> Iterator[Violation]:
@@ -68,5 +77,5 @@ def check(service: Service, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "host-network-mode", Severity.ERROR, (Scope.SERVICE,),
     "Service uses the host network: it listens on every interface its process binds",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

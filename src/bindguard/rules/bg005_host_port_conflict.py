@@ -49,6 +49,7 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG005"
@@ -72,6 +73,10 @@ def _claims(binding: Binding) -> list[tuple[int, str]]:
 def _together(a: frozenset[str], b: frozenset[str]) -> bool:
     """Can two services run at once?  Not when both are in profiles that never overlap."""
     return not (a and b and a.isdisjoint(b))
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual("port-conflict", "which service moves to another host port is a human choice")
 
 
 def check(subject: Subject, options: object) -> Iterator[Violation]:
@@ -173,5 +178,5 @@ def _take(slots, wide, binding: Binding, profiles: frozenset[str]):
 RULE = Rule(
     CODE, "host-port-conflict", Severity.ERROR, (Scope.PROJECT,),
     "Two published ports overlap on the same host address, port and protocol",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

@@ -26,7 +26,11 @@ ports:
 
 ## Fix
 `bindguard fix` adds a loopback default to a host-IP variable without one
-(`${BIND}` becomes `${BIND:-127.0.0.1}`).
+(`${BIND}` becomes `${BIND:-127.0.0.1}`), and a host IP to an entry whose
+unset variable is a port (`"${PORT}:80"` becomes `"127.0.0.1:${PORT}:80"`).
+An entry that is on loopback whatever the variable holds is reported at
+`info` severity: the port is random until the variable is set, but not
+exposed.
 
 ## Options
 None; set the variable (`--env-file`, the environment, `.env`) to change the
@@ -41,10 +45,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Problem, Severity, Verdict, Violation
+from bindguard.rules.fixinfo import auto
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import loopback_hint, problem_violation
 
 CODE = "BG006"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = auto(
+    "unset-variable",
+    "the entry depends on a variable that is unset and has no default: set it or give it a default",
+)
 
 
 def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
@@ -66,18 +78,22 @@ def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
         )
     else:
         outcome = f"it resolves to {binding.entry!r}"
+    loopback = binding.verdict is Verdict.LOOPBACK
     yield Violation(
         binding.location,
         f"variable{plural} {names} unset with no default: {outcome}",
-        loopback_hint(binding) if binding.verdict is not Verdict.LOOPBACK
+        loopback_hint(binding) if not loopback
         else f"give {binding.variables[0]} a default, e.g. ${{{binding.variables[0]}:-...}}",
         binding.service,
         binding.raw or binding.spec(),
+        # On loopback whatever the variable holds: worth knowing, not failing for
+        # (and what an entry fixed by `bindguard fix` looks like).
+        Severity.INFO if loopback else None,
     )
 
 
 RULE = Rule(
     CODE, "unset-variable-in-binding", Severity.WARNING, (Scope.BINDING, Scope.PROBLEM),
     "Port entry depends on a variable that is unset and has no default",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

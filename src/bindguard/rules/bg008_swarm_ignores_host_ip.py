@@ -48,10 +48,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Violation
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules._hints import SWARM_HINT
 
 CODE = "BG008"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "swarm",
+    "swarm ignores host IPs, so no edit of the entry limits it: do not publish it in a stack",
+)
 
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
@@ -72,5 +80,5 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "swarm-ignores-host-ip", Severity.ERROR, (Scope.BINDING,),
     "Swarm ignores the host IP: the port is published on every node's every address",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

@@ -48,6 +48,7 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.options import Expectation, RuleOptions
 
@@ -77,6 +78,13 @@ def describe(binding: Binding) -> str:
     return f"{addresses} port {port}/{binding.protocol}"
 
 
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "expected-binding",
+    "which entry should publish the expected address is a human choice: edit the service, or --expect",
+)
+
+
 def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
     for want in options.expect:
         for service in subject.services:
@@ -102,5 +110,5 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,),
     "Service does not publish the expected IP:PORT",
-    since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, doc=__doc__,
+    since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, fix=FIX, doc=__doc__,
 )

@@ -42,6 +42,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Comparison, Severity, Verdict, Violation
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG010"
@@ -51,6 +52,13 @@ _WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.
 
 def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "recreate-container",
+    "the compose file is already right: recreate the container (docker compose up -d --force-recreate SERVICE)",
+)
 
 
 def check(c: Comparison, options: object) -> Iterator[Violation]:
@@ -87,5 +95,5 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "container-drifted-from-compose", Severity.ERROR, (Scope.DRIFT,),
     "Running container is published wider than its compose files now say",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

@@ -41,11 +41,19 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import EngineFacts, Location, Severity, Violation, version_tuple
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG011"
 
 TRUSTED = "com.docker.network.bridge.trusted_host_interfaces"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "engine-settings",
+    "engine settings live on the Docker host (version, daemon.json, the TCP socket), not in a compose file",
+)
 
 
 def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
@@ -83,5 +91,5 @@ def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "engine-loopback-risk", Severity.WARNING, (Scope.ENGINE,),
     "Engine or network settings that let traffic around loopback publishing",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

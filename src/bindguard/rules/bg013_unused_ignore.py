@@ -36,13 +36,17 @@ None. An ignore for a rule that is not selected in this run is not reported.
 from __future__ import annotations
 
 from bindguard.model import Severity
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG013"
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual("unused-ignore", "remove the ignore comment, or the code it names")
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
 RULE = Rule(
     CODE, "unused-ignore", Severity.WARNING, (Scope.IGNORE,),
     "Inline ignore that suppresses nothing",
-    since="0.1.0", doc=__doc__,
+    since="0.1.0", fix=FIX, doc=__doc__,
 )

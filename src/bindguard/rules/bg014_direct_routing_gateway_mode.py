@@ -65,6 +65,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
 
 CODE = "BG014"
@@ -79,6 +80,14 @@ def _families(binding: Binding) -> set[str]:
 
 def _option(mode: GatewayMode) -> str:
     return f"gateway_mode_{mode.family}: {mode.mode}"
+
+
+# What `bindguard fix` does with these findings (rules/fixinfo.py).
+FIX = manual(
+    "gateway-mode",
+    "the network's gateway mode routes past the host IP, so no edit of the entry limits it: "
+    "use the default mode (nat) or firewall the container subnet",
+)
 
 
 def check(service: Service, options: object) -> Iterator[Violation]:
@@ -116,5 +125,5 @@ def check(service: Service, options: object) -> Iterator[Violation]:
 RULE = Rule(
     CODE, "direct-routing-gateway-mode", Severity.ERROR, (Scope.SERVICE,),
     "Network gateway mode lets other hosts route to the container, past the host IP",
-    since="0.1.0", check=check, doc=__doc__,
+    since="0.1.0", check=check, fix=FIX, doc=__doc__,
 )

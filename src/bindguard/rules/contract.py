@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from bindguard.model import Problem, Severity, Violation
 from bindguard.rules._hints import problem_violation
+from bindguard.rules.fixinfo import FixInfo
 
 
 class Scope(StrEnum):
@@ -64,6 +65,9 @@ class Rule(NamedTuple):
     since: str
     check: Check = reported_elsewhere
     options: Mapping[str, str] = NO_OPTIONS
+    # What `bindguard fix` does with the findings: auto() or manual(reason, message)
+    # (rules/fixinfo.py). Every rule declares it; the fix planner's tables come from it.
+    fix: FixInfo | None = None
     doc: str = ""
 
     @property

@@ -1,0 +1,128 @@
+"""The ``fix:`` hint of an audit finding: the remedy that really changes the container.
+
+A container created by Docker Compose (labels ``com.docker.compose.*``) is
+fixed in its compose file and then recreated; ``docker run -p ...`` advice
+would be overwritten by the next ``docker compose up``.  So for such a
+container every finding about one of its ports (BG001/BG002/BG003/BG006
+and BG010, the drift from its files) tells one story, built here from the
+same comparison BG010 judges:
+
+* the file already publishes the port narrower (it was fixed after the
+  container was made): name the file and line, and recreate;
+* the file publishes it just as wide: name the file and line and what
+  ``bindguard fix`` writes there (the same decision lint's hints show),
+  then recreate;
+* the files are gone or no longer define the port/service: say that.
+
+Containers not created by Compose keep the rules' ``docker run -p`` hint.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from bindguard.model import Binding, Comparison, Finding, Subject, Verdict
+
+# The codes whose findings are about one published port of a container.
+PORT_CODES = frozenset({"BG001", "BG002", "BG003", "BG006", "BG010"})
+_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
+
+
+def recreate_command(project: str, service: str, files: tuple[str, ...] = ()) -> str:
+    """``docker compose -p P [-f FILE ...] up -d --force-recreate SERVICE``, shell-quoted."""
+    words = ["docker", "compose", "-p", project]
+    for path in files:
+        words += ["-f", path]
+    words += ["up", "-d", "--force-recreate", service]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _file_hint(declared: Binding, environ: dict[str, str] | None) -> str:
+    """What ``bindguard fix`` writes for the declared entry (or why it leaves it)."""
+    from bindguard.compose.environment import Environment
+    from bindguard.compose.yaml_reader import read_file
+    from bindguard.fix.remedy import Entry, decide, decision_hint, items_by_place, shipped_env
+    from bindguard.rules import RULES
+
+    loc = declared.location
+    if declared.verdict is Verdict.SPECIFIC:
+        return RULES["BG003"].fix.message
+    if loc.file is None:
+        return "publish it on 127.0.0.1"
+    try:
+        cf = read_file(loc.file)
+        item = items_by_place(cf.documents).get((loc.line, loc.column))
+        if item is None:
+            return "publish it on 127.0.0.1"
+        folder = os.path.dirname(loc.file) or "."
+        lookup = Environment.for_project(folder, (), environ).lookup
+        entry = Entry(cf.text, loc.file, item[0], item[1], (declared,), lookup)
+        return decision_hint(decide(entry, "127.0.0.1", shipped_env(folder)), entry)
+    except Exception:  # an unreadable file or env file: the location still helps
+        return "publish it on 127.0.0.1"
+
+
+def compose_story(binding: Binding | None, c: Comparison | None, project: str, service: str,
+                  environ: dict[str, str] | None) -> str:
+    """One hint for every finding about this port of a Compose-created container."""
+    if c is None:
+        return (
+            f"fix the port in the compose file of project {project!r} (its labels name no file), "
+            f"then recreate the container: {recreate_command(project, service)}"
+        )
+    command = recreate_command(project, service, c.files)
+    if c.missing_files:
+        return (
+            f"its compose file(s) {', '.join(c.missing_files)} are gone: restore them and publish "
+            f"the port on 127.0.0.1 there, then {command}; or remove the container"
+        )
+    if not c.service_defined:
+        return (
+            f"service {service!r} is no longer defined in {', '.join(c.files)}: remove the container "
+            f"({recreate_command(project, service, c.files).rsplit(' --force-recreate', 1)[0]} --remove-orphans)"
+        )
+    if not c.declared or binding is None:
+        return f"the compose files no longer publish this port: recreate the container: {command}"
+    widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
+    loc = widest.location
+    where = f"{loc.file}:{loc.line}" if loc.file else ", ".join(c.files)
+    if _WIDTH[widest.verdict] < _WIDTH[binding.verdict]:
+        return f"{where} already publishes it as {widest.entry!r}: recreate the container: {command}"
+    return f"in {where}: {_file_hint(widest, environ)}; then recreate the container: {command}"
+
+
+def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, str] | None = None) -> list[Finding]:
+    """``findings`` of one engine with Compose-created containers' hints told as one story."""
+    projects = {
+        b.location.container: (b.project, b.service)
+        for b in subject.bindings
+        if b.project and b.location.container
+    }
+    if not projects:
+        return findings
+    by_port: dict[tuple, Comparison] = {}
+    missing: dict[str, Comparison] = {}
+    for c in subject.comparisons:
+        container = c.location.container
+        if c.binding is None:
+            missing[container] = c
+        else:
+            by_port[(container, c.binding.entry)] = c
+    bindings = {(b.location.container, b.spec()): b for b in subject.bindings}
+    bindings.update({(b.location.container, b.entry): b for b in subject.bindings})
+    stories: dict[tuple, str] = {}
+    out = []
+    for f in findings:
+        container = f.location.container
+        if f.code not in PORT_CODES or container not in projects:
+            out.append(f)
+            continue
+        project, service = projects[container]
+        binding = bindings.get((container, f.entry))
+        c = missing.get(container) or (by_port.get((container, binding.entry)) if binding else None)
+        key = (container, binding.entry if binding else f.entry)
+        if key not in stories:
+            stories[key] = compose_story(binding, c, project, service, environ)
+        out.append(f._replace(fix=stories[key]))
+    return out

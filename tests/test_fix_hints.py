@@ -22,7 +22,7 @@ from bindguard.fix import FIXABLE, MANUAL_REASONS, plan_fixes
 from bindguard.lint import lint
 from bindguard.rules import RULES
 from bindguard.rules.fixinfo import FixInfo
-from fixhints import mismatches, written_hint
+from fixhints import mismatches
 from rules.test_fixtures import _fixture_files, _settings
 
 runner = CliRunner()
@@ -33,8 +33,9 @@ def cli(*args: str, cwd: Path | None = None, env: dict | None = None):
     if cwd is not None:
         os.chdir(cwd)
     try:
-        # An empty environment: the developer's own variables must not leak in.
-        return runner.invoke(app, list(args), env={k: None for k in ("PORT", "BIND", "WEB_BIND", "PUBLIC_PORT")} | (env or {}))
+        # The variables these tests use are unset: the developer's own must not leak in.
+        unset: dict = {k: None for k in ("PORT", "BIND", "WEB_BIND", "PUBLIC_PORT")}
+        return runner.invoke(app, list(args), env=unset | (env or {}))
     finally:
         os.chdir(old)
 
@@ -123,7 +124,7 @@ def test_hints_are_the_entries_as_fix_writes_them(tmp_path):
     fixed = cli("fix", "--no-config", str(tmp_path))
     assert fixed.exit_code == 1  # the BIND entry is left to a person
     body = (tmp_path / "compose.yaml").read_text()
-    for line, hint in got.items():
+    for hint in got.values():
         if hint.startswith("use "):
             assert f"      - {hint[4:]}\n" in body, hint
     assert "        host_ip: 127.0.0.1\n" in body
@@ -132,8 +133,9 @@ def test_hints_are_the_entries_as_fix_writes_them(tmp_path):
 
 
 def test_json_and_sarif_carry_the_same_fix_and_a_suggested_change(tmp_path):
-    from reporters.test_sarif_report import SCHEMA_PATH, _format_checker
     import jsonschema
+
+    from reporters.test_sarif_report import SCHEMA_PATH, _format_checker
 
     path = write(tmp_path, "compose.yaml", ISSUE_ENTRIES)
     as_json = cli("lint", "--no-config", "--format", "json", str(path)).stdout
@@ -316,7 +318,8 @@ def test_diff_of_a_long_file_shows_only_changed_lines(tmp_path):
         f"  s{i}:\n    image: example\n    restart: always\n    ports:\n      - \"127.0.0.1:{8000 + i}:80\"\n"
         for i in range(80)
     )
-    path = write(tmp_path, "compose.yaml", "services:\n" + services + '  last:\n    image: example\n    ports:\n      - "9000:80"\n')
+    last = '  last:\n    image: example\n    ports:\n      - "9000:80"\n'
+    path = write(tmp_path, "compose.yaml", "services:\n" + services + last)
     assert len(path.read_text().splitlines()) > 400
     result = cli("fix", "--no-config", "--diff", str(path))
     changed = [line for line in result.stdout.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]

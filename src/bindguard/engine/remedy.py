@@ -47,7 +47,8 @@ def _file_hint(declared: Binding, environ: dict[str, str] | None) -> str:
 
     loc = declared.location
     if declared.verdict is Verdict.SPECIFIC:
-        return RULES["BG003"].fix.message
+        info = RULES["BG003"].fix
+        return info.message if info else "bind it to loopback by hand"
     if loc.file is None:
         return "publish it on 127.0.0.1"
     try:
@@ -102,13 +103,13 @@ def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, s
     if not projects:
         return findings
     by_port: dict[tuple, Comparison] = {}
-    missing: dict[str, Comparison] = {}
-    for c in subject.comparisons:
-        container = c.location.container
-        if c.binding is None:
-            missing[container] = c
+    missing: dict[str | None, Comparison] = {}
+    for comparison in subject.comparisons:
+        container = comparison.location.container
+        if comparison.binding is None:
+            missing[container] = comparison
         else:
-            by_port[(container, c.binding.entry)] = c
+            by_port[(container, comparison.binding.entry)] = comparison
     bindings = {(b.location.container, b.spec()): b for b in subject.bindings}
     bindings.update({(b.location.container, b.entry): b for b in subject.bindings})
     stories: dict[tuple, str] = {}
@@ -120,7 +121,9 @@ def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, s
             continue
         project, service = projects[container]
         binding = bindings.get((container, f.entry))
-        c = missing.get(container) or (by_port.get((container, binding.entry)) if binding else None)
+        c: Comparison | None = missing.get(container)
+        if c is None and binding is not None:
+            c = by_port.get((container, binding.entry))
         key = (container, binding.entry if binding else f.entry)
         if key not in stories:
             stories[key] = compose_story(binding, c, project, service, environ)

@@ -27,15 +27,16 @@ from __future__ import annotations
 import os
 import stat
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import yaml
 
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.environment import Environment
-from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
+from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.errors import ConfigError
 from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
 from bindguard.fix.remedy import (
@@ -177,7 +178,7 @@ class _Request:
     node: yaml.Node
     parent: yaml.Node
     bindings: list[Binding]
-    lookup: object
+    lookup: Callable[[str], str | None]
     sources: tuple = ()
     findings: list[Finding] = field(default_factory=list)
     twin: bool = False
@@ -201,7 +202,7 @@ class _UnitRun:
     unit: Unit
     paths: list[str]
     bindings_at: dict[tuple, list[Binding]]
-    lookup: object
+    lookup: Callable[[str], str | None]
     sources: tuple = ()  # the env files the project ships (remedy.shipped_env)
 
 
@@ -404,8 +405,10 @@ class _Planner:
         accepted: dict[tuple[str, int], list[_Accepted]] = defaultdict(list)
         for place, request in list(self.requests.items()):
             result = _decide(request, self.address)
-            if result.manual is not None:
-                self.manual.extend(_from_manual(f, result.manual) for f in request.findings)
+            if result.change is None:
+                assert result.manual is not None
+                manual = result.manual
+                self.manual.extend(_from_manual(f, manual) for f in request.findings)
                 continue
             accepted[place[1:]].append(
                 _Accepted(request, result.change, result.residual, result.binding)
@@ -417,6 +420,7 @@ class _Planner:
                         _Accepted(twin, twin_result.change, twin_result.residual, twin_result.binding)
                     )
                 else:
+                    assert twin_result.manual is not None
                     self.manual.append(
                         _manual(
                             request.findings[0],
@@ -597,7 +601,7 @@ def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[Manual
     if not texts:
         return []
     reader = _Reader(texts)
-    by_unit: dict[int, list[tuple[str, Edit, _Request]]] = defaultdict(list)
+    by_unit: dict[int, list[tuple[str, Edit, _Accepted]]] = defaultdict(list)
     for real, items in edits_by_file.items():
         for edit, group in items:
             for accepted in group:
@@ -622,7 +626,7 @@ def _verify(files, edits_by_file, runs, settings, codes, sources) -> list[Manual
             new_start = map_index(edit.entry_start, fix.edits)
             src = reader.source(request.src.path)
             node = src.by_start().get(new_start) if src is not None else None
-            if node is None:
+            if src is None or node is None:
                 fix.error = f"{edit.file}:{edit.line}: the fixed entry is not found after the edit"
                 continue
             where = (src.path, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -764,6 +768,7 @@ def plain_data(node: yaml.Node, fixed: set[tuple[int, str]], budget: list[int]) 
         return (node.tag, value) if node.tag.startswith("!") else value
     if isinstance(node, yaml.SequenceNode):
         return [plain_data(n, fixed, budget) for n in node.value]
+    assert isinstance(node, yaml.MappingNode)
     return {
         k: plain_data(e.value, fixed, budget) for k, e in mapping_entries(node).items()
     }

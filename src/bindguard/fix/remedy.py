@@ -22,7 +22,8 @@ defines NamedTuples only and imports nothing heavy (issue 8).
 """
 
 import os
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import yaml
 
@@ -264,7 +265,7 @@ def _change(entry: Entry, address: str) -> Change | Refusal:
     if isinstance(node, yaml.ScalarNode):
         parent = entry.parent
         inside = parent.start_mark.index <= node.start_mark.index < parent.end_mark.index
-        flow = bool(parent.flow_style) if inside else None
+        flow = bool(getattr(parent, "flow_style", False)) if inside else None
         return short_change(text, node, flow, address, entry.lookup)
     if isinstance(node, yaml.MappingNode):
         return long_change(text, node, address, entry.lookup)
@@ -356,8 +357,7 @@ def _default_change(entry: Entry, change: Change, address: str, sources) -> Chan
         )
     host = f"[{address}]" if ":" in address else address
     value = "${" + var.name + var.operator + host + ":" + var.operand + "}" + rest
-    node = entry.node
-    style = node.style or None
+    style = getattr(entry.node, "style", None) or None
     new = render(value, style, None)
     note = (
         f"the default of {var.name} now carries the host IP, as its IP:PORT value in {names} does"
@@ -390,9 +390,11 @@ def decide(entry: Entry, address: str, sources=()) -> Decision:
             return Decision(manual=Manual("unverifiable", why))
         failing = _fails_with(entry, alternative.value, sources)
         if failing is not None:
+            found = _port_variable(entry)
+            name = found[0].name if found else "the variable"
             return Decision(manual=Manual(
                 "env-host-port",
-                f"the env files disagree on what {_port_variable(entry)[0].name} holds "
+                f"the env files disagree on what {name} holds "
                 f"(an IP:PORT value in one, and with {os.path.basename(failing.path)} the rewritten "
                 "entry would be invalid or off loopback): no single rewrite keeps every one on "
                 "loopback; fix the entry and the env files by hand",
@@ -426,6 +428,7 @@ def decision_hint(decision: Decision, entry: Entry) -> str:
     if decision.manual is not None:
         return decision.manual.message
     change = decision.change
+    assert change is not None  # a Decision holds one or the other
     syntax = "long" if isinstance(entry.node, yaml.MappingNode) else "short"
     return change_hint(change.new, syntax, change.inserted_line, change.note)
 
@@ -463,7 +466,10 @@ def hint_findings(
             out.append(f)
             continue
         cf = files.get(loc.file)
-        if cf is not None and loc.file not in items:
+        if cf is None:
+            out.append(f)  # a file this project did not read (cannot happen for its findings)
+            continue
+        if loc.file not in items:
             items[loc.file] = items_by_place(cf.documents)
         item = items.get(loc.file, {}).get((loc.line, loc.column))
         place_bindings = at.get((loc.file, loc.line, loc.column), [])
@@ -485,7 +491,7 @@ def hint_findings(
     return out
 
 
-def _position(text: str, index: int) -> tuple:
+def _position(text: str, index: int) -> tuple[int, int]:
     """1-based (line, column in code points) of ``text[index]``; only ``\\n`` ends a line."""
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
@@ -493,4 +499,6 @@ def _position(text: str, index: int) -> tuple:
 
 def fix_edit(text: str, start: int, end: int, new: str) -> FixEdit:
     """The splice ``text[start:end] = new`` as a line/column region (SARIF's ``replacements``)."""
-    return FixEdit(*_position(text, start), *_position(text, end), new)
+    start_line, start_column = _position(text, start)
+    end_line, end_column = _position(text, end)
+    return FixEdit(start_line, start_column, end_line, end_column, new)

@@ -264,10 +264,13 @@ def plain_ok(value: str, flow: bool | None) -> bool:
         for template in _CONTEXTS[f]:
             doc = template.format(v=value)
             try:
-                node = _first_scalar(yaml.compose(doc, Loader=yaml.CSafeLoader))
+                composed = yaml.compose(doc, Loader=yaml.CSafeLoader)
                 loaded = yaml.safe_load(doc)
             except yaml.YAMLError:
                 return False
+            if composed is None:
+                return False
+            node = _first_scalar(composed)
             if not isinstance(node, yaml.ScalarNode) or node.style or node.value != value:
                 return False
             if resolve_scalar(node) != value:
@@ -338,7 +341,7 @@ def short_change(
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return Refusal("invalid-entry", f"the entry {node.value!r} is not a port entry")
     was_str = isinstance(value, str)
-    raw = value if was_str else str(value)
+    raw = value if isinstance(value, str) else str(value)
     span = scalar_token(text, node)
     if isinstance(span, Refusal):
         return span
@@ -378,7 +381,7 @@ def _default_break(text: str) -> str:
 
 def _own_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
     """Explicit (not merged) pairs whose value is written right there, after its key."""
-    out = []
+    out: list[tuple[yaml.Node, yaml.Node]] = []
     for key, value in node.value:
         if key.tag == MERGE_TAG or not isinstance(key, yaml.ScalarNode):
             continue

@@ -42,8 +42,8 @@ None.
 from __future__ import annotations
 
 from bindguard.model import Severity
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope, problems_with_code
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG000"
 

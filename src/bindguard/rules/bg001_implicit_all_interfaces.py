@@ -55,8 +55,8 @@ from bindguard.model import (
     Violation,
     address_verdict,
 )
-from bindguard.rules.fixinfo import auto
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import auto
 from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG001"

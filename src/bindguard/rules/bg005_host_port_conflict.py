@@ -49,8 +49,8 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG005"
 WIDE_RANGE = 256  # host ranges wider than this are compared whole, not port by port

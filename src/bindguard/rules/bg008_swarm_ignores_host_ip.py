@@ -48,8 +48,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, Severity, Violation
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 from bindguard.rules._hints import SWARM_HINT
 
 CODE = "BG008"

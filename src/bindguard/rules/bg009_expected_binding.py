@@ -48,8 +48,8 @@ import ipaddress
 from typing import Iterator
 
 from bindguard.model import Binding, Subject, Severity, Violation, format_address
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import Expectation, RuleOptions
 
 CODE = "BG009"

@@ -41,8 +41,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import EngineFacts, Location, Severity, Violation, version_tuple
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG011"
 

@@ -35,8 +35,8 @@ None.
 from __future__ import annotations
 
 from bindguard.model import Severity
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG012"
 

@@ -36,8 +36,8 @@ None. An ignore for a rule that is not selected in this run is not reported.
 from __future__ import annotations
 
 from bindguard.model import Severity
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG013"
 

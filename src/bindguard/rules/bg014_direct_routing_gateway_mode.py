@@ -65,8 +65,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
-from bindguard.rules.fixinfo import manual
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG014"
 

@@ -160,7 +160,8 @@ class DialStdioProcess:
         fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         ready, _, _ = select.select([fd], [], [], self.timeout)
         if not ready:
-            raise TimeoutError(f"no answer from the engine behind ssh {self.dest} in {self.timeout:g}s (timed out)")
+            raise SSHFailure(f"timed out: no answer over SSH from {self.dest} in {self.timeout:g}s "
+                             "(SSH handshake or engine; see --timeout)", "timeout")
         data = os.read(fd, n)
         if not data:
             failure = self.failure()

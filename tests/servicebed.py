@@ -36,7 +36,30 @@ PODMAN_DIR = Path(os.environ.get("BINDGUARD_PODMAN_DIR", "/tmp/bindguard-podman"
 PODMAN_URL = f"unix://{PODMAN_DIR}/podman.sock"
 PODMAN_ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 
-__all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "run_up_script"]
+__all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "run_up_script", "free_pair"]
+
+
+def free_pair() -> int:
+    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now.
+
+    Random in 20000-29999 (below the engines' random range), so concurrent test sessions on the
+    shared engine rarely pick the same; the bed's ``port_retry`` covers the rest.
+    """
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        try:
+            for port in (base, base + 1):
+                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                        with socket.socket(family, kind) as s:
+                            s.bind((addr, port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free host ports in 20000-29999")
 
 
 def _unavailable(what: str, reason: str) -> None:

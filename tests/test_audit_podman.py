@@ -10,7 +10,6 @@ sockets that are really listening.
 
 from __future__ import annotations
 
-import random
 import socket
 import subprocess
 
@@ -21,6 +20,7 @@ from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget
 from bindguard.ports import parse_short
 from enginebed import docker, wait_http
+from servicebed import free_pair
 
 # case -> (docker run arguments with {p}/{q} for two consecutive free host ports, expected exposures)
 # an exposure: (rule, host IP as written, protocol, container port, host port: "p"/"q"/"random")
@@ -36,22 +36,6 @@ CASES = {
     "--network host": (dict(network="host", command="sleep 300"), {("BG004", "", "", 0, "")}),
     "stopped, --all": (dict(ports=["{p}:80"], start=False), {("BG001", "", "tcp", 80, "p")}),
 }
-
-
-def free_pair() -> int:
-    """P such that P and P+1 are free on 0.0.0.0 and :: (TCP and UDP)."""
-    for _ in range(200):
-        base = random.randrange(20000, 30000)
-        try:
-            for port in (base, base + 1):
-                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                        with socket.socket(family, kind) as s:
-                            s.bind((addr, port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free ports")
 
 
 def exposures(findings, name: str, base: int) -> set[tuple]:

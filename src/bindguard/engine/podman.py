@@ -18,6 +18,10 @@ Checked against Podman 4.3 (Debian 12, rootful, CNI networking):
   turns ``-p 0.0.0.0:P:80`` into ``""``).
 - The libpod list reports a stopped container's mappings too, so ``--all``
   costs no inspect per stopped container on Podman.
+- Rootless Podman (``/info`` SecurityOptions ``name=rootless``) forwards
+  ports from the host with ``rootlessport`` (slirp4netns) or ``pasta``, user
+  processes that may listen on IPv6 as well: there the IPv4-only claim is not
+  made (not tested here: see docs/limits.md).  One ``/info`` call per engine.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ LIBPOD_LIST = "/v4.0.0/libpod/containers/json"  # Podman 4 and 5 serve it under 
 IPV4_ONLY = (WILDCARD_V4,)
 IPV4_ORIGIN = "Podman publishes an entry without host IP on every IPv4 interface (0.0.0.0; the network has no IPv6)"
 DUAL_ORIGIN = "Podman publishes an entry without host IP on every interface (the network has IPv6)"
+ROOTLESS_ORIGIN = "rootless Podman forwards an entry without host IP from every interface (rootlessport or pasta)"
 
 
 def engine_kind(version: dict[str, Any]) -> str:
@@ -53,6 +58,8 @@ class PodmanView:
         self.networks = networks
         response = api._get(api.base_url + LIBPOD_LIST, params={"all": "true" if include_stopped else "false"})
         self.by_id = {item.get("Id", ""): item for item in api._result(response, json=True) or []}
+        options = (api.info() or {}).get("SecurityOptions") or []
+        self.rootless = any("name=rootless" in str(o) for o in options)
 
     def read(self, info: ContainerInfo, engine: str) -> tuple[ContainerInfo, list[Binding]] | None:
         """The container with its network mode, and its bindings; None if it vanished."""
@@ -74,7 +81,10 @@ class PodmanView:
 
     def bindings(self, info: ContainerInfo, ports: list[dict[str, Any]], engine: str) -> list[Binding]:
         v6 = any(self.networks[n].enable_ipv6 for n in info.networks if n in self.networks)
-        default, origin = (EVERY_INTERFACE, DUAL_ORIGIN) if v6 else (IPV4_ONLY, IPV4_ORIGIN)
+        if self.rootless:
+            default, origin = EVERY_INTERFACE, ROOTLESS_ORIGIN
+        else:
+            default, origin = (EVERY_INTERFACE, DUAL_ORIGIN) if v6 else (IPV4_ONLY, IPV4_ORIGIN)
         out = []
         for p in ports:
             host, private = int(p.get("host_port") or 0), int(p.get("container_port") or 0)

@@ -91,6 +91,14 @@ class SSHBed:
     def log(self) -> Path:
         return self.directory / "sshd.log"
 
+    @property
+    def port(self) -> int:
+        """sshd's port on 127.0.0.1 (from the bed's sshd_config)."""
+        for line in (self.directory / "sshd_config").read_text().splitlines():
+            if line.startswith("Port "):
+                return int(line.split()[1])
+        raise LookupError(f"no Port in {self.directory / 'sshd_config'}")
+
     def env(self, **extra: str) -> dict[str, str]:
         """PATH with the bed's ``ssh`` first (plus ``extra``), for child processes."""
         return {"PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}", **extra}

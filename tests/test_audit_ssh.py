@@ -57,11 +57,13 @@ def test_ssh_host_reports_what_the_local_socket_reports(engine, sshd, containers
     assert sshd.logins() - before == 1
 
 
-def test_docker_host_environment_variable(engine, sshd, containers):
+@pytest.mark.parametrize("form", ["alias", "user@address:port"])
+def test_docker_host_environment_variable(engine, sshd, containers, form):
+    url = SSH_URL if form == "alias" else f"ssh://root@127.0.0.1:{sshd.port}"
     wide = containers.run("ssh-env", ports=["80"])
-    code, data, err = audit_json(env=sshd.env(DOCKER_HOST=SSH_URL))
+    code, data, err = audit_json(env=sshd.env(DOCKER_HOST=url))
     assert code == 1, err
-    assert [e["name"] for e in data["engines"]] == [SSH_URL]
+    assert [e["name"] for e in data["engines"]] == [url]
     assert {(c, r) for c, r, _ in ours(data, wide)} == {(wide.name, "BG001")}
 
 
@@ -145,8 +147,40 @@ def test_ssh_server_that_never_speaks_times_out(sshd):
 
 
 def test_no_ssh_process_is_left_behind(sshd, engine):
-    before = set(subprocess.run(["pgrep", "-f", "dial-stdio"], capture_output=True, text=True).stdout.split())
-    code, _, err = audit_json("--host", SSH_URL, env=sshd.env())
-    assert code in (0, 1), err
-    after = set(subprocess.run(["pgrep", "-f", "dial-stdio"], capture_output=True, text=True).stdout.split())
-    assert after <= before
+    import os
+
+    import psutil
+
+    from bindguard.engine.audit import AuditSettings, audit
+    from bindguard.engine.client import EngineTarget
+
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = sshd.env()["PATH"]
+    try:
+        _, results = audit(AuditSettings(targets=(EngineTarget(SSH_URL, SSH_URL),)))
+    finally:
+        os.environ["PATH"] = old_path
+    assert results[0].error is None and results[0].api_calls == 3
+    children = [p for p in psutil.Process().children(recursive=True) if p.is_running()
+                and p.status() != psutil.STATUS_ZOMBIE and "dial-stdio" in " ".join(p.cmdline())]
+    assert children == []
+
+
+def test_ssh_destination_and_messages_without_a_server():
+    from bindguard.engine.ssh import Destination, explain
+
+    d = Destination("ssh://deploy@[2001:db8::5]:2222")
+    assert (d.user, d.host, d.port) == ("deploy", "2001:db8::5", 2222)
+    assert d.command(2.5) == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-T", "-l", "deploy",
+                              "-p", "2222", "--", "2001:db8::5", "docker", "system", "dial-stdio"]
+    assert Destination("ssh://h").command(5)[-5:] == ["--", "h", "docker", "system", "dial-stdio"]
+    for bad in ("ssh://", "ssh://h/path", "ssh://u:pw@h", "tcp://h"):
+        with pytest.raises(ValueError):
+            Destination(bad)
+    # what the remote prints is escaped before it reaches a terminal, and kept to one line
+    hostile = "line one\n\x1b[31mdocker: \x1b]0;pwned\x07not found\r\n"
+    failure = explain(Destination("ssh://h"), hostile, 127)
+    assert "\x1b" not in failure.message and "\n" not in failure.message and "\r" not in failure.message
+    assert "has no docker CLI" in failure.message
+    assert explain(Destination("ssh://h"), "ssh: connect to host h port 22: Connection refused", 255).kind == "unreachable"
+    assert "exit 1" in explain(Destination("ssh://h"), "", 1).message

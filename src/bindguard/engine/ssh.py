@@ -36,6 +36,10 @@ from bindguard.errors import EngineError
 
 DIAL_STDIO = ("docker", "system", "dial-stdio")
 STDERR_KEEP = 4096  # bytes of ssh's stderr kept for the error message
+# The first answer also waits for the SSH login and the remote `docker` to start (about a second
+# on an idle machine, more under load): that much more than --timeout, once per connection.
+# The TCP connect itself is bounded by --timeout (ssh's ConnectTimeout).
+LOGIN_GRACE = 10.0
 
 
 class SSHFailure(OSError):
@@ -119,6 +123,7 @@ class DialStdioProcess:
         self.dest = dest
         self.timeout = timeout
         self._stderr = bytearray()
+        self._answered = False
         try:
             self.proc = subprocess.Popen(
                 dest.command(timeout),
@@ -158,11 +163,13 @@ class DialStdioProcess:
 
     def read(self, n: int) -> bytes:
         fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
-        ready, _, _ = select.select([fd], [], [], self.timeout)
+        wait = self.timeout if self._answered else self.timeout + LOGIN_GRACE
+        ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
-            raise SSHFailure(f"timed out: no answer over SSH from {self.dest} in {self.timeout:g}s "
-                             "(SSH handshake or engine; see --timeout)", "timeout")
+            raise SSHFailure(f"timed out: no answer over SSH from {self.dest} in {wait:g}s "
+                             "(SSH login or engine; see --timeout)", "timeout")
         data = os.read(fd, n)
+        self._answered = True
         if not data:
             failure = self.failure()
             if self.proc.returncode not in (0, None) or self._stderr:

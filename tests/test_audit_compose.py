@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget
+
 from servicebed import free_pair
 
 

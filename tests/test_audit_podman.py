@@ -19,6 +19,7 @@ import pytest
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget
 from bindguard.ports import parse_short
+
 from enginebed import docker, wait_http
 from servicebed import free_pair
 

@@ -182,5 +182,6 @@ def test_ssh_destination_and_messages_without_a_server():
     failure = explain(Destination("ssh://h"), hostile, 127)
     assert "\x1b" not in failure.message and "\n" not in failure.message and "\r" not in failure.message
     assert "has no docker CLI" in failure.message
-    assert explain(Destination("ssh://h"), "ssh: connect to host h port 22: Connection refused", 255).kind == "unreachable"
+    refused = explain(Destination("ssh://h"), "ssh: connect to host h port 22: Connection refused", 255)
+    assert refused.kind == "unreachable"
     assert "exit 1" in explain(Destination("ssh://h"), "", 1).message

@@ -81,6 +81,7 @@ class PodmanView:
 
     def bindings(self, info: ContainerInfo, ports: list[dict[str, Any]], engine: str) -> list[Binding]:
         v6 = any(self.networks[n].enable_ipv6 for n in info.networks if n in self.networks)
+        default: tuple[str, ...]
         if self.rootless:
             default, origin = EVERY_INTERFACE, ROOTLESS_ORIGIN
         else:

@@ -134,13 +134,15 @@ class DialStdioProcess:
                 env=_ssh_env(),
             )
         except FileNotFoundError:
-            raise SSHFailure("no `ssh` command on PATH: ssh:// engines need the OpenSSH client", "unreachable") from None
+            raise SSHFailure("no `ssh` command on PATH: ssh:// engines need the OpenSSH client",
+                             "unreachable") from None
         self._reader = threading.Thread(target=self._drain_stderr, daemon=True)
         self._reader.start()
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None
-        for chunk in iter(lambda: self.proc.stderr.read1(1024), b""):  # type: ignore[union-attr]
+        fd = self.proc.stderr.fileno()
+        for chunk in iter(lambda: os.read(fd, 1024), b""):
             self._stderr += chunk
             del self._stderr[:-STDERR_KEEP]
 
@@ -275,17 +277,19 @@ def _transport_classes() -> tuple[type, type, type]:
         """The SDK's shell-out adapter, keeping its connections (one ssh each) in a pool."""
 
         def __init__(self, dest: Destination, timeout: float, max_pool_size: int = 4):
-            super().__init__(f"ssh://{dest}", timeout=timeout, max_pool_size=max_pool_size, shell_out=True)
+            super().__init__(f"ssh://{dest}", timeout=timeout,  # type: ignore[arg-type]  # a float works
+                             max_pool_size=max_pool_size, shell_out=True)
             self.dest = dest
 
-        def get_connection(self, url: Any, proxies: Any = None) -> DialStdioPool:
+        def get_connection(self, url: Any, proxies: Any = None) -> Any:
             # one pool for the engine: the SDK keys pools by the whole URL, path included,
             # which made every request a new pool, a new connection and a new ssh process
-            with self.pools.lock:
-                pool = self.pools.get("engine")
+            pools: Any = self.pools  # urllib3's RecentlyUsedContainer (typed int in the stubs)
+            with pools.lock:
+                pool = pools.get("engine")
                 if pool is None:
                     pool = DialStdioPool(self.dest, self.timeout, self.max_pool_size)
-                    self.pools["engine"] = pool
+                    pools["engine"] = pool
             return pool
 
     return DialStdioSocket, DialStdioPool, DialStdioAdapter
@@ -303,7 +307,8 @@ def ssh_api(name: str, url: str, timeout: float) -> Any:
     except ValueError as exc:
         raise EngineError(name, str(exc)) from None
     try:
-        api = docker.APIClient(base_url=url, use_ssh_client=True, timeout=timeout, version="1.24")
+        api: Any = docker.APIClient(base_url=url, use_ssh_client=True, timeout=timeout,  # type: ignore[arg-type]
+                                    version="1.24")
     except docker.errors.DockerException as exc:
         raise EngineError(name, f"ssh:// needs the Docker SDK's ssh extra (pip install 'docker[ssh]'): {exc}") from None
     _, _, adapter_class = _transport_classes()

@@ -120,7 +120,7 @@ def test_context_from_docker_config(engine, containers, tmp_path):
     meta = tmp_path / "contexts" / "meta" / digest / "meta.json"
     meta.parent.mkdir(parents=True)
     meta.write_text(json.dumps({"Name": "bgctx", "Metadata": {}, "Endpoints": {"docker": {"Host": engine, "SkipTLSVerify": False}}}))
-    c = containers.run("ctx", ports=["18090:80"])
+    c = containers.run("ctx", ports=["80"])  # a random host port: sessions share the engine
     result = cli("audit", "--context", "bgctx", "--format", "json", env={"DOCKER_CONFIG": str(tmp_path)})
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)

@@ -712,9 +712,20 @@ class Method:
     key: str
     label: str
     fn: Callable[[str], Sample]  # takes the engine URL (the real one, or the counting proxy's)
+    remote: bool = False  # goes over SSH to the engine, never through the counting proxy
 
 
-def methods(dk: DockerCLI, api_version: str) -> list[Method]:
+def ssh_methods(ssh_url: str | None) -> list[Method]:
+    """The same audit through ``ssh … docker system dial-stdio`` to the same engine (``--ssh``)."""
+    if not ssh_url:
+        return []
+    return [
+        Method("lib_ssh", f"bindguard audit, library call, {ssh_url}", lambda u: m_library(ssh_url, False), True),
+        Method("cli_ssh", f"python -m bindguard audit --format json, {ssh_url}", lambda u: m_cli(ssh_url, False), True),
+    ]
+
+
+def methods(dk: DockerCLI, api_version: str, ssh_url: str | None = None) -> list[Method]:
     return [
         Method("lib", "bindguard audit, library call", lambda u: m_library(u, False)),
         Method("lib_all", "bindguard audit --all, library call", lambda u: m_library(u, True)),
@@ -722,7 +733,7 @@ def methods(dk: DockerCLI, api_version: str) -> list[Method]:
         Method("cli_all", "python -m bindguard audit --all --format json", lambda u: m_cli(u, True)),
         Method("docker_bench", "docker-bench 5.13: docker ps -q + docker port xN", lambda u: m_docker_bench(dk, u)),
         Method("sdk_loop", "SDK: containers() + inspect_container xN", lambda u: m_sdk_loop(u, api_version)),
-    ]
+    ] + ssh_methods(ssh_url)
 
 
 # ---------------------------------------------------------------------------
@@ -752,6 +763,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--remove-leftovers", action="store_true",
                     help="remove containers labelled org.bindguard.bench left by an earlier run, then go on")
     ap.add_argument("--json", metavar="PATH", default=None, help="results file (default benchmarks/out/audit-<N>.json)")
+    ap.add_argument("--ssh", metavar="URL", default=None,
+                    help="also audit the same engine through this ssh:// URL; 'bed' starts .ci/sshd-up.sh "
+                         "(sshd on 127.0.0.1, remote `docker system dial-stdio`) and uses ssh://bindguard-sshd")
     args = ap.parse_args(argv)
     quick = args.quick or os.environ.get("BINDGUARD_BENCH_QUICK", "0").strip() == "1"
     args.quick = quick
@@ -766,7 +780,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.min_available_mb is None:
         args.min_available_mb = 256 + 8 * (args.containers + args.stopped)
     args.host = args.host or os.environ.get("DOCKER_HOST") or DEFAULT_URL
+    if args.ssh == "bed":
+        args.ssh = ssh_bed()
     return args
+
+
+def ssh_bed() -> str:
+    """Start the tests' throwaway sshd and put its ``ssh`` wrapper (``ssh -F`` its config) on PATH."""
+    bed = Path(os.environ.get("BINDGUARD_SSHD_DIR", "/tmp/bindguard-sshd"))
+    p = subprocess.run(["bash", str(REPO / ".ci" / "sshd-up.sh")], capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        raise SystemExit(f"audit_bench: error: .ci/sshd-up.sh failed: {(p.stdout + p.stderr).strip()[-300:]}")
+    os.environ["PATH"] = f"{bed / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    return "ssh://bindguard-sshd"
 
 
 def preflight(dk: DockerCLI) -> dict[str, str]:
@@ -893,7 +919,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"memory after setup:    {fmt_mem(mem1)}")
 
         api_version = sdk_version(args.host)
-        ms = methods(dk, api_version)
+        ms = methods(dk, api_version, args.ssh)
         best: dict[str, Sample | None] = {m.key: None for m in ms}
         all_s: dict[str, list[float]] = {m.key: [] for m in ms}
         counted: dict[str, dict[str, int]] = {}
@@ -906,6 +932,8 @@ def main(argv: list[str] | None = None) -> int:
                 proxy = CountingProxy(args.host[len("unix://"):], tmp)
                 try:
                     for m in ms:
+                        if m.remote:
+                            continue  # its requests reach the engine through sshd, not the proxy
                         try:
                             s = m.fn(proxy.url)
                             c = proxy.take()

@@ -8,3 +8,4 @@ from enginebed import (  # noqa: F401  (fixtures + marker hook, re-exported for 
     second_engine,
 )
 from composebed import compose  # noqa: F401  (the real `docker compose`)
+from servicebed import podman, podman_containers, sshd  # noqa: F401  (sshd, Podman)

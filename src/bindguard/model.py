@@ -350,6 +350,7 @@ class EngineFacts(NamedTuple):
     tls: bool = False
     operating_system: str = ""
     networks: tuple[NetworkFacts, ...] = ()
+    kind: str = "docker"  # "docker" or "podman" (from /version Components): whose risks apply
 
 
 class Comparison(NamedTuple):

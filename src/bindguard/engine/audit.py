@@ -25,6 +25,7 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.drift import compare
+from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
 from bindguard.engine.remedy import engine_hints
 from bindguard.errors import EngineError
 from bindguard.model import EngineFacts, Finding, Subject, version_tuple
@@ -88,22 +89,31 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         version = negotiate(client, target)
         result.version = str(version.get("Version", ""))
         result.api_version = str(version.get("ApiVersion", ""))
+        kind = engine_kind(version)
         nets = network_facts(api.networks())
         listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
+        by_name = {n.name: n for n in nets}
+        # Podman's compat list misses ranges and network modes: its own list fills them in
+        podman = PodmanView(api, settings.include_stopped, by_name) if kind == PODMAN else None
         stopped = sum(1 for info, _ in listed if not info.running)
-        if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS:
+        if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS and podman is None:
             settings.note(
                 f"{target.name}: {len(listed)} containers"
                 + (f", inspecting {stopped} stopped ones" if stopped else "")
             )
         services = []
         labelled = []
-        by_name = {n.name: n for n in nets}
         # Gateway modes (BG014) exist since Docker 27: older engines keep the option and ignore it.
-        gateway_nets = by_name if version_tuple(result.version) >= (27, 0) else None
+        gateway_nets = by_name if kind == DOCKER and version_tuple(result.version) >= (27, 0) else None
         for info, item in listed:
             result.containers += 1
-            if info.running:
+            if podman is not None:
+                read = podman.read(info, target.name)
+                if read is None:
+                    continue
+                info, bindings = read
+                result.running += info.running
+            elif info.running:
                 result.running += 1
                 bindings = running_bindings(info, item.get("Ports") or [], target.name)
             else:
@@ -129,6 +139,7 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         api_version=result.api_version,
         tls=target.tls,
         networks=nets,
+        kind=kind,
     )
     comparisons = compare(labelled, target.name, settings.environ) if settings.drift else []
     return Subject(

@@ -124,6 +124,8 @@ class CountingClient:
 
 def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingClient:
     """A client for ``target``; no request is made yet."""
+    if target.url.startswith("ssh://"):
+        return _ssh_client(target, timeout)
     import docker  # lazily: lint never imports the SDK
     from docker.tls import TLSConfig
 
@@ -141,6 +143,13 @@ def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingC
     if tls:
         _pin_verify(api)
     return CountingClient(api)
+
+
+def _ssh_client(target: EngineTarget, timeout: float) -> CountingClient:
+    """``ssh://`` engines: the ``ssh`` command and ``docker system dial-stdio`` (engine/ssh.py)."""
+    from bindguard.engine.ssh import ssh_api
+
+    return CountingClient(ssh_api(target.name, target.url, timeout))
 
 
 def _pin_verify(api: Any) -> None:
@@ -224,6 +233,8 @@ def translate(target: EngineTarget, exc: BaseException) -> EngineError:
     while cur is not None and len(chain) < 10:
         chain.append(cur)
         cur = cur.__cause__ or cur.__context__
+    if (ssh := _ssh_failure(target, chain)) is not None:
+        return ssh
     for e in chain:
         if isinstance(e, PermissionError) or "Permission denied" in str(e):
             return EnginePermissionDenied(
@@ -243,6 +254,17 @@ def translate(target: EngineTarget, exc: BaseException) -> EngineError:
     if "client version" in text and "too" in text:
         return EngineError(target.name, f"API version mismatch: {_short(exc)}")
     return EngineError(target.name, _short(exc))
+
+
+def _ssh_failure(target: EngineTarget, chain: list[BaseException]) -> EngineError | None:
+    """An ssh:// transport failure (engine/ssh.py already put it in one line), if any."""
+    from bindguard.engine.ssh import SSHFailure
+
+    for e in chain:
+        if isinstance(e, SSHFailure):
+            kind = {"unreachable": EngineUnreachable, "denied": EnginePermissionDenied, "timeout": EngineTimeout}
+            return kind.get(e.kind, EngineError)(target.name, e.message)
+    return None
 
 
 def _short(exc: BaseException) -> str:

@@ -3,9 +3,10 @@
 ## What it does
 Notes engine settings under which publishing on loopback does not protect a
 port, or which expose the engine itself:
-- an engine older than 28.0.0: hosts on the same L2 network can reach ports
-  published on `127.0.0.1` by routing to the host (moby/moby#45610), unless
-  the host filters it;
+- a Docker engine older than 28.0.0: hosts on the same L2 network can reach
+  ports published on `127.0.0.1` by routing to the host (moby/moby#45610),
+  unless the host filters it (Podman, recognised by its `/version`
+  components, has its own version numbers and publishing code: not compared);
 - a bridge network with `trusted_host_interfaces`, whose interfaces may reach
   container ports directly;
 - a daemon reached over plain TCP without TLS: anyone who can reach that port
@@ -58,7 +59,9 @@ FIX = manual(
 
 def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
     where = Location(engine=engine.name)
-    if engine.version and version_tuple(engine.version) < (28, 0, 0):
+    # Docker's version only: Podman numbers its own releases (4.x, 5.x) and publishes through
+    # CNI/netavark, not through the code moby#45610 fixed
+    if engine.kind == "docker" and engine.version and version_tuple(engine.version) < (28, 0, 0):
         yield Violation(
             where,
             f"engine {engine.version} is older than 28.0.0: hosts on the same L2 network can "

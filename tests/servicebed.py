@@ -1,0 +1,146 @@
+"""The other engines' peers for the audit tests: a throwaway sshd and a rootful Podman service.
+
+Both are started by idempotent scripts (``.ci/sshd-up.sh``, ``.ci/podman-up.sh``) through session
+fixtures, as ``enginebed.ensure_engine`` runs ``.ci/engine-up.sh``, so ``pytest`` and CI need no
+extra step. Like the engine fixtures, a peer that cannot be had skips on a laptop and FAILS under
+``CI=true``.
+
+``sshd`` (session)
+    An :class:`SSHBed`: sshd on 127.0.0.1 (keys only, its own host key, user keys and
+    known_hosts, see the script's header), reaching the local engine through
+    ``docker system dial-stdio``. ``env()`` puts the bed's ``ssh`` wrapper (``ssh -F`` the bed's
+    client config) first on PATH, for the docker CLI and for bindguard alike.
+``podman`` (session)
+    The URL of the Podman API socket, holding ``bindguard-test/busybox:1``.
+``podman_containers`` (function)
+    A :class:`ContainerFactory` on that socket that adds the ulimits Podman's containers need
+    here (``docker run`` through the docker CLI, exactly as on Docker: same flags, same image).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from enginebed import REPO, ContainerFactory
+
+SSHD_UP = REPO / ".ci" / "sshd-up.sh"
+PODMAN_UP = REPO / ".ci" / "podman-up.sh"
+SSHD_DIR = Path(os.environ.get("BINDGUARD_SSHD_DIR", "/tmp/bindguard-sshd"))
+PODMAN_DIR = Path(os.environ.get("BINDGUARD_PODMAN_DIR", "/tmp/bindguard-podman"))
+PODMAN_URL = f"unix://{PODMAN_DIR}/podman.sock"
+PODMAN_ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+
+__all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "run_up_script", "free_pair"]
+
+
+def free_pair() -> int:
+    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now.
+
+    Random in 20000-29999 (below the engines' random range), so concurrent test sessions on the
+    shared engine rarely pick the same; the bed's ``port_retry`` covers the rest.
+    """
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        try:
+            for port in (base, base + 1):
+                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                        with socket.socket(family, kind) as s:
+                            s.bind((addr, port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free host ports in 20000-29999")
+
+
+def _unavailable(what: str, reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} required under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"no {what}: {reason}")
+
+
+def run_up_script(script: Path, *args: str, timeout: float = 900) -> tuple[bool, str]:
+    """Run an idempotent ``.ci/*-up.sh``; (success, the last lines of its output)."""
+    try:
+        proc = subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        return False, f"{script.name}: {exc}"
+    out = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    return proc.returncode == 0, out
+
+
+@dataclass(frozen=True)
+class SSHBed:
+    directory: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.directory / "bin"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "sshd.log"
+
+    @property
+    def port(self) -> int:
+        """sshd's port on 127.0.0.1 (from the bed's sshd_config)."""
+        for line in (self.directory / "sshd_config").read_text().splitlines():
+            if line.startswith("Port "):
+                return int(line.split()[1])
+        raise LookupError(f"no Port in {self.directory / 'sshd_config'}")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """PATH with the bed's ``ssh`` first (plus ``extra``), for child processes."""
+        return {"PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}", **extra}
+
+    def logins(self) -> int:
+        """How many logins sshd accepted so far (its log's ``Accepted publickey`` lines)."""
+        try:
+            return self.log.read_text(errors="replace").count("Accepted publickey")
+        except OSError:
+            return 0
+
+
+@pytest.fixture(scope="session")
+def sshd(engine: str) -> Iterator[SSHBed]:
+    ok, out = run_up_script(SSHD_UP)
+    if not ok:
+        _unavailable("sshd", out)
+    yield SSHBed(SSHD_DIR)
+
+
+@pytest.fixture(scope="session")
+def podman(engine: str) -> Iterator[str]:
+    ok, out = run_up_script(PODMAN_UP)
+    if not ok:
+        _unavailable("Podman service", out)
+    yield PODMAN_URL
+
+
+class PodmanContainers(ContainerFactory):
+    """``docker run`` against the Podman socket, with the ulimits its containers need here."""
+
+    def run(self, name_suffix: str = "c", ports: Sequence[str] = (), *args, extra_args: Sequence[str] = (),
+            **kwargs):  # type: ignore[override]
+        return super().run(name_suffix, ports, *args, extra_args=(*PODMAN_ULIMITS, *extra_args), **kwargs)
+
+    __call__ = run
+
+
+@pytest.fixture
+def podman_containers(podman: str) -> Iterator[ContainerFactory]:
+    f = PodmanContainers(podman)
+    yield f
+    failed = f.cleanup()
+    if failed:
+        pytest.fail(f"could not remove bed containers on Podman: {failed}", pytrace=False)

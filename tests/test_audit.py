@@ -20,6 +20,7 @@ import pytest
 
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget, context_target
+from helpers import write
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 

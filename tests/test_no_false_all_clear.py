@@ -175,7 +175,7 @@ def test_baseline_says_no_new_findings_not_all_clear(tmp_path):
     result = bg(tmp_path, "lint", ".", "--baseline", "base.json")
     assert result.returncode == 0, result
     assert ALL_CLEAR not in result.stdout and "No findings" not in result.stdout
-    assert "no new findings; 1 known finding suppressed by the baseline" in result.stdout, result.stdout
+    assert "no new findings; 1 known finding suppressed by the baseline" in result.stdout.lower(), result.stdout
 
 
 # -- 5. the v1 format -----------------------------------------------------------------------

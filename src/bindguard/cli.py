@@ -113,6 +113,7 @@ FileOpt = typer.Option(None, "--file", "-f", help="A compose file of one project
 EnvFileOpt = typer.Option(None, "--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
 ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose --profile NAME would start (repeatable).")
 ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
+IncludeOpt = typer.Option(None, "--include", help="Glob of other file names to read as compose files in folders (repeatable).")
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
 NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
@@ -153,6 +154,7 @@ def lint(
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
     exclude: Optional[List[str]] = ExcludeOpt,
+    include: Optional[List[str]] = IncludeOpt,
     swarm: bool = SwarmOpt,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
     config_file: Optional[Path] = ConfigOpt,
@@ -173,7 +175,7 @@ def lint(
         settings, level = _settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
-            swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
+            include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
         )
         report = run_lint(_paths(paths, files), settings)
         if write_baseline is not None:
@@ -183,8 +185,11 @@ def lint(
             typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
             return 0
         emit(report, fmt, output)
-        if report.suppressed:
-            typer.echo(f"bindguard: {report.suppressed} findings suppressed (inline ignores, baseline)", err=True)
+        inline = report.suppressed - report.baselined
+        if report.baselined:
+            typer.echo(f"bindguard: {report.baselined} known findings suppressed by the baseline {baseline}", err=True)
+        if inline:
+            typer.echo(f"bindguard: {inline} findings suppressed by inline ignores", err=True)
         return exit_code(report, FailOn(level))
 
     guarded(body)
@@ -205,6 +210,7 @@ def ports(
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
     exclude: Optional[List[str]] = ExcludeOpt,
+    include: Optional[List[str]] = IncludeOpt,
     swarm: bool = SwarmOpt,
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
@@ -217,7 +223,7 @@ def ports(
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude, swarm=swarm,
+            profiles=profile, exclude=exclude, include=include, swarm=swarm,
         )
         subjects, problems = load_subjects(_paths(paths, files), settings)
         if fmt is TextOrJson.json:

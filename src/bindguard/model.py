@@ -138,6 +138,18 @@ def format_address(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
+class Note(NamedTuple):
+    """An explanation several findings share (an external network's unknown default),
+    reported once at the place that causes it rather than on every finding."""
+
+    message: str
+    location: Location = Location()
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file or "", loc.line, loc.column, self.message)
+
+
 class Binding(NamedTuple):
     """One published port entry: where on the host it listens, and where it came from.
 
@@ -172,6 +184,7 @@ class Binding(NamedTuple):
     project: str | None = None
     ignored_host_ip: str = ""
     swarm: bool = False
+    default_note: Note | None = None  # why the default is what it is, said once per cause
 
     @property
     def effective(self) -> tuple[str, ...]:

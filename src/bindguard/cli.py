@@ -140,6 +140,15 @@ def _settings(config_file, no_config, **cli):
     return lint_settings(options, config)
 
 
+def warn_unrunnable(selection, command: str, select) -> None:
+    """A warning per ``--select`` code this command cannot run; exit 2 if none can run."""
+    from bindguard.runner import runnable
+    from bindguard.settings import parse_codes
+
+    for warning in runnable(selection, command, parse_codes(select or ())):
+        typer.echo(f"bindguard: {warning}", err=True)
+
+
 @app.command()
 def lint(
     paths: Optional[List[str]] = PathsArg,
@@ -177,6 +186,7 @@ def lint(
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
         )
+        warn_unrunnable(settings.selection, "lint", select)
         report = run_lint(_paths(paths, files), settings)
         if write_baseline is not None:
             from bindguard.baseline import write_baseline as record
@@ -264,6 +274,7 @@ def audit(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
+        warn_unrunnable(settings.selection, "audit", select)
         targets = resolve_targets(list(host or ()), list(context or ()))
         progress = None
         if len(targets) > 3:

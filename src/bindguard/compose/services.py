@@ -141,6 +141,7 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
         return model
     duplicates: list[KeyProblem] = []
     top = mapping_entries(doc, duplicates)
+    _check_top_level_keys(model, top)
     if "services" in top:
         _read_services(model, top["services"].value, duplicates)
     if "networks" in top:
@@ -152,6 +153,38 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
     for dup in duplicates:
         model.problems.append(_bg000(file, dup.node, str(dup)))
     return model
+
+
+# The top-level keys of the Compose file format; Compose v2 refuses any other
+# ("additional properties 'web' not allowed"), extension keys ``x-*`` aside.
+TOP_LEVEL_KEYS = frozenset(
+    {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"}
+)
+
+
+def _check_top_level_keys(model: FileModel, top: dict) -> None:
+    """BG000 for a top-level key Compose v2 refuses, saying so plainly for the v1 format.
+
+    A v1 file (services at the top level, no ``services:`` key) used to give
+    no output at all: nothing in it was read, and nothing was said (issue 20).
+    """
+    unknown = [(k, e) for k, e in top.items() if k not in TOP_LEVEL_KEYS and not k.startswith("x-")]
+    if not unknown:
+        return
+    name, entry = unknown[0]
+    names = ", ".join(repr(k) for k, _ in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    if "services" not in top and any(isinstance(e.value, yaml.MappingNode) for _, e in unknown):
+        message = (
+            f"Compose v1 format (services {names} at the top level, no 'services:' key): "
+            "Docker Compose v2 refuses this file (additional properties not allowed); "
+            "move the services under 'services:'"
+        )
+    else:
+        message = (
+            f"top-level key {name!r} is not part of the Compose file format: Docker Compose v2 "
+            f"refuses this file (additional properties {name!r} not allowed)"
+        )
+    model.problems.append(Problem("BG000", message, location(model.file, entry.key_node)))
 
 
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:

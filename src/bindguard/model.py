@@ -128,6 +128,26 @@ def address_verdict(address: str) -> Verdict:
     return Verdict.SPECIFIC
 
 
+@functools.lru_cache(maxsize=4096)
+def engine_address(address: str) -> str:
+    """The address the engine binds for ``address``: an IPv4-mapped IPv6
+    address (``::ffff:0.0.0.0``) is the IPv4 address itself (``0.0.0.0``).
+
+    Go's net.ParseIP stores every IPv4 address in the mapped form, so the
+    engine cannot tell ``[::ffff:0.0.0.0]`` from ``0.0.0.0``: it opens an
+    IPv4 socket on every interface.  Anything else is returned unchanged.
+    """
+    if "ffff" not in address.lower():
+        return address  # every spelling of a mapped address has the ffff group
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return address
+
+
 def version_tuple(text: str) -> tuple[int, ...]:
     """``"20.10.24+dfsg1"`` as ``(20, 10, 24)``, for comparing engine versions."""
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
@@ -188,10 +208,11 @@ class Binding(NamedTuple):
 
     @property
     def effective(self) -> tuple[str, ...]:
-        """The addresses the port will listen on."""
+        """The addresses the port will listen on, as the engine binds them
+        (an IPv4-mapped address is its IPv4 address: see ``engine_address``)."""
         if self.host_ip == "":
-            return self.default_host_ip
-        return (self.host_ip,)
+            return tuple(map(engine_address, self.default_host_ip))
+        return (engine_address(self.host_ip),)
 
     @property
     def verdict(self) -> Verdict:

@@ -163,28 +163,23 @@ TOP_LEVEL_KEYS = frozenset(
 
 
 def _check_top_level_keys(model: FileModel, top: dict) -> None:
-    """BG000 for a top-level key Compose v2 refuses, saying so plainly for the v1 format.
+    """BG000 for the v1 format: mappings at the top level and no ``services`` key.
 
     A v1 file (services at the top level, no ``services:`` key) used to give
     no output at all: nothing in it was read, and nothing was said (issue 20).
     """
+    if "services" in top:
+        return  # other unknown keys are left to Compose; bindguard reads the services
     unknown = [(k, e) for k, e in top.items() if k not in TOP_LEVEL_KEYS and not k.startswith("x-")]
-    if not unknown:
+    if not any(isinstance(e.value, yaml.MappingNode) for _, e in unknown):
         return
-    name, entry = unknown[0]
     names = ", ".join(repr(k) for k, _ in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
-    if "services" not in top and any(isinstance(e.value, yaml.MappingNode) for _, e in unknown):
-        message = (
-            f"Compose v1 format (services {names} at the top level, no 'services:' key): "
-            "Docker Compose v2 refuses this file (additional properties not allowed); "
-            "move the services under 'services:'"
-        )
-    else:
-        message = (
-            f"top-level key {name!r} is not part of the Compose file format: Docker Compose v2 "
-            f"refuses this file (additional properties {name!r} not allowed)"
-        )
-    model.problems.append(Problem("BG000", message, location(model.file, entry.key_node)))
+    message = (
+        f"Compose v1 format (services {names} at the top level, no 'services:' key): "
+        f"Docker Compose v2 refuses this file (additional properties {unknown[0][0]!r} not allowed); "
+        "move the services under 'services:'"
+    )
+    model.problems.append(Problem("BG000", message, location(model.file, unknown[0][1].key_node)))
 
 
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:

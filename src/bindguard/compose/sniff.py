@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from bindguard.compose.loader import MAX_FILE_BYTES
 
@@ -41,12 +42,20 @@ def may_sniff(path: str) -> bool:
 def has_services_mapping(path: str) -> bool:
     """True when the file's top level looks like a mapping with a ``services`` mapping."""
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
+        # never block on a FIFO or a device that a name ending in .yml stands for
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return False
-        with open(path, "rb") as handle:
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read()
     except OSError:
         return False
+    finally:
+        os.close(fd)
     return text_has_services_mapping(data)
 
 

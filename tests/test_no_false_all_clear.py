@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from composebed import compose_config
 from helpers import write
 
@@ -265,3 +267,31 @@ def test_external_network_note_is_said_once_per_file(tmp_path):
     sarif = json.loads(bg(tmp_path, "lint", ".", "--format", "sarif").stdout)
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert sum("unknown statically" in n["message"]["text"] for n in notes) == 1
+    github = bg(tmp_path, "lint", ".", "--format", "github").stdout
+    assert github.count("unknown statically") == 1 and github.count("::error ") == 3, github
+
+
+# -- the sniff that picks unnamed compose files (compose/sniff.py) ------------------------------------------
+@pytest.mark.parametrize(
+    "text, is_compose",
+    [
+        ("services:\n  web:\n    image: x\n", True),
+        ("name: x\nservices: {web: {image: x}}\n", True),
+        ("services: &s\n  # a comment\n\n  web: {}\n", True),
+        ("\"services\":\n  web: {}\n", True),
+        ("x-base: &b\n  image: x\nservices:\n  web:\n    <<: *b\n", True),
+        ("services:\n  - web\n", False),
+        ("services: []\n", False),
+        ("services:\nnetworks: {}\n", False),
+        ("services:\n", False),
+        ("services: web\n", False),
+        ("jobs:\n  test:\n    services:\n      db: {}\n", False),
+        ("apiVersion: v1\nkind: Service\nservices:\n  web: {}\n", False),
+        ("description: |\n  services:\n    web: {}\n", False),
+        ("", False),
+    ],
+)
+def test_sniff_reads_the_top_level_services_mapping_only(text, is_compose):
+    from bindguard.compose.sniff import text_has_services_mapping
+
+    assert text_has_services_mapping(text.encode()) is is_compose

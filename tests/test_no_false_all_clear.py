@@ -278,6 +278,8 @@ def test_external_network_note_is_said_once_per_file(tmp_path):
         ("services:\n  web:\n    image: x\n", True),
         ("name: x\nservices: {web: {image: x}}\n", True),
         ("services: &s\n  # a comment\n\n  web: {}\n", True),
+        ("services:\r\n    # indented comment\r\n   \r\n  web: {}\r\n", True),
+        ("services:\n# a comment in column 0\n  web: {}\n", True),
         ("\"services\":\n  web: {}\n", True),
         ("x-base: &b\n  image: x\nservices:\n  web:\n    <<: *b\n", True),
         ("services:\n  - web\n", False),

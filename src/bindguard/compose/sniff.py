@@ -29,6 +29,9 @@ SKIP_SNIFF_DIRS = frozenset({".github"})
 _SERVICES_KEY = re.compile(rb"^(?:services|\"services\"|'services')[ \t]*:(?P<rest>[^\r\n]*)", re.M)
 _MANIFEST_KEY = re.compile(rb"^(?:apiVersion|kind)[ \t]*:", re.M)
 _NODE_PROPERTY = re.compile(rb"^(?:[&!][^ \t]*[ \t]*)+")  # an anchor or a tag before the value
+# From the end of the ``services:`` line: skip blank and comment-only lines,
+# capture the next content line (without reading the rest of the file).
+_NEXT_CONTENT = re.compile(rb"(?:\r?\n[ \t]*(?:#[^\r\n]*)?(?=\r?\n|$))*\r?\n([^\r\n]*)")
 
 
 def may_sniff(path: str) -> bool:
@@ -50,8 +53,10 @@ def has_services_mapping(path: str) -> bool:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return False
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read()
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size, 1 << 16)):
+            chunks.append(chunk)
+        data = b"".join(chunks)
     except OSError:
         return False
     finally:
@@ -59,22 +64,30 @@ def has_services_mapping(path: str) -> bool:
     return text_has_services_mapping(data)
 
 
+def _starts_a_line(data: bytes, words: tuple[bytes, ...]) -> bool:
+    """Does a line begin with one of ``words``?  (``bytes.find`` is far cheaper
+    than a multi-line regex over every position of the text.)"""
+    return data.startswith(words) or any(b"\n" + w in data for w in words)
+
+
 def text_has_services_mapping(data: bytes) -> bool:
-    if b"services" not in data:
+    if not _starts_a_line(data, (b"services", b'"services"', b"'services'")):
+        return False
+    if _starts_a_line(data, (b"apiVersion", b"kind")) and _MANIFEST_KEY.search(data):
         return False
     match = _SERVICES_KEY.search(data)
-    if match is None or _MANIFEST_KEY.search(data):
+    if match is None:
         return False
     rest = _NODE_PROPERTY.sub(b"", match.group("rest").strip())
     if rest.startswith(b"{"):
         return True
     if rest and not rest.startswith(b"#"):
         return False  # a scalar, a flow sequence or an alias: not a mapping as written
-    for line in data[match.end():].splitlines():
-        content = line.strip()
-        if not content or content.startswith(b"#"):
-            continue
-        if line[:1] not in (b" ", b"\t"):
-            return False  # the next top-level key: services is empty
-        return not (content == b"-" or content.startswith((b"- ", b"-\t")))
-    return False
+    following = _NEXT_CONTENT.match(data, match.end())
+    if following is None:
+        return False  # services: is the last line
+    line = following.group(1)
+    content = line.strip()
+    if line[:1] not in (b" ", b"\t") or not content:
+        return False  # the next top-level key: services is empty
+    return not (content == b"-" or content.startswith((b"- ", b"-\t")))

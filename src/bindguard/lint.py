@@ -23,7 +23,7 @@ from bindguard.compose.project import (
     ProjectLoader,
     ProjectOptions,
 )
-from bindguard.model import Finding, Location, Problem, Subject
+from bindguard.model import Finding, Location, Note, Problem, Subject, Verdict
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
@@ -41,6 +41,7 @@ class LintSettings(NamedTuple):
     selection: RuleSelection = RuleSelection()
     project: ProjectOptions = ProjectOptions()
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     jobs: int | None = None
     overrides: tuple[PathOverride, ...] = ()
@@ -64,9 +65,9 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
             raise InputError(compose_file, "compose file not found")
     units: list[Unit] = []
     if settings.compose_files:
-        units.append(Unit(tuple(settings.compose_files)))
+        units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
-    files, problems = discover(paths, settings.exclude)
+    files, problems = discover(paths, settings.exclude, settings.include)
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
@@ -92,10 +93,31 @@ def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
 
 
 class UnitResult(NamedTuple):
+    """What one project contributes to the report.
+
+    ``ports`` and ``exposed`` hold a key per published port entry (so a file
+    read by two projects counts once), ``notes`` the explanations its
+    findings share (said once, not on every finding).
+    """
+
     findings: list[Finding]
     sources: tuple[str, ...]
     services: frozenset[str]
     suppressed: int
+    ports: frozenset[tuple] = frozenset()
+    exposed: frozenset[tuple] = frozenset()
+    notes: frozenset[Note] = frozenset()
+
+
+def _port_keys(subject: Subject) -> tuple[frozenset[tuple], frozenset[tuple]]:
+    """(every published port entry, those not on loopback), as (location, entry) keys."""
+    ports, exposed = set(), set()
+    for b in subject.bindings:
+        key = (b.location, b.entry)
+        ports.add(key)
+        if b.verdict is not Verdict.LOOPBACK:
+            exposed.add(key)
+    return frozenset(ports), frozenset(exposed)
 
 
 def project_dir(unit: Unit) -> str:
@@ -121,11 +143,38 @@ def _lint_unit(args: tuple) -> UnitResult:
     found = check(subject, settings.selection)
     if settings.overrides:
         found = apply_path_overrides(found, settings.overrides, settings.config_root)
-    found, suppressed = apply_ignores(found, loader.texts(), settings.selection)
+    # a file that did not parse had nothing evaluated: no ignore in it is "unused"
+    unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
+    found, suppressed = apply_ignores(found, loader.texts(), settings.selection, unparsed)
     if len(args) > 2 and found:
         found = _fix_hints(found, files, subject, unit, settings, args[2])
     names = frozenset(s.name for s in subject.services)
-    return UnitResult(found, subject.sources, names, suppressed)
+    ports, exposed = _port_keys(subject)
+    notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip)
+    return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes)
+
+
+def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set[int]:
+    """Indexes of one-file units whose file another project already reads (``include``).
+
+    Compose reads an included file as part of the project that includes it;
+    linting it again on its own would report its findings twice, possibly
+    with another environment.  A pair that reads each other keeps both.
+    """
+    read_by: dict[str, set[int]] = {}
+    for i, (unit, read) in enumerate(zip(units, sources)):
+        own = set(unit.files)
+        for path in read:
+            if path not in own:
+                read_by.setdefault(path, set()).add(i)
+    drop = set()
+    for i, unit in enumerate(units):
+        if len(unit.files) != 1:
+            continue
+        readers = read_by.get(unit.files[0], set()) - {i}
+        if any(not set(units[j].files) <= set(sources[i]) for j in readers):
+            drop.add(i)
+    return drop
 
 
 def _fix_hints(found, files, subject: Subject, unit: Unit, settings: LintSettings, allowed) -> list[Finding]:
@@ -167,7 +216,9 @@ def apply_path_overrides(
 def load_subjects(paths: list[str], settings: LintSettings) -> tuple[list[Subject], list[Problem]]:
     """Every project under ``paths`` as a Subject (for ``ports``)."""
     units, problems = plan(paths, settings)
-    return [_load_unit(u, settings.project) for u in units], problems
+    subjects = [_load_unit(u, settings.project) for u in units]
+    drop = _covered_elsewhere(units, [s.sources for s in subjects])
+    return [s for i, s in enumerate(subjects) if i not in drop], problems
 
 
 def _workers(settings: LintSettings, units: list[Unit]) -> int:
@@ -198,22 +249,37 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         results = [_lint_unit(job) for job in jobs]
     services: set[str] = set()
     suppressed = 0
-    for result in results:
+    drop = _covered_elsewhere(units, [r.sources for r in results])
+    ports: set[tuple] = set()
+    exposed: set[tuple] = set()
+    notes: set[Note] = set()
+    for i, result in enumerate(results):
+        if i in drop:
+            continue
         findings.extend(result.findings)
         sources.extend(result.sources)
         services.update(result.services)
         suppressed += result.suppressed
+        ports |= result.ports
+        exposed |= result.exposed
+        notes |= result.notes
     if problems:
         findings.extend(check(Subject(problems=tuple(problems)), settings.selection))
     findings.extend(_unmet_expectations(settings.selection, services))
     findings = _dedupe(findings)
+    baselined = 0
     if settings.baseline:
         from bindguard.baseline import baseline_key
 
         kept = [f for f in findings if baseline_key(f) not in settings.baseline]
-        suppressed += len(findings) - len(kept)
+        baselined = len(findings) - len(kept)
+        suppressed += baselined
         findings = kept
-    return make_report(findings, "files", tuple(dict.fromkeys(sources)), suppressed)
+    return make_report(
+        findings, "files", tuple(dict.fromkeys(sources)), suppressed,
+        published_ports=len(ports), exposed=len(exposed), baselined=baselined,
+        notes=tuple(sorted(notes, key=Note.sort_key)),
+    )
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:
@@ -269,6 +335,10 @@ def make_report(
     sources: tuple[str, ...],
     suppressed: int = 0,
     engines: tuple[dict, ...] = (),
+    published_ports: int | None = None,
+    exposed: int = 0,
+    baselined: int = 0,
+    notes: tuple[Note, ...] = (),
 ) -> Report:
     return Report(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
@@ -278,5 +348,9 @@ def make_report(
         tool_version=__version__,
         suppressed=suppressed,
         engines=engines,
+        published_ports=published_ports,
+        exposed=exposed,
+        baselined=baselined,
+        notes=notes,
     )
 

@@ -128,6 +128,26 @@ def address_verdict(address: str) -> Verdict:
     return Verdict.SPECIFIC
 
 
+@functools.lru_cache(maxsize=4096)
+def engine_address(address: str) -> str:
+    """The address the engine binds for ``address``: an IPv4-mapped IPv6
+    address (``::ffff:0.0.0.0``) is the IPv4 address itself (``0.0.0.0``).
+
+    Go's net.ParseIP stores every IPv4 address in the mapped form, so the
+    engine cannot tell ``[::ffff:0.0.0.0]`` from ``0.0.0.0``: it opens an
+    IPv4 socket on every interface.  Anything else is returned unchanged.
+    """
+    if "ffff" not in address.lower():
+        return address  # every spelling of a mapped address has the ffff group
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return address
+
+
 def version_tuple(text: str) -> tuple[int, ...]:
     """``"20.10.24+dfsg1"`` as ``(20, 10, 24)``, for comparing engine versions."""
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
@@ -136,6 +156,18 @@ def version_tuple(text: str) -> tuple[int, ...]:
 def format_address(address: str) -> str:
     """An address as it is written before ``:port``: IPv6 in brackets."""
     return f"[{address}]" if ":" in address else address
+
+
+class Note(NamedTuple):
+    """An explanation several findings share (an external network's unknown default),
+    reported once at the place that causes it rather than on every finding."""
+
+    message: str
+    location: Location = Location()
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file or "", loc.line, loc.column, self.message)
 
 
 class Binding(NamedTuple):
@@ -172,13 +204,15 @@ class Binding(NamedTuple):
     project: str | None = None
     ignored_host_ip: str = ""
     swarm: bool = False
+    default_note: Note | None = None  # why the default is what it is, said once per cause
 
     @property
     def effective(self) -> tuple[str, ...]:
-        """The addresses the port will listen on."""
+        """The addresses the port will listen on, as the engine binds them
+        (an IPv4-mapped address is its IPv4 address: see ``engine_address``)."""
         if self.host_ip == "":
-            return self.default_host_ip
-        return (self.host_ip,)
+            return tuple(map(engine_address, self.default_host_ip))
+        return (engine_address(self.host_ip),)
 
     @property
     def verdict(self) -> Verdict:

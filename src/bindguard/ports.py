@@ -206,11 +206,20 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
             host = None
     check_range_sizes(host, container, where)
 
-    host_ip = item.get("host_ip")
+    # Absent: all interfaces.  Written but null or empty: Compose refuses the
+    # file ("host_ip must be a string", "invalid ip address: "), so it is an
+    # invalid entry (BG007), never read as "no host IP" (issue 20).
+    written = "host_ip" in item
+    host_ip = item.get("host_ip", "")
     if host_ip is None:
-        host_ip = ""
+        raise PortSyntaxError(f"{where}: host_ip has no value: Compose refuses it (host_ip must be a string)")
     if not isinstance(host_ip, str):
         raise PortSyntaxError(f"{where}: host_ip must be a string, got {shown(host_ip)}")
+    if written and host_ip == "":
+        raise PortSyntaxError(
+            f"{where}: host_ip is empty: Compose refuses it (invalid ip address); "
+            "leave host_ip out for all interfaces, or write 127.0.0.1"
+        )
     host_ip = parse_host_ip(host_ip, brackets=False)
 
     proto = item.get("protocol")

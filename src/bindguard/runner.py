@@ -48,6 +48,35 @@ class RuleSelection(_Selection):
         return rule.severity
 
 
+COMMANDS = ("lint", "audit")
+
+
+def commands_of(rule: Rule) -> list[str]:
+    return [c for c in COMMANDS if rule.runs_in(c)]
+
+
+def runnable(selection: RuleSelection, command: str, named: frozenset[str] = frozenset()) -> list[str]:
+    """Warnings for the codes in ``named`` that ``command`` cannot run.
+
+    A selection under which no rule at all can fire would print a clean
+    report having checked nothing (issue 20): that is a ConfigError.
+    """
+    from bindguard.errors import ConfigError
+
+    enabled = selection.enabled()
+    if not enabled:
+        raise ConfigError(f"no rule left to run in `bindguard {command}`", key="--select/--ignore")
+    if not any(r.runs_in(command) for r in enabled):
+        idle = ", ".join(f"{r.code} ({' '.join(commands_of(r)) or 'no command'} only)" for r in enabled)
+        raise ConfigError(f"no selected rule runs in `bindguard {command}`: {idle}", key="--select")
+    return [
+        f"warning: --select {code}: `bindguard {command}` cannot run it "
+        f"({' '.join(commands_of(RULES[code])) or 'no command'} only); skipped"
+        for code in sorted(named)
+        if code in RULES and not RULES[code].runs_in(command)
+    ]
+
+
 def _items(subject: Subject, scope: str) -> Iterable[object]:
     if scope == "binding":
         return subject.bindings

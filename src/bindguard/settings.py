@@ -25,6 +25,7 @@ class CliOptions(NamedTuple):
     env_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     swarm: bool = False
     jobs: int | None = None
@@ -65,6 +66,7 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
             swarm=cli.swarm,
         ),
         exclude=cli.exclude or config.exclude,
+        include=cli.include or config.include,
         compose_files=cli.compose_files,
         jobs=cli.jobs,
         overrides=config.overrides,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bindguard.model import Finding, Location, Severity
+from bindguard.model import Finding, Location, Note, Severity
 from bindguard.reporters.base import Report, RuleInfo
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -141,6 +141,15 @@ def make_files_report() -> Report:
         sources=("compose.yml", "sub dir/compose.override.yml", "clean.yml"),
         tool_version="0.1.0",
         suppressed=2,
+        published_ports=6,
+        exposed=3,
+        baselined=1,
+        notes=(
+            Note(
+                "network 'default' is external: its default host IP is unknown statically",
+                _file("compose.yml", 20, 3),
+            ),
+        ),
     )
 
 
@@ -190,6 +199,8 @@ def make_engine_report() -> Report:
         kind="engine",
         sources=("default", "tcp://10.0.0.5:2376", "desktop-linux"),
         tool_version="0.1.0",
+        published_ports=5,
+        exposed=2,
     )
 
 
@@ -200,6 +211,8 @@ def make_clean_report() -> Report:
         kind="files",
         sources=("compose.yml",),
         tool_version="0.1.0",
+        published_ports=2,
+        exposed=0,
     )
 
 

@@ -17,7 +17,8 @@ def test_escape_rules() -> None:
 def test_one_line_per_finding(files_report: Report) -> None:
     text = GithubReporter().render(files_report)
     lines = text.splitlines()
-    assert len(lines) == len(files_report.findings)
+    # one line per finding, then one ::notice per shared note (said once)
+    assert len(lines) == len(files_report.findings) + len(files_report.notes)
     assert text.endswith("\n")
     assert lines[0] == (
         "::error file=compose.yml,line=5,col=9,title=BG001 wildcard-bind"
@@ -29,7 +30,8 @@ def test_severity_commands(files_report: Report) -> None:
     lines = GithubReporter().render(files_report).splitlines()
     commands = [line.split(" ", 1)[0] for line in lines]
     expected = {"error": "::error", "warning": "::warning", "info": "::notice"}
-    assert commands == [expected[str(f.severity)] for f in files_report.findings]
+    notes = ["::notice"] * len(files_report.notes)
+    assert commands == [expected[str(f.severity)] for f in files_report.findings] + notes
 
 
 def test_nasty_message_is_escaped(files_report: Report) -> None:

@@ -18,16 +18,22 @@ from bindguard.model import (
     WILDCARD_V6,
     Binding,
     Location,
+    Note,
     Problem,
 )
 from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short, shown
 
 
 class HostDefault(NamedTuple):
-    """What an entry without a host IP listens on, and why."""
+    """What an entry without a host IP listens on, and why.
+
+    ``origin`` is said on every finding; ``note`` is a longer explanation
+    shared by every entry with this default, reported once.
+    """
 
     addresses: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
     origin: str = DOCKER_DEFAULT_ORIGIN
+    note: Note | None = None
 
 
 DOCKER_DEFAULT = HostDefault()
@@ -150,6 +156,7 @@ def item_binding(
         app_protocol=spec.app_protocol,
         default_host_ip=default.addresses,
         default_origin=default.origin,
+        default_note=default.note,
         variables=tuple(missing),
         project=project,
     )

@@ -2,9 +2,15 @@
 
 Explicit files are always linted, whatever their name.  Directories are
 walked (sorted, so output order is stable) for the names Compose and common
-practice use; ``.git`` and ``node_modules`` are skipped, symlinked
+practice use, names matching an ``--include`` glob, and other ``*.yml`` /
+``*.yaml`` files whose top level has a ``services`` mapping
+(``compose/sniff.py``); ``.git`` and ``node_modules`` are skipped, symlinked
 directories are not followed (no loops), and an unreadable folder is a BG000
-problem for that folder, not the end of the run.
+problem for that folder, not the end of the run.  A folder that yields no
+compose file at all stops the run (InputError): "0 files checked" is never
+an answer (issue 20).  Every path is normalised here, once
+(``docker/./base.yml`` is ``docker/base.yml``), so that a file reached two
+ways is one file everywhere after.
 """
 
 from __future__ import annotations
@@ -38,23 +44,42 @@ def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
     )
 
 
-def discover(
-    paths: list[str], exclude: tuple[str, ...] = ()
-) -> tuple[list[str], list[Problem]]:
-    """(files to lint in order, problems with folders that could not be read).
+NAME_PATTERNS = "compose.yaml, docker-compose.yml, (docker-)compose*.yml|yaml, *-compose.yml|yaml, *.compose.yml|yaml"
 
-    A path that does not exist at all stops the run (InputError): it is a
-    usage mistake, not a finding.
+
+def nothing_found(path: str) -> InputError:
+    return InputError(
+        path,
+        f"no compose file found (names {NAME_PATTERNS}, or *.yml/*.yaml with a top-level "
+        "'services' mapping); name other files with --include GLOB or -f FILE",
+    )
+
+
+def _included(path: str, include: tuple[str, ...]) -> bool:
+    return bool(include) and _excluded(path, include)
+
+
+def discover(
+    paths: list[str], exclude: tuple[str, ...] = (), include: tuple[str, ...] = ()
+) -> tuple[list[str], list[Problem]]:
+    """(files to lint in order, normalised; problems with folders that could not be read).
+
+    A path that does not exist at all, or a folder in which nothing is a
+    compose file, stops the run (InputError): it is a usage mistake, not a
+    finding, and never a clean result.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
 
-    def add(path: str) -> None:
+    def add(path: str) -> bool:
         key = os.path.normpath(path)
-        if key not in seen and not _excluded(path, exclude):
+        if _excluded(key, exclude):
+            return False
+        if key not in seen:
             seen.add(key)
-            files.append(path)
+            files.append(key)
+        return True
 
     for path in paths:
         if not os.path.lexists(path):
@@ -62,12 +87,22 @@ def discover(
         if not os.path.isdir(path):
             add(path)
             continue
-
+        found = False
+        problems_before = len(problems)
         for root, names in _walk(path, problems):
             for name in names:
-                if is_compose_name(name):
-                    add(os.path.join(root, name))
+                full = os.path.join(root, name)
+                if is_compose_name(name) or _included(full, include) or _sniffed(full):
+                    found = add(full) or found
+        if not found and len(problems) == problems_before:
+            raise nothing_found(path)
     return files, problems
+
+
+def _sniffed(path: str) -> bool:
+    from bindguard.compose.sniff import has_services_mapping, may_sniff
+
+    return may_sniff(path) and has_services_mapping(path)
 
 
 def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:

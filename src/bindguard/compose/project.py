@@ -32,6 +32,8 @@ from bindguard.compose.services import (
 from bindguard.model import (
     Binding,
     GatewayMode,
+    Location,
+    Note,
     Problem,
     Service,
     Subject,
@@ -87,9 +89,9 @@ class ProjectLoader:
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
-        key = os.path.normpath(path)
+        key = os.path.normpath(path)  # docker/./base.yml is docker/base.yml everywhere after
         if key not in self._cache:
-            self._cache[key] = self.reader(path)
+            self._cache[key] = self.reader(key)
         return self._cache[key]
 
     def _models(self, path: str, env: Environment) -> tuple[list[FileModel], list[Problem]]:
@@ -307,9 +309,13 @@ class ProjectLoader:
                 defaults.append(
                     HostDefault(
                         DOCKER_DEFAULT.addresses,
-                        f"network {name!r} is external: its default host IP is unknown "
-                        "statically, Docker's all-interfaces default assumed "
-                        "(`bindguard audit` sees the real one)",
+                        f"network {name!r} is external, Docker's all-interfaces default assumed",
+                        Note(
+                            f"network {name!r} is external: its default host IP is unknown "
+                            "statically, so Docker's all-interfaces default is assumed for "
+                            "its ports without a host IP (`bindguard audit` sees the real one)",
+                            net.location or Location(file=sdef.file),
+                        ),
                     )
                 )
             elif net.host_binding_ipv4 is not None and net.host_binding_ipv4.text.strip():

@@ -141,6 +141,7 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
         return model
     duplicates: list[KeyProblem] = []
     top = mapping_entries(doc, duplicates)
+    _check_top_level_keys(model, top)
     if "services" in top:
         _read_services(model, top["services"].value, duplicates)
     if "networks" in top:
@@ -152,6 +153,33 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
     for dup in duplicates:
         model.problems.append(_bg000(file, dup.node, str(dup)))
     return model
+
+
+# The top-level keys of the Compose file format; Compose v2 refuses any other
+# ("additional properties 'web' not allowed"), extension keys ``x-*`` aside.
+TOP_LEVEL_KEYS = frozenset(
+    {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"}
+)
+
+
+def _check_top_level_keys(model: FileModel, top: dict) -> None:
+    """BG000 for the v1 format: mappings at the top level and no ``services`` key.
+
+    A v1 file (services at the top level, no ``services:`` key) used to give
+    no output at all: nothing in it was read, and nothing was said (issue 20).
+    """
+    if "services" in top:
+        return  # other unknown keys are left to Compose; bindguard reads the services
+    unknown = [(k, e) for k, e in top.items() if k not in TOP_LEVEL_KEYS and not k.startswith("x-")]
+    if not any(isinstance(e.value, yaml.MappingNode) for _, e in unknown):
+        return
+    names = ", ".join(repr(k) for k, _ in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    message = (
+        f"Compose v1 format (services {names} at the top level, no 'services:' key): "
+        f"Docker Compose v2 refuses this file (additional properties {unknown[0][0]!r} not allowed); "
+        "move the services under 'services:'"
+    )
+    model.problems.append(Problem("BG000", message, location(model.file, unknown[0][1].key_node)))
 
 
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:

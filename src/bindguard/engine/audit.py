@@ -28,7 +28,7 @@ from bindguard.engine.drift import compare
 from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
 from bindguard.engine.remedy import engine_hints
 from bindguard.errors import EngineError
-from bindguard.model import EngineFacts, Finding, Subject, version_tuple
+from bindguard.model import EngineFacts, Finding, Subject, Verdict, version_tuple
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
 
@@ -63,6 +63,8 @@ class EngineResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
+    ports: int = 0  # published port entries checked
+    exposed: int = 0  # of those, not on loopback
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -176,6 +178,8 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
                 if settings.note is not None:
                     settings.note(text)
         result.findings = engine_hints(check(subject, settings.selection), subject, settings.environ)
+        result.ports = len(subject.bindings)
+        result.exposed = sum(b.verdict is not Verdict.LOOPBACK for b in subject.bindings)
     except EngineError as exc:
         result.error = exc
     result.seconds = time.perf_counter() - started
@@ -201,5 +205,9 @@ def audit(
                     progress(results[-1])
     findings = [f for r in results for f in r.findings]
     sources = tuple(r.target.name for r in results if r.error is None)
-    report = make_report(findings, "engine", sources, engines=tuple(r.summary() for r in results))
+    report = make_report(
+        findings, "engine", sources, engines=tuple(r.summary() for r in results),
+        published_ports=sum(r.ports for r in results if r.error is None),
+        exposed=sum(r.exposed for r in results if r.error is None),
+    )
     return report, results

@@ -9,7 +9,7 @@ the presentation rules several formats share.
 from collections import Counter
 from typing import NamedTuple, Protocol
 
-from bindguard.model import Finding, Severity
+from bindguard.model import Finding, Note, Severity
 
 
 class RuleInfo(NamedTuple):
@@ -28,7 +28,12 @@ class Report(NamedTuple):
 
     ``kind`` is ``"files"`` for lint or ``"engine"`` for audit; ``sources``
     lists every file or engine that was checked, clean ones included, so a
-    JUnit report can show a passing test case per file.  ``suppressed``
+    JUnit report can show a passing test case per file.  ``published_ports``
+    counts the port entries checked (``None``: not counted) and ``exposed``
+    those not on loopback, so no summary claims more than was checked
+    (issue 20).  ``baselined`` is the part of ``suppressed`` the baseline
+    hid; ``notes`` are explanations shared by several findings, said once.
+    ``suppressed``
     counts findings hidden by inline ignores or a baseline.
     """
 
@@ -39,6 +44,10 @@ class Report(NamedTuple):
     tool_version: str = ""
     suppressed: int = 0
     engines: tuple[dict, ...] = ()
+    published_ports: int | None = None
+    exposed: int = 0
+    baselined: int = 0
+    notes: tuple[Note, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

@@ -25,7 +25,7 @@ is a constructor argument.
 
 from __future__ import annotations
 
-from bindguard.model import Finding, Severity
+from bindguard.model import Finding, Note, Severity
 from bindguard.reporters.base import Report, display_path, message_text
 
 __all__ = ["GithubReporter", "escape_data", "escape_property"]
@@ -73,6 +73,17 @@ class GithubReporter:
         rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
         return f"::{_COMMANDS[finding.severity]} {rendered}::{escape_data(text)}"
 
+    def _note(self, note: Note) -> str:
+        """A note several findings share, once, as a ``::notice``."""
+        loc = note.location
+        props = [("file", display_path(loc.file, self.base_path))] if loc.file is not None else []
+        if loc.file is not None and loc.line > 0:
+            props.append(("line", str(loc.line)))
+        props.append(("title", "bindguard note"))
+        rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+        return f"::notice {rendered}::{escape_data(note.message)}"
+
     def render(self, report: Report) -> str:
         lines = [self._command(f, report) for f in report.findings]
+        lines += [self._note(n) for n in report.notes]
         return "".join(line + "\n" for line in lines)

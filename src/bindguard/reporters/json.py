@@ -43,8 +43,15 @@ class JsonReporter:
                 "by_rule": report.counts(),
                 "by_severity": report.severity_counts(),
                 "sources": len(report.sources),
+                "published_ports": report.published_ports,
+                "exposed": report.exposed,
                 "suppressed": report.suppressed,
+                "baselined": report.baselined,
             },
+            "notes": [
+                {"file": n.location.file, "line": n.location.line or None, "message": n.message}
+                for n in report.notes
+            ],
         }
         if report.kind == "engine":
             data["engines"] = list(report.engines)

@@ -40,7 +40,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from bindguard.model import Finding, Severity
+from bindguard.model import Finding, Note, Severity
 from bindguard.reporters.base import Report, RuleInfo, message_text
 from bindguard.reporters.fingerprint import (
     FINGERPRINT_KEY,
@@ -235,6 +235,15 @@ class SarifReporter:
             ],
         }
 
+    def _note(self, note: Note) -> dict[str, Any]:
+        """A note several results share, as a SARIF notification (said once)."""
+        out: dict[str, Any] = {"level": "note", "message": {"text": note.message}}
+        if note.location.file is not None:
+            out["locations"] = [
+                self._file_location(Finding("", Severity.INFO, note.message, note.location))
+            ]
+        return out
+
     def document(self, report: Report) -> dict[str, Any]:
         """The SARIF log as plain data (what :meth:`render` serialises)."""
         rules, index = self._rules(report)
@@ -255,6 +264,13 @@ class SarifReporter:
             base = normalise_path(self.base_path).rstrip("/") + "/"
             run["originalUriBaseIds"] = {self.base_uri_id: {"uri": _file_uri(base)}}
         run["columnKind"] = "unicodeCodePoints"
+        if report.notes:
+            run["invocations"] = [
+                {
+                    "executionSuccessful": True,
+                    "toolExecutionNotifications": [self._note(n) for n in report.notes],
+                }
+            ]
         run["results"] = results
         run["properties"] = {"kind": report.kind, "suppressed": report.suppressed}
         return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}

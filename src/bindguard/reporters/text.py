@@ -51,22 +51,50 @@ class TextReporter:
                 if f.fix:
                     lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {printable(f.fix)}")
             lines.append("")
+        for note in report.notes:
+            where = paint(printable(str(note.location)), "bold", color)
+            lines.append(f"{paint('note:', 'cyan', color)} {where}: {printable(note.message)}")
+        if report.notes:
+            lines.append("")
         lines.append(printable(_summary(report)))
         return "\n".join(lines) + "\n"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _checked(report: Report) -> str:
+    """Exactly what was checked: "3 files, 12 published ports, 0 exposed"."""
+    text = _plural(len(report.sources), "engine" if report.kind == "engine" else "file")
+    if report.published_ports is None:
+        return text + " checked"
+    return f"{text}, {_plural(report.published_ports, 'published port')}, {report.exposed} exposed"
+
+
 def _summary(report: Report) -> str:
-    what = "engine" if report.kind == "engine" else "file"
-    n = len(report.sources)
-    checked = f"{n} {what}{'' if n == 1 else 's'} checked"
-    if not report.findings:
-        text = f"No findings: every published port is on loopback ({checked})."
-    else:
+    """The last line.  It claims an all-clear only for published ports that were
+    checked and are all on loopback; a baseline or no ports at all say so instead."""
+    checked = _checked(report)
+    inline = report.suppressed - report.baselined
+    if report.findings:
         sev = report.severity_counts()
         parts = [f"{count} {name}{'s' if count != 1 else ''}" for name, count in sev.items() if count]
         rules = ", ".join(f"{code}×{count}" for code, count in report.counts().items())
-        n_findings = len(report.findings)
-        text = f"{n_findings} finding{'' if n_findings == 1 else 's'} ({', '.join(parts)}; {rules}) in {checked}."
-    if report.suppressed:
-        text += f" {report.suppressed} suppressed."
+        text = f"{_plural(len(report.findings), 'finding')} ({', '.join(parts)}; {rules}) in {checked}."
+        if report.baselined:
+            text += f" {_plural(report.baselined, 'known finding')} suppressed by the baseline."
+    elif report.baselined:
+        text = (
+            f"No new findings; {_plural(report.baselined, 'known finding')} suppressed "
+            f"by the baseline ({checked})."
+        )
+    elif report.published_ports == 0:
+        text = f"No findings: no published ports ({checked})."
+    elif report.published_ports is None or report.exposed:
+        text = f"No findings ({checked})."
+    else:
+        text = f"No findings: every published port is on loopback ({checked})."
+    if inline:
+        text += f" {inline} suppressed by inline ignores."
     return text

@@ -12,8 +12,8 @@ from bindguard.model import Binding, Problem, Violation
 def loopback_for(binding: Binding) -> str:
     """The loopback address of the same family as the binding's host IP."""
     if binding.host_ip:
-        try:
-            if ipaddress.ip_address(binding.host_ip).version == 6:
+        try:  # the effective address: ::ffff:0.0.0.0 is IPv4 to the engine
+            if ipaddress.ip_address(binding.effective[0]).version == 6:
                 return "::1"
         except ValueError:
             pass

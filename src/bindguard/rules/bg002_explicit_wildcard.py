@@ -52,10 +52,12 @@ FIX = auto()
 
 def check(binding: Binding, options: object) -> Iterator[Violation]:
     if binding.host_ip and address_verdict(binding.host_ip) is Verdict.WILDCARD:
-        family = "IPv6" if ":" in binding.host_ip else "IPv4"
+        (address,) = binding.effective
+        family = "IPv6" if ":" in address else "IPv4"
+        written = "" if address == binding.host_ip else f" (the engine binds it as {address})"
         yield Violation(
             binding.location,
-            f"{published(binding)} on {binding.host_ip}, every {family} interface",
+            f"{published(binding)} on {binding.host_ip}{written}, every {family} interface",
             loopback_hint(binding),
             binding.service,
             binding.spec(),

@@ -75,6 +75,11 @@ class Rule(NamedTuple):
         return ", ".join(self.scope)
 
     def runs_in(self, command: str) -> bool:
-        """Whether ``lint`` or ``audit`` can produce this rule's findings at all."""
+        """Whether ``lint`` or ``audit`` can produce this rule's findings at all.
+
+        A rule that reads an item only the other command produces belongs to that
+        command: BG006 reads bindings *and* the Problems of compose entries an unset
+        variable broke, and engine bindings never have variables, so it is lint-only.
+        """
         excluded = AUDIT_ONLY if command == "lint" else LINT_ONLY
-        return any(s not in excluded for s in self.scope)
+        return not any(s in excluded for s in self.scope)

@@ -23,7 +23,7 @@ from bindguard.compose.project import (
     ProjectLoader,
     ProjectOptions,
 )
-from bindguard.model import Finding, Location, Problem, Subject
+from bindguard.model import Finding, Location, Problem, ProfileScope, Subject
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
@@ -96,6 +96,7 @@ class UnitResult(NamedTuple):
     sources: tuple[str, ...]
     services: frozenset[str]
     suppressed: int
+    profiles: ProfileScope = ProfileScope()
 
 
 def project_dir(unit: Unit) -> str:
@@ -125,7 +126,7 @@ def _lint_unit(args: tuple) -> UnitResult:
     if len(args) > 2 and found:
         found = _fix_hints(found, files, subject, unit, settings, args[2])
     names = frozenset(s.name for s in subject.services)
-    return UnitResult(found, subject.sources, names, suppressed)
+    return UnitResult(found, subject.sources, names, suppressed, subject.profiles)
 
 
 def _fix_hints(found, files, subject: Subject, unit: Unit, settings: LintSettings, allowed) -> list[Finding]:
@@ -213,7 +214,10 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         kept = [f for f in findings if baseline_key(f) not in settings.baseline]
         suppressed += len(findings) - len(kept)
         findings = kept
-    return make_report(findings, "files", tuple(dict.fromkeys(sources)), suppressed)
+    from bindguard.profilescope import merge_scopes
+
+    report = make_report(findings, "files", tuple(dict.fromkeys(sources)), suppressed)
+    return report._replace(profiles=merge_scopes(r.profiles for r in results))
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

@@ -39,6 +39,7 @@ class Report(NamedTuple):
     tool_version: str = ""
     suppressed: int = 0
     engines: tuple[dict, ...] = ()
+    profiles: tuple = ()  # ProfileScope per distinct profile selection (profilescope.py)
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

@@ -46,6 +46,10 @@ class JsonReporter:
                 "suppressed": report.suppressed,
             },
         }
+        if report.profiles:
+            from bindguard.profilescope import as_json
+
+            data["summary"]["profiles"] = [as_json(scope) for scope in report.profiles]  # type: ignore[index]
         if report.kind == "engine":
             data["engines"] = list(report.engines)
         return json.dumps(data, indent=2) + "\n"

@@ -52,6 +52,10 @@ class TextReporter:
                     lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {printable(f.fix)}")
             lines.append("")
         lines.append(printable(_summary(report)))
+        if report.profiles:
+            from bindguard.profilescope import describe
+
+            lines.extend(printable(describe(scope)) for scope in report.profiles)
         return "\n".join(lines) + "\n"
 
 

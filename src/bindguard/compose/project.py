@@ -452,6 +452,8 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
         network_mode=network_mode,
         networks=networks,
         profiles=profiles,
+        has_ports=bool(ports) or base.has_ports or over.has_ports,
+        ports_null=None,
         extends=over.extends if over.extends is not None else base.extends,
         reset=set(),
         location=base.location,
@@ -460,6 +462,14 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
     for name, service in model.services.items():
+        earlier = out.services.get(name)
+        if service.ports_null is not None and (earlier is None or not earlier.has_ports):
+            # compose-go validates the merged model: a null list merged onto an
+            # earlier list keeps that list, but null on its own is refused.
+            out.problems.append(
+                Problem("BG007", "'ports' must be a list, not null: Compose refuses the file "
+                        "(write `ports: []` for none)", service.ports_null, service=name)
+            )
         if name in out.services:
             out.services[name] = merge_service(out.services[name], service)
         else:

@@ -384,7 +384,7 @@ def test_control_character_is_pointed_at(tmp_path):
         ("services:\n  web:\n    ports: {a: 80}\n", [("BG007", 3)]),
         ("services:\n  web:\n    ports: '80:80'\n", [("BG007", 3)]),
         ("services:\n  web:\n    ports: 80\n", [("BG007", 3)]),
-        ("services:\n  web:\n    ports: ~\n", []),
+        ("services:\n  web:\n    ports: ~\n", [("BG007", 3)]),  # Compose: "ports must be a array"
         ("services:\n  web:\n    ports: []\n", []),
         ("services:\n  web:\n    ports:\n      - [80]\n", [("BG007", 4)]),
         ("services:\n  web:\n    ports:\n      - ~\n", [("BG007", 4)]),

@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 from composebed import require_compose_binary
 from oracle import compare
 
-IPS = ["", "", "127.0.0.1", "0.0.0.0", "::1", "::", "192.168.1.5", "${IP}", "${IP:-127.0.0.1}", "${IP-0.0.0.0}"]
-HOSTS = ["", "8080", "8081", "8080-8081", "8081-8082", "0", "${P}", "${P:-8081}", "${P:?set P}"]
-TARGETS = ["80", "81", "80-81", "81-82", "${T:-80}"]
-PROTOS = ["", "", "/tcp", "/udp"]
+IPS = ["", "", "127.0.0.1", "0.0.0.0", "::1", "::", "192.168.1.5", "${IP}", "${IP:-127.0.0.1}",
+       "${IP-0.0.0.0}", "127.000.0.1", "0:0:0:0:0:0:0:1", "localhost", "${IP:+127.0.0.1}"]
+HOSTS = ["", "8080", "8081", "8080-8081", "8081-8082", "0", "${P}", "${P:-8081}", "${P:?set P}",
+         "08080", "+8080", "8080-8080", "65536", "8082-8081", "$$P"]
+TARGETS = ["80", "81", "80-81", "81-82", "${T:-80}", "080", "0", "80-80"]
+PROTOS = ["", "", "/tcp", "/udp", "/UDP", "/sctp", "/", "/icmp"]
 VARIABLES = {"IP": ["127.0.0.1", "0.0.0.0", "::1", ""], "P": ["8080", "8081", "0", ""], "T": ["80", "81"]}
 
 
@@ -52,14 +54,15 @@ def short_entry(draw) -> str:
 
 @st.composite
 def long_entry(draw) -> str:
-    pairs = [("target", draw(st.sampled_from(["80", "81", '"80"', '"${T:-81}"'])))]
-    published = draw(st.sampled_from([None, "8080", "8081", '"8080"', '"8081"', '"8080-8081"', '"${P:-8080}"', "0"]))
+    pairs = [("target", draw(st.sampled_from(["80", "81", '"80"', '"${T:-81}"', "0x50", '"080"', "080"])))]
+    published = draw(st.sampled_from([None, "8080", "8081", '"8080"', '"8081"', '"8080-8081"', '"${P:-8080}"',
+                                      "0", "08080", '"08080"', '""', "~", '"${P}"']))
     if published is not None:
         pairs.append(("published", published))
-    ip = draw(st.sampled_from([None, "127.0.0.1", "0.0.0.0", '"::1"', '"${IP:-127.0.0.1}"']))
+    ip = draw(st.sampled_from([None, "127.0.0.1", "0.0.0.0", '"::1"', '"${IP:-127.0.0.1}"', '"[::1]"', '"${IP}"']))
     if ip is not None:
         pairs.append(("host_ip", ip))
-    proto = draw(st.sampled_from([None, None, "tcp", "udp"]))
+    proto = draw(st.sampled_from([None, None, "tcp", "udp", "UDP", '"${PR:-udp}"']))
     if proto is not None:
         pairs.append(("protocol", proto))
     if draw(st.booleans()):
@@ -68,7 +71,8 @@ def long_entry(draw) -> str:
 
 
 def entries() -> st.SearchStrategy[list[str]]:
-    return st.lists(st.one_of(short_entry(), long_entry()), max_size=4)
+    plain_int = st.sampled_from(["80", "8080", "0", "080"])  # a YAML integer item
+    return st.lists(st.one_of(short_entry(), long_entry(), plain_int), max_size=4)
 
 
 @st.composite

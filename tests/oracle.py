@@ -32,9 +32,10 @@ import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 from unittest import mock
 
 from composebed import compose_config
@@ -42,7 +43,9 @@ from composebed import compose_config
 Port = tuple[str, str, int, str]  # host_ip, published ("" = random), target, protocol
 # An error about a port entry names its path (services.web.ports...) or is one of
 # go-connections' port errors; YAML syntax errors that merely quote a key are not.
-PORT_REFUSAL = re.compile(r"services\.[^\s]*\bports\b|invalid (?:hostPort|containerPort|port|ip address|proto)|port range", re.I)
+PORT_REFUSAL = re.compile(
+    r"services\.[^\s]*\bports\b|invalid (?:hostPort|containerPort|port|ip address|proto)|port range", re.I
+)
 
 
 class Outcome(NamedTuple):

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from composebed import require_compose_binary
 from oracle import compare, compare_many
+
+from composebed import require_compose_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"

@@ -23,8 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from composebed import require_compose_binary
 from oracle import compare
+
+from composebed import require_compose_binary
 
 IPS = ["", "", "127.0.0.1", "0.0.0.0", "::1", "::", "192.168.1.5", "${IP}", "${IP:-127.0.0.1}",
        "${IP-0.0.0.0}", "127.000.0.1", "0:0:0:0:0:0:0:1", "localhost", "${IP:+127.0.0.1}"]

@@ -12,7 +12,7 @@ files names it too (so the name is text from the files); other names are
 counted, not shown.
 """
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from bindguard.model import ProfileScope
 

@@ -269,7 +269,7 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
-        for name, sdef in loaded.services.items():
+        for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
             defined.update(dict.fromkeys(own))
             if wanted is not None and own and not wanted.intersection(own):

@@ -193,6 +193,29 @@ def test_overlapping_identical_ranges_in_one_file_are_one_port_each(tmp_path):
     assert _lint(tmp_path)["findings"] == []
 
 
+def test_an_entry_dropped_by_reset_still_refuses_the_project(tmp_path):
+    write(tmp_path, "compose.yaml", """
+        services:
+          web:
+            image: x
+            ports: ["127.0.0.1:80:80", 0]
+        """)
+    write(tmp_path, "compose.override.yaml", "services:\n  web:\n    ports: !reset []\n")
+    assert _codes(_lint(tmp_path)) == [("BG007", "web", 4)]
+
+
+def test_sign_in_a_short_port_is_bg007_and_an_integral_float_target_is_a_port(tmp_path):
+    write(tmp_path, "compose.yaml", """
+        services:
+          web:
+            image: x
+            ports: ["127.0.0.1:+8080:80", {target: 080, host_ip: 127.0.0.1}]
+        """)
+    assert _codes(_lint(tmp_path)) == [("BG007", "web", 4)]
+    ports = json.loads(bindguard_cli("ports", "--no-config", "--format", "json", str(tmp_path)).stdout)
+    assert [(r["container_port"], r["verdict"]) for r in ports["bindings"]] == [(None, "invalid"), ("80", "loopback")]
+
+
 def test_integer_published_and_short_syntax_are_two_ports_and_conflict(tmp_path):
     write(tmp_path, "compose.yaml", """
         services:

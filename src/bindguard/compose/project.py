@@ -296,6 +296,11 @@ class ProjectLoader:
                 token = _published_token(item, result)
                 keyed.append((_swarm(result) if self.options.swarm else result, token))
         bindings = _compose_unique(keyed)
+        for item in sdef.dropped:
+            # Not published, but Compose parsed it before the merge dropped it.
+            dropped = item_binding(item, sdef.name, item.lookup, default, loaded.name)
+            if isinstance(dropped, Problem):
+                problems.append(dropped)
         return Service(
             name=sdef.name,
             location=sdef.location,
@@ -426,10 +431,13 @@ def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> st
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
     """``over`` merged onto ``base`` with the compose-spec rules bindguard needs."""
+    dropped = base.dropped + over.dropped
     if "ports" in over.reset or over.ports_tag == RESET_TAG:
         ports: list[PortItem] = []
+        dropped += base.ports
     elif over.ports_tag == "!override":
         ports = list(over.ports)
+        dropped += base.ports
     else:
         # appended; duplicates go when Bindings are made (_compose_unique), by Compose's key
         ports = list(base.ports) + list(over.ports)
@@ -454,6 +462,7 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
         profiles=profiles,
         has_ports=bool(ports) or base.has_ports or over.has_ports,
         ports_null=None,
+        dropped=dropped,
         extends=over.extends if over.extends is not None else base.extends,
         reset=set(),
         location=base.location,

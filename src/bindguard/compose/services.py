@@ -62,6 +62,9 @@ class ServiceDef:
     extends: "Extends | None" = None
     reset: set[str] = field(default_factory=set)
     has_ports: bool = False  # a ports list was written (in this file or one merged before)
+    # Entries a later !reset / !override dropped: Compose still interpolates and
+    # parses them while loading their file, so their errors still refuse the project.
+    dropped: list[PortItem] = field(default_factory=list)
     ports_null: Location | None = None  # "ports:" with no value, where it is written
 
 

@@ -229,3 +229,12 @@ def test_integer_published_and_short_syntax_are_two_ports_and_conflict(tmp_path)
         """)
     data = _lint(tmp_path)
     assert _codes(data) == [("BG005", "web", 6)]
+
+
+def test_null_ports_is_bg007_unless_an_earlier_file_gave_ports(tmp_path):
+    """Compose: "services.web.ports must be a array", but null merged onto a list keeps the list."""
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    image: x\n    ports: ~\n")
+    assert _codes(_lint(tmp_path)) == [("BG007", "web", 4)]
+    write(tmp_path, "compose.yaml", 'services:\n  web:\n    image: x\n    ports: ["127.0.0.1:80:80"]\n')
+    write(tmp_path, "compose.override.yaml", "services:\n  web:\n    ports: ~\n")
+    assert _codes(_lint(tmp_path)) == []

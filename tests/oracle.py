@@ -67,7 +67,9 @@ def compose_ports(config: Mapping) -> dict[str, Counter]:
                 # "0" is Docker's random port too; Compose keeps it as written
                 "" if str(port.get("published") or "0") == "0" else str(port["published"]),
                 int(port["target"]),
-                port.get("protocol") or "tcp",
+                # Compose keeps a long entry's protocol as written ("UDP"); bindguard
+                # reports it as the engine reads it, lower case (docs/limits.md)
+                (port.get("protocol") or "tcp").lower(),
             )] += 1
         out[name] = ports
     return out

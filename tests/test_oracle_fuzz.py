@@ -146,6 +146,8 @@ PINNED: list[tuple[dict[str, str], dict[str, str]]] = [
       "compose.override.yaml": 'services:\n  a:\n    ports: !reset\n      - 80\n'}, {}),
     # a sign is refused in short syntax ("invalid hostPort: +8080")
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: ["+8080:80"]\n'}, {}),
+    # third campaign: a long entry's protocol in capitals (compared case-insensitively)
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: [{target: 80, protocol: UDP}]\n'}, {}),
     # target 080 is not octal for go-yaml: the float 80.0, which Compose takes as 80
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: [{target: 080}, {target: 1e2}]\n'}, {}),
 ]

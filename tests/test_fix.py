@@ -898,8 +898,9 @@ def test_invalid_yaml_file_is_listed_not_touched(tmp_path):
 
 # -- entries Compose merges away ------------------------------------------------
 def test_override_repeating_an_entry_gets_the_same_rewrite(tmp_path):
-    """Compose drops an override's entry equal to the base one; after the fix they must still match."""
-    write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
+    """Compose keeps an override's entry in place of an equal base one (the finding is on the
+    override's line); after the fix the base copy must still match it."""
+    base = write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
     override = write(
         tmp_path,
         "compose.override.yaml",
@@ -913,7 +914,8 @@ def test_override_repeating_an_entry_gets_the_same_rewrite(tmp_path):
     )
     plan = plan_fixes([str(tmp_path)], settings())
     twins = [e for e in plan.edits if e.merged_duplicate]
-    assert [(e.file, e.line, e.new) for e in twins] == [(str(override), 4, '"127.0.0.1:80:80"')]
+    assert [(e.file, e.line, e.new) for e in twins] == [(str(base), 5, '"127.0.0.1:80:80"')]
+    assert any(e.file == str(override) and e.line == 4 and not e.merged_duplicate for e in plan.edits)
     assert len(plan.edits) == 3 and plan.manual == []
     assert apply(plan).ok
     assert lint([str(tmp_path)], settings()).findings == ()
@@ -950,12 +952,13 @@ def test_extends_repeating_an_entry_gets_the_same_rewrite(tmp_path):
 
 def test_a_revealed_duplicate_is_never_silent(tmp_path, monkeypatch):
     """Safety net: if a merged-away copy were not rewritten, the plan says so."""
-    write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
-    override = write(tmp_path, "compose.override.yaml", 'services:\n  app:\n    ports: ["80:80"]\n', dedent=False)
+    base = write(tmp_path, "compose.yaml", SERVICE.format(entry='"80:80"'), dedent=False)
+    write(tmp_path, "compose.override.yaml", 'services:\n  app:\n    ports: ["80:80"]\n', dedent=False)
     monkeypatch.setattr(planner._Planner, "_twins", lambda self, request: [])
     plan = plan_fixes([str(tmp_path)], settings())
+    # the override's entry is the one Compose keeps: the base copy is what a fix reveals
     assert [(m.file, m.line, m.code, m.reason) for m in plan.manual] == [
-        (str(override), 3, "BG001", "revealed-by-fix")
+        (str(base), 5, "BG001", "revealed-by-fix")
     ]
 
 

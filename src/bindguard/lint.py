@@ -23,7 +23,7 @@ from bindguard.compose.project import (
     ProjectLoader,
     ProjectOptions,
 )
-from bindguard.model import Finding, Location, Note, Problem, Subject, Verdict
+from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check
@@ -107,6 +107,7 @@ class UnitResult(NamedTuple):
     ports: frozenset[tuple] = frozenset()
     exposed: frozenset[tuple] = frozenset()
     notes: frozenset[Note] = frozenset()
+    profiles: ProfileScope = ProfileScope()
 
 
 def _port_keys(subject: Subject) -> tuple[frozenset[tuple], frozenset[tuple]]:
@@ -151,7 +152,7 @@ def _lint_unit(args: tuple) -> UnitResult:
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
     notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip)
-    return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes)
+    return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles)
 
 
 def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set[int]:
@@ -275,11 +276,14 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         baselined = len(findings) - len(kept)
         suppressed += baselined
         findings = kept
-    return make_report(
+    from bindguard.profilescope import merge_scopes
+
+    report = make_report(
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,
         published_ports=len(ports), exposed=len(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
     )
+    return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop))
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

@@ -421,6 +421,23 @@ class NeighbourProof(NamedTuple):
     answered: bool = False
 
 
+class ProfileScope(NamedTuple):
+    """Which Compose profiles a project was read with, and where that came from.
+
+    ``active`` is ``None`` when nothing selected profiles (no ``--profile``,
+    no ``COMPOSE_PROFILES``): every service is then checked for exposure (any
+    of them could run) and BG005 only pairs services that one profile
+    selection starts together.  ``("*",)`` is Compose's "every profile".
+    """
+
+    active: tuple[str, ...] | None = None
+    source: str = ""  # "--profile" (or the config file) | "COMPOSE_PROFILES"
+    defined: tuple[str, ...] = ()  # the profiles the project's services name
+
+    def all_run_together(self) -> bool:
+        return self.active is not None
+
+
 class Subject(NamedTuple):
     """Everything one source produced: the input to the rule runner.
 
@@ -435,6 +452,7 @@ class Subject(NamedTuple):
     engine: EngineFacts | None = None
     comparisons: tuple[Comparison, ...] = ()
     proofs: tuple[NeighbourProof, ...] = ()  # audit --prove: what a neighbour reached
+    profiles: ProfileScope = ProfileScope()
 
     @property
     def bindings(self) -> tuple[Binding, ...]:

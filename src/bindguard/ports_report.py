@@ -55,7 +55,9 @@ def rows(subjects: list[Subject], problems: list[Problem]) -> list[dict[str, obj
     seen: set[tuple] = set()
     unique = []
     for row in sorted(out, key=lambda r: (r["file"] or "", r["line"], r["column"])):
-        key = (row["file"], row["line"], row["column"], row["service"])
+        # one row per port: a range Compose cut in two (compose/project.py) is two rows on one line
+        key = (row["file"], row["line"], row["column"], row["service"],
+               row["host_ip"], row["host_port"], row["container_port"], row["protocol"])
         if key not in seen:
             seen.add(key)
             unique.append(row)

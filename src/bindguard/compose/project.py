@@ -20,7 +20,7 @@ from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.yaml_reader import ComposeFile, read_file
-from bindguard.compose.nodes import RESET_TAG
+from bindguard.compose.nodes import RESET_TAG, resolve_scalar
 from bindguard.compose.services import (
     FileModel,
     NetworkDef,
@@ -34,7 +34,9 @@ from bindguard.model import (
     GatewayMode,
     Location,
     Note,
+    PortRange,
     Problem,
+    ProfileScope,
     Service,
     Subject,
     Verdict,
@@ -124,7 +126,19 @@ class ProjectLoader:
         self._envs.append(env)
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
-        return self._subject(loaded)
+        return self._subject(loaded, self._active_profiles(env))
+
+    def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
+        """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.
+
+        Compose reads ``COMPOSE_PROFILES`` from the environment, or from the
+        project's ``.env`` (or ``--env-file``) when the environment has none;
+        ``env.lookup`` has that order already.
+        """
+        if self.options.profiles:
+            return tuple(self.options.profiles), "--profile"
+        names = tuple(p.strip() for p in (env.lookup("COMPOSE_PROFILES") or "").split(",") if p.strip())
+        return (names, "COMPOSE_PROFILES") if names else (None, "")
 
     def _load_files(self, files: list[str], env: Environment, depth: int) -> _Loaded:
         out = _Loaded()
@@ -250,19 +264,24 @@ class ProjectLoader:
         return replace(merged, extends=None, location=service.location)
 
     # -- bindings ----------------------------------------------------------
-    def _subject(self, loaded: _Loaded) -> Subject:
+    def _subject(self, loaded: _Loaded, selection: tuple[tuple[str, ...] | None, str]) -> Subject:
+        """The services Compose would start with ``selection``: all of them without one."""
         services = []
         problems = list(loaded.problems)
-        profiles = set(self.options.profiles)
-        for name, sdef in loaded.services.items():
-            active = [p.text for p in (sdef.profiles or [])]
-            if profiles and active and not profiles.intersection(active):
+        active, source = selection
+        wanted = None if active is None or "*" in active else set(active)
+        defined: dict[str, None] = {}
+        for sdef in loaded.services.values():
+            own = [p.text for p in (sdef.profiles or [])]
+            defined.update(dict.fromkeys(own))
+            if wanted is not None and own and not wanted.intersection(own):
                 continue
             services.append(self._service(sdef, loaded, problems))
         return Subject(
             services=tuple(services),
             problems=tuple(_dedupe(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
+            profiles=ProfileScope(active, source, tuple(sorted(defined))),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -270,15 +289,20 @@ class ProjectLoader:
         mode = sdef.network_mode
         bindings: list[Binding] = []
         discarded = mode is not None and mode.text == "host"
+        keyed: list[tuple[Binding, tuple]] = []
         for item in sdef.ports:
             result = item_binding(item, sdef.name, item.lookup, default, loaded.name)
             if isinstance(result, Problem):
                 problems.append(result)
-            elif self.options.swarm:
-                bindings.append(_swarm(result))
             else:
-                bindings.append(result)
-        bindings = _compose_unique(bindings)
+                token = _published_token(item, result)
+                keyed.append((_swarm(result) if self.options.swarm else result, token))
+        bindings = _compose_unique(keyed)
+        for item in sdef.dropped:
+            # Not published, but Compose parsed it before the merge dropped it.
+            dropped = item_binding(item, sdef.name, item.lookup, default, loaded.name)
+            if isinstance(dropped, Problem):
+                problems.append(dropped)
         return Service(
             name=sdef.name,
             location=sdef.location,
@@ -413,12 +437,16 @@ def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> st
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
     """``over`` merged onto ``base`` with the compose-spec rules bindguard needs."""
+    dropped = base.dropped + over.dropped
     if "ports" in over.reset or over.ports_tag == RESET_TAG:
         ports: list[PortItem] = []
+        dropped += base.ports
     elif over.ports_tag == "!override":
         ports = list(over.ports)
+        dropped += base.ports
     else:
-        ports = _append_unique(base.ports, over.ports)
+        # appended; duplicates go when Bindings are made (_compose_unique), by Compose's key
+        ports = list(base.ports) + list(over.ports)
     network_mode = None if "network_mode" in over.reset else (over.network_mode or base.network_mode)
     if "networks" in over.reset:
         networks = None
@@ -438,6 +466,9 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
         network_mode=network_mode,
         networks=networks,
         profiles=profiles,
+        has_ports=bool(ports) or base.has_ports or over.has_ports,
+        ports_null=None,
+        dropped=dropped,
         extends=over.extends if over.extends is not None else base.extends,
         reset=set(),
         location=base.location,
@@ -446,6 +477,14 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
     for name, service in model.services.items():
+        earlier = out.services.get(name)
+        if service.ports_null is not None and (earlier is None or not earlier.has_ports):
+            # compose-go validates the merged model: a null list merged onto an
+            # earlier list keeps that list, but null on its own is refused.
+            out.problems.append(
+                Problem("BG007", "'ports' must be a list, not null: Compose refuses the file "
+                        "(write `ports: []` for none)", service.ports_null, service=name)
+            )
         if name in out.services:
             out.services[name] = merge_service(out.services[name], service)
         else:
@@ -483,43 +522,112 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
     return tuple(out)
 
 
-def _compose_unique(bindings: list[Binding]) -> list[Binding]:
-    """A service's ports as Compose keeps them: one per (host IP, published, target, protocol).
+# Ranges wider than this are compared whole when Compose would compare them port
+# by port (docs/limits.md): expanding ``1-65535:1-65535`` is 65,535 keys per entry.
+MAX_EXPANDED_RANGE = 1024
 
-    compose-go enforces this after every merge, on the canonical (long) form
-    of each entry, with no host IP counting as ``0.0.0.0``: so ``"80:80"``
-    written twice is one port, and so are ``"80:80"`` and
-    ``"0.0.0.0:80:80"`` (which then listens on IPv4 only).  A later entry
-    replaces the earlier one in its place.  Ranges are compared whole (Compose
-    compares them port by port; partly overlapping ranges stay two entries).
+_NIL = ("nil",)  # compose-go's key for a port with no published port at all
+
+
+def _published_token(item: PortItem, binding: Binding) -> tuple:
+    """The published part of compose-go's port key, as the entry was written.
+
+    compose-go keys a port as ``host_ip:published:target/protocol`` with
+    ``fmt.Sprintf("%s", published)``: a long-syntax ``published: 8080`` written
+    as a YAML integer formats as ``%!s(int=8080)`` and never equals the string
+    ``"8080"`` of a short entry, so both entries stay (and the engine then fails
+    with "port is already allocated").  No published port (``"80"``,
+    ``"127.0.0.1::80"``, a long entry without ``published``) is one key; ``"0:80"``
+    is another.
     """
-    out: list[Binding] = []
-    index: dict[tuple[str, str, str, str], int] = {}
-    for b in bindings:
-        key = (b.host_ip or "0.0.0.0", b.host_port_text, str(b.container_ports), b.protocol)
-        if key in index:
-            out[index[key]] = b
-        else:
-            index[key] = len(out)
-            out.append(b)
-    return out
-
-
-def _append_unique(base: list[PortItem], over: list[PortItem]) -> list[PortItem]:
-    """Compose appends an override's ports but drops entries equal to a base entry."""
-    seen = {_item_key(item) for item in base}
-    return list(base) + [item for item in over if _item_key(item) not in seen]
-
-
-def _item_key(item: PortItem) -> tuple:
     node = item.node
-    if isinstance(node, yaml.ScalarNode):
-        return ("s", node.value)
     if isinstance(node, yaml.MappingNode):
-        if not all(isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode) for k, v in node.value):
-            return ("n", id(node))  # not a valid long-syntax item: never equal to another
-        return ("m", tuple(sorted((k.value, v.value) for k, v in node.value)))
-    return ("n", id(node))
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "published":
+                if isinstance(value, yaml.ScalarNode):
+                    typed = resolve_scalar(value)
+                    if isinstance(typed, int) and not isinstance(typed, bool):
+                        return ("int", typed)
+                return ("str", binding.host_port_text or "0")
+        return _NIL
+    if binding.host_ports is not None:
+        return ("str", binding.host_port_text)
+    # random: "0:80" / "127.0.0.1:0:80" name a published port, "80" / "127.0.0.1::80" do not
+    left, sep, _ = binding.entry.rsplit("/", 1)[0].rpartition(":")
+    return ("str", "0") if sep and left and not left.endswith(("]", ":")) and _host_port_written(left) else _NIL
+
+
+def _host_port_written(left: str) -> bool:
+    """Whether the part before the container port ends in a host port (not an IP)."""
+    return left.rpartition(":")[2].isdigit() if ":" in left else left.isdigit()
+
+
+def _port_keys(binding: Binding, published: tuple) -> list[tuple]:
+    """compose-go's keys for one entry: one per port of a range it expands.
+
+    Compose expands a host range paired with an equal container range, and a
+    container range with no host port, into one port each before removing
+    duplicates; a host range with one container port stays one entry.
+    """
+    host_ip = binding.host_ip or "0.0.0.0"
+    c = binding.container_ports
+    if c.size == 1 or c.size > MAX_EXPANDED_RANGE:
+        return [(host_ip, published, str(c), binding.protocol)]
+    if binding.host_ports is None:
+        return [(host_ip, published, str(p), binding.protocol) for p in range(c.start, c.end + 1)]
+    h = binding.host_ports
+    if published[0] != "str" or h.size != c.size:
+        return [(host_ip, published, str(c), binding.protocol)]
+    return [
+        (host_ip, ("str", str(h.start + i)), str(c.start + i), binding.protocol)
+        for i in range(c.size)
+    ]
+
+
+def _compose_unique(bindings: list[tuple[Binding, tuple]]) -> list[Binding]:
+    """A service's ports as Compose keeps them: one per compose-go key, the later in place.
+
+    compose-go merges override files (and extends) by this key and enforces it
+    after every merge: the later entry replaces the earlier one where the earlier
+    one stood, so ``"80:80"`` and ``"0.0.0.0:80:80"`` are one port (which then
+    listens on IPv4 only) and an override repeating a base entry is kept on the
+    override's line.  Ranges are compared port by port: ``"8080-8081:80-81"``
+    and a later ``"8081:81"`` are two ports, the range cut to 8080 and the single
+    entry kept where 8081 stood.  ``bindings`` pairs each Binding with its
+    published token (``_published_token``).
+    """
+    pieces: list[tuple[int, int]] = []  # (binding index, port offset) in Compose's order
+    index: dict[tuple, int] = {}
+    all_keys = [_port_keys(b, token) for b, token in bindings]
+    for n, keys in enumerate(all_keys):
+        for offset, key in enumerate(keys):
+            at = index.get(key)
+            if at is None:
+                index[key] = len(pieces)
+                pieces.append((n, offset))
+            else:
+                pieces[at] = (n, offset)
+    out: list[Binding] = []
+    i = 0
+    while i < len(pieces):
+        n, first = pieces[i]
+        last = first
+        while i + 1 < len(pieces) and pieces[i + 1] == (n, last + 1):
+            i += 1
+            last += 1
+        i += 1
+        binding = bindings[n][0]
+        if last - first + 1 == len(all_keys[n]):
+            out.append(binding)
+            continue
+        c, h = binding.container_ports, binding.host_ports
+        out.append(
+            binding._replace(
+                container_ports=PortRange(c.start + first, c.start + last),
+                host_ports=None if h is None else PortRange(h.start + first, h.start + last),
+            )
+        )
+    return out
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

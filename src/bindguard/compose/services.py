@@ -61,6 +61,11 @@ class ServiceDef:
     profiles: list[Value] | None = None
     extends: "Extends | None" = None
     reset: set[str] = field(default_factory=set)
+    has_ports: bool = False  # a ports list was written (in this file or one merged before)
+    # Entries a later !reset / !override dropped: Compose still interpolates and
+    # parses them while loading their file, so their errors still refuse the project.
+    dropped: list[PortItem] = field(default_factory=list)
+    ports_null: Location | None = None  # "ports:" with no value, where it is written
 
 
 class Extends(NamedTuple):
@@ -213,7 +218,11 @@ def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
         service.ports_tag = node.tag if node.tag in (RESET_TAG, OVERRIDE_TAG) else None
         if isinstance(node, yaml.SequenceNode):
             service.ports = [PortItem(item, file, model.base_dir) for item in node.value]
-        elif not (isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None):
+            service.has_ports = True
+        elif isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+            if node.tag != RESET_TAG:
+                service.ports_null = location(file, node)
+        else:
             model.problems.append(
                 Problem(
                     "BG007",

@@ -48,6 +48,7 @@ class Report(NamedTuple):
     exposed: int = 0
     baselined: int = 0
     notes: tuple[Note, ...] = ()
+    profiles: tuple = ()  # ProfileScope per distinct profile selection (profilescope.py)
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

@@ -53,6 +53,10 @@ class JsonReporter:
                 for n in report.notes
             ],
         }
+        if report.profiles:
+            from bindguard.profilescope import as_json
+
+            data["summary"]["profiles"] = [as_json(scope) for scope in report.profiles]  # type: ignore[index]
         if report.kind == "engine":
             data["engines"] = list(report.engines)
         return json.dumps(data, indent=2) + "\n"

@@ -57,6 +57,10 @@ class TextReporter:
         if report.notes:
             lines.append("")
         lines.append(printable(_summary(report)))
+        if report.profiles:
+            from bindguard.profilescope import describe
+
+            lines.extend(printable(describe(scope)) for scope in report.profiles)
         return "\n".join(lines) + "\n"
 
 

@@ -34,9 +34,23 @@ services:
 Never fixed automatically: which service moves is a human choice.
 
 ## Options
-None. Services whose profiles never overlap (`profiles: [cpu]` and
-`profiles: [gpu]`) never run together and do not conflict. Random host ports (`"127.0.0.1::80"`) and host port ranges paired with
-one container port (Docker picks a free port in the range) never conflict.
+None. Profiles decide which services run together. With `--profile`
+(repeatable, or `profiles` in the config file) or `COMPOSE_PROFILES` (from
+the environment or the project's `.env`, as Compose reads it), the services
+Compose would start are checked against each other, whatever their profiles:
+`--profile cpu --profile gpu` with both on `8080:80` is a conflict, and
+`COMPOSE_PROFILES=*` starts every service. With no selection, every service
+is checked for exposure, but two services conflict only when one selection
+starts both: services without profiles always run, and services whose
+profiles never overlap (`profiles: [cpu]` and `profiles: [gpu]`) run together
+only when both profiles are selected, which is not assumed; the message says
+which profile a conflict needs. Random host ports (`"127.0.0.1::80"`) and
+host port ranges paired with one container port (Docker picks a free port in
+the range) never conflict. Ports are compared after Compose's own
+de-duplication: a port written twice the same way (even as part of two
+ranges) is one port; a long-syntax `published: 8080` written as a YAML
+integer and the short `"8080:80"` are two ports for Compose, and the engine
+then refuses the second ('port is already allocated'), so that is a conflict.
 
 ## References
 - [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
@@ -71,12 +85,26 @@ def _claims(binding: Binding) -> list[tuple[int, str]]:
 
 
 def _together(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Can two services run at once?  Not when both are in profiles that never overlap."""
+    """Can one profile selection start both?  Not when both are in profiles that never overlap.
+
+    Only asked when no profiles were selected: with ``--profile`` or
+    ``COMPOSE_PROFILES`` every service of the Subject runs, and each binding
+    gets the empty set (which runs with anything).
+    """
     return not (a and b and a.isdisjoint(b))
 
 
 # What `bindguard fix` does with these findings (rules/fixinfo.py).
 FIX = manual("port-conflict", "which service moves to another host port is a human choice")
+
+
+def _combination(a: frozenset[str], b: frozenset[str]) -> str:
+    """The profile selection under which two services run together ("" when always)."""
+    names = sorted(a & b) if a and b else sorted(a or b)
+    if not names:
+        return ""
+    shown = " or ".join(repr(n) for n in names[:3]) + (" ..." if len(names) > 3 else "")
+    return f" when profile {shown} is active"
 
 
 def check(subject: Subject, options: object) -> Iterator[Violation]:
@@ -88,8 +116,11 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
     """
     slots: dict[tuple[str, int, int], dict[str, list[tuple[Binding, frozenset[str]]]]] = {}
     wide: list = []
+    selected = subject.profiles.all_run_together()
+    service_profiles = {s.name: frozenset(s.profiles) for s in subject.services}
     for service in subject.services:
-        profiles = frozenset(service.profiles)
+        # With a profile selection, every service of the Subject runs together.
+        profiles = frozenset() if selected else service_profiles[service.name]
         for binding in service.bindings:
             clash = _take(slots, wide, binding, profiles)
             if clash is None:
@@ -98,10 +129,11 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
             where = other.location
             line = f" (line {where.line})" if where.file == binding.location.file else f" ({where})"
             shown = "all interfaces" if address == "*" else format_address(address)
+            when = "" if selected else _combination(profiles, service_profiles.get(other.service, frozenset()))
             yield Violation(
                 binding.location,
                 f"host port {port}/{binding.protocol} on {shown} is already published by "
-                f"service {other.service!r}{line}: the second one fails with "
+                f"service {other.service!r}{line}{when}: the second one fails with "
                 "'port is already allocated'",
                 "publish one of them on another host port",
                 binding.service,

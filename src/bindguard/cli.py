@@ -261,8 +261,21 @@ def audit(
     prove: bool = typer.Option(False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    # issue 21: confirm one project (or --expect) on the engine; engine/confirm.py
+    paths: Optional[List[str]] = typer.Argument(None, help="Compose project files or folders to confirm on the engine (default: the whole engine)."),
+    files: Optional[List[str]] = FileOpt,
+    env_file: Optional[List[str]] = EnvFileOpt,
+    profile: Optional[List[str]] = ProfileOpt,
+    project_name: Optional[str] = typer.Option(None, "--project-name", "-p", help="Compose project name (default: as docker compose finds it)."),
+    expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT a running container (compose service or container name) must publish (repeatable)."),
+    allow_stopped: bool = typer.Option(False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
 ) -> None:
-    """Check the running Docker engine(s) with the same rules, and drift from compose files."""
+    """Check the running Docker engine(s) with the same rules, and drift from compose files.
+
+    With PATHS (or -f, -p) or --expect: confirm each service of that compose
+    project on the engine (confirmed, drift, not running); exit 0 only when
+    every selected service is confirmed.
+    """
 
     def body() -> int:
         from bindguard.engine.audit import AuditSettings, audit as run_audit
@@ -270,6 +283,28 @@ def audit(
 
         if timeout <= 0:
             raise fail("--timeout must be above 0")
+        confirm_settings, confirm_level = _settings(
+            config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
+            compose_files=files, env_files=env_file, profiles=profile,
+            fail_on=fail_on.value if fail_on else None,
+        )
+        if paths or files or project_name or confirm_settings.selection.options.expect:
+            from bindguard.engine.confirm import ConfirmSettings, confirm
+
+            if include_stopped or no_drift or prove:
+                raise fail("--all, --no-drift and --prove audit the whole engine; they do not combine with PATHS, -f, -p or --expect")
+            outcome = confirm(
+                resolve_targets(list(host or ()), list(context or ())),
+                ConfirmSettings(
+                    paths=tuple(paths or (() if files or not project_name else (".",))),
+                    lint=confirm_settings, project_name=project_name,
+                    allow_stopped=allow_stopped, timeout=timeout,
+                ),
+            )
+            emit(outcome.report, fmt, output)
+            if confirm_level == FailOn.never.value:
+                return 0
+            return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))
         settings, level = _settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,

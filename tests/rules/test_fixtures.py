@@ -48,7 +48,7 @@ def _scopes(rule) -> tuple[str, ...]:
 
 # Scopes whose items only exist on a running engine: ``drift`` compares a
 # container with the files that created it.
-ENGINE_SCOPES = frozenset({"drift"})
+ENGINE_SCOPES = frozenset({"drift", "confirm"})
 
 
 def _engine_only(rule) -> bool:

@@ -88,6 +88,7 @@ class ProjectLoader:
         self._cache: dict[str, ComposeFile] = {}
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
+        self.project_name: str | None = None  # ``name:`` of the project loaded last
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
@@ -126,6 +127,8 @@ class ProjectLoader:
         self._envs.append(env)
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
+        # the top-level ``name:`` (interpolated), for callers that need the project name
+        self.project_name = loaded.name
         return self._subject(loaded, self._active_profiles(env))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
@@ -148,7 +151,7 @@ class ProjectLoader:
             out.problems.extend(problems)
             for model in models:
                 out.problems.extend(model.problems)
-                if model.name and out.name is None:
+                if model.name:  # as compose-go: the last file that names the project wins
                     out.name = _interp_value(model.name, env, out.problems)
                 self._resolve_extends(model, env, out.problems)
                 for inc in model.includes:

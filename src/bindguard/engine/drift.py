@@ -15,7 +15,7 @@ from typing import Iterable
 from bindguard.compose.project import ProjectLoader, ProjectOptions
 from bindguard.engine.containers import FILES_LABEL, WORKDIR_LABEL, ContainerInfo
 from bindguard.errors import BindguardError
-from bindguard.model import Binding, Comparison, Subject
+from bindguard.model import Binding, Comparison, Service, Subject
 
 
 def _files(info: ContainerInfo) -> tuple[str, ...]:
@@ -60,26 +60,36 @@ def compare(
         if subject is None:
             continue
         service = next((s for s in subject.services if s.name == info.compose_service), None)
-        for binding in bindings:
-            declared: tuple[Binding, ...] = ()
-            if service is not None:
-                declared = tuple(
-                    b
-                    for b in service.bindings
-                    if b.protocol == binding.protocol
-                    and b.container_ports.start <= binding.container_ports.start <= b.container_ports.end
-                )
-            out.append(
-                Comparison(
-                    binding=binding,
-                    declared=declared,
-                    location=binding.location,
-                    service=info.compose_service,
-                    project=info.compose_project,
-                    files=files,
-                    service_defined=service is not None,
-                )
+        out.extend(pair(info, bindings, service, files))
+    return out
+
+
+def pair(
+    info: ContainerInfo, bindings: Iterable[Binding], service: Service | None, files: tuple[str, ...]
+) -> list[Comparison]:
+    """Each of the container's bindings next to what ``service`` (None: not defined
+    any more) declares for the same container port and protocol."""
+    out = []
+    for binding in bindings:
+        declared: tuple[Binding, ...] = ()
+        if service is not None:
+            declared = tuple(
+                b
+                for b in service.bindings
+                if b.protocol == binding.protocol
+                and b.container_ports.start <= binding.container_ports.start <= b.container_ports.end
             )
+        out.append(
+            Comparison(
+                binding=binding,
+                declared=declared,
+                location=binding.location,
+                service=info.compose_service or info.name,
+                project=info.compose_project or "",
+                files=files,
+                service_defined=service is not None,
+            )
+        )
     return out
 
 

@@ -49,6 +49,8 @@ class Report(NamedTuple):
     baselined: int = 0
     notes: tuple[Note, ...] = ()
     profiles: tuple = ()  # ProfileScope per distinct profile selection (profilescope.py)
+    # ``audit PATHS``/``--expect``: one verdict per container or service (engine/confirm.py)
+    confirmations: tuple[dict, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

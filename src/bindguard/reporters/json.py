@@ -59,4 +59,6 @@ class JsonReporter:
             data["summary"]["profiles"] = [as_json(scope) for scope in report.profiles]  # type: ignore[index]
         if report.kind == "engine":
             data["engines"] = list(report.engines)
+        if report.confirmations:
+            data["confirmations"] = list(report.confirmations)
         return json.dumps(data, indent=2) + "\n"

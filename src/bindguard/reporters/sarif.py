@@ -273,6 +273,8 @@ class SarifReporter:
             ]
         run["results"] = results
         run["properties"] = {"kind": report.kind, "suppressed": report.suppressed}
+        if report.confirmations:
+            run["properties"]["confirmations"] = list(report.confirmations)
         return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
     def render(self, report: Report) -> str:

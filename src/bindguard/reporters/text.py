@@ -33,6 +33,10 @@ class TextReporter:
         # goes through printable(), so none can drive the terminal or fake a line.
         color = self.color
         lines: list[str] = []
+        if report.confirmations:
+            from bindguard.reporters.confirmations import confirmation_table
+
+            lines += confirmation_table(report.confirmations, color)
         for group, items in groupby(report.findings, key=_group):
             lines.append(paint(printable(group), "bold underline", color))
             for f in items:

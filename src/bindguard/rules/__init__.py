@@ -29,6 +29,7 @@ from bindguard.rules import (
     bg013_unused_ignore,
     bg014_direct_routing_gateway_mode,
     bg015_loopback_answers_neighbour,
+    bg016_service_not_running,
 )
 
 from bindguard.rules.contract import Rule, Scope
@@ -50,6 +51,7 @@ _DECLARED: tuple[Rule, ...] = (
     bg013_unused_ignore.RULE,
     bg014_direct_routing_gateway_mode.RULE,
     bg015_loopback_answers_neighbour.RULE,
+    bg016_service_not_running.RULE,
 )
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _DECLARED}

@@ -28,11 +28,12 @@ class Scope(StrEnum):
     DRIFT = "drift"       # a Comparison of a container with its compose files (audit only)
     ENGINE_PROOF = "engine-proof"  # a NeighbourProof of a binding (audit --prove only)
     IGNORE = "ignore"     # nothing: made by the inline-ignore machinery (lint only)
+    CONFIRM = "confirm"   # a compose service confirmed on an engine (audit PATHS, engine/confirm.py)
 
 
 # Scopes that only one command produces items for; any other scope can fire in both.
 LINT_ONLY = frozenset({Scope.PROBLEM, Scope.IGNORE})
-AUDIT_ONLY = frozenset({Scope.ENGINE, Scope.DRIFT, Scope.ENGINE_PROOF})
+AUDIT_ONLY = frozenset({Scope.ENGINE, Scope.DRIFT, Scope.ENGINE_PROOF, Scope.CONFIRM})
 
 Check = Callable[[Any, Any], Iterable[Violation]]
 NO_OPTIONS: Mapping[str, str] = MappingProxyType({})

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 from bindguard.model import Service, Severity, Violation
 from bindguard.rules.contract import Rule, Scope
+from bindguard.rules.fixinfo import manual
 
 CODE = "BG016"
 
@@ -56,10 +57,16 @@ def check(service: Service, options: object) -> Iterator[Violation]:
     )
 
 
+FIX = manual(
+    "start-service",
+    "the compose file is not at fault: start the service (docker compose up -d SERVICE), "
+    "or pass --allow-stopped",
+)
+
 # Reported by bindguard.engine.confirm for each active service without a running
 # container; the runner has no items of this scope.
 RULE = Rule(
     CODE, "service-not-running", Severity.WARNING, (Scope.CONFIRM,),
     "A service of the audited compose project has no running container",
-    since="0.2.0", check=check, doc=__doc__,
+    since="0.2.0", check=check, fix=FIX, doc=__doc__,
 )

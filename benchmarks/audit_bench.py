@@ -56,10 +56,11 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -177,7 +178,7 @@ def free_m() -> dict[str, Any]:
         lines = out.splitlines()
         heads = lines[0].split()
         mem = next(ln for ln in lines if ln.startswith("Mem:")).split()[1:]
-        d: dict[str, Any] = {h.replace("/", "_"): int(v) for h, v in zip(heads, mem)}
+        d: dict[str, Any] = {h.replace("/", "_"): int(v) for h, v in zip(heads, mem, strict=False)}
         d["source"] = "free -m"
         return d
     except (OSError, StopIteration, IndexError, ValueError, subprocess.TimeoutExpired):
@@ -315,7 +316,8 @@ def fmt_mem(s: dict[str, Any]) -> str:
     if f:
         text += (f"\n                       bench containers: {f['shims']} shims {f['shims_pss_mb']} MB PSS + "
                  f"{f['proxies']} docker-proxy {f['proxies_pss_mb']} MB PSS + {f['cgroups']} memory cgroups "
-                 f"{f['cgroups_mb']} MB = {f['total_mb']} MB ({f['total_mb'] / max(1, f['containers']):.2f} MB per running container)")
+                 f"{f['cgroups_mb']} MB = {f['total_mb']} MB "
+                 f"({f['total_mb'] / max(1, f['containers']):.2f} MB per running container)")
     return text
 
 
@@ -1080,7 +1082,8 @@ def notes(rows: list[dict], n: int, k: int) -> None:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True,
                                text=True).stdout.strip()
         return (head or "?") + ("+dirty-src" if dirty else "")

@@ -111,7 +111,7 @@ def child_env() -> dict[str, str]:
 def run_timed(cmd: list[str], env: dict[str, str], timeout: float, stdin_devnull: bool = True) -> Run:
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.run(cmd, env=env, capture_output=True,
                               stdin=subprocess.DEVNULL if stdin_devnull else None, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"timed out after {timeout:.0f} s: {short_cmd(cmd)}") from exc
@@ -156,7 +156,8 @@ def check_bindguard_run(r: Run, what: str) -> dict:
     except ValueError as exc:
         raise BenchError(f"bindguard's --format json output on {what} is not JSON ({exc}); first bytes: "
                          f"{r.proc.stdout[:200]!r}") from exc
-    if not isinstance(report, dict) or not isinstance(report.get("findings"), list) or not isinstance(report.get("summary"), dict):
+    if (not isinstance(report, dict) or not isinstance(report.get("findings"), list)
+            or not isinstance(report.get("summary"), dict)):
         raise BenchError(f"bindguard's JSON on {what} lacks the findings list / summary object: {str(report)[:200]}")
     return report
 
@@ -401,8 +402,11 @@ def machine_info(env: dict[str, str]) -> dict:
         "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
     }
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True).stdout.strip()
+        def git(*args: str) -> str:
+            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True).stdout.strip()
+
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "src")
         info["commit"] = (head or "?") + ("+dirty-src" if dirty else "")
     except OSError:
         info["commit"] = "?"
@@ -413,7 +417,8 @@ def machine_info(env: dict[str, str]) -> dict:
 
 
 def print_table(rows: list[dict], show_dclint: bool) -> None:
-    head = f"{'corpus':<22} {'files':>7} {'entries':>8} {'MB':>6} {'bindguard s':>11} {'libyaml s':>10} {'ratio':>6} {'bg files/s':>10}"
+    head = (f"{'corpus':<22} {'files':>7} {'entries':>8} {'MB':>6} {'bindguard s':>11} {'libyaml s':>10} "
+            f"{'ratio':>6} {'bg files/s':>10}")
     if show_dclint:
         head += f" {'dclint s':>9}"
     print(head)
@@ -487,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
         corpus, summ, how = get_corpus(args.files, args.seed, args.keep_corpus, tmp)
         print(f"\n(a) generated corpus: {summ['files']:,} files, {summ['services']:,} services, {summ['port_entries']:,} port "
               f"entries, {summ['bytes']:,} bytes (seed {args.seed}; {how})")
-        results["corpus"] = {k: summ[k] for k in ("files", "services", "port_entries", "bytes", "seed")} | {"path": str(corpus), "how": how}
+        results["corpus"] = {k: summ[k] for k in ("files", "services", "port_entries", "bytes", "seed")}
+        results["corpus"] |= {"path": str(corpus), "how": how}
 
         # (b) throughput
         rows = []
@@ -526,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 try:
                     t, n = time_dclint(prefix, real_list, args.repeat, args.timeout, tmp)
-                    dclint_note += f"; it reported on {n} of {len(real_list)} files (it lints more than ports: schema and style rules too)"
+                    dclint_note += (f"; it reported on {n} of {len(real_list)} files "
+                                    "(it lints more than ports: schema and style rules too)")
                     for r in rows:
                         if r["corpus"].startswith("real"):
                             r["dclint_s"] = t
@@ -577,7 +584,8 @@ def main(argv: list[str] | None = None) -> int:
                             growth = f"{bg / prev['bindguard_s']:.2f}x"
                             marg = f"{(bg - prev['bindguard_s']) / de * 1e6:.1f}"
                     r["bindguard_marginal_us_per_entry"] = None if marg == "-" else float(marg)
-                    print(f"    {r['multiple']:>2} {r['services']:>8,} {r['entries']:>8,} {r['bytes'] / 1e6:>5.2f} {fmt_s(bg):>11} "
+                    print(f"    {r['multiple']:>2} {r['services']:>8,} {r['entries']:>8,} {r['bytes'] / 1e6:>5.2f} "
+                          f"{fmt_s(bg):>11} "
                           f"{per:>9} {marg:>9} {growth:>7} {base:>9.3f} {base / r['entries'] * 1e6:>9.1f} {bmarg:>9}")
                     prev = r
                 print("    (whole-process times, start-up included, so us/entry falls as the file grows; 'marginal' is the extra"

@@ -157,7 +157,8 @@ def generate_large(outdir: str, n_services: int, seed: int) -> dict:
         entries += len(es)
         if arch.health and rng.random() < 0.3:
             doc.kv(2, "healthcheck")
-            doc.kv(3, "test", "[" + ", ".join(dq(x) for x in arch.health) + "]" if isinstance(arch.health, list) else sc(arch.health))
+            health = arch.health
+            doc.kv(3, "test", "[" + ", ".join(dq(x) for x in health) + "]" if isinstance(health, list) else sc(health))
             doc.kv(3, "interval", "30s")
     doc.blank()
     doc.add("networks:")

@@ -23,14 +23,16 @@ def _fmt(s: str, app: str) -> str:
 def gen_decoys(rng: random.Random) -> list[tuple[str, str]]:
     out = []
     if rng.random() < 0.12:
-        out.append((".env", f"BIND=127.0.0.1\nAPP_PORT={rng.choice([8080, 3000, 8000])}\nPOSTGRES_PASSWORD=changeme\nTAG=1.4.2\n"))
+        port = rng.choice([8080, 3000, 8000])
+        out.append((".env", f"BIND=127.0.0.1\nAPP_PORT={port}\nPOSTGRES_PASSWORD=changeme\nTAG=1.4.2\n"))
     if rng.random() < 0.08:
         out.append(("README.md", "# Local stack\n\nRun `docker compose up -d`, then open http://localhost:8080.\n"))
     if rng.random() < 0.04:
         out.append(("prometheus.yml", "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: app\n    static_configs:\n"
                                       "      - targets: ['api:8000']\n"))
     if rng.random() < 0.04:
-        out.append(("Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\nCMD [\"gunicorn\", \"-b\", \"0.0.0.0:8000\", \"app:app\"]\n"))
+        out.append(("Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 8000\n"
+                                  "CMD [\"gunicorn\", \"-b\", \"0.0.0.0:8000\", \"app:app\"]\n"))
     if rng.random() < 0.02:
         out.append(("docker-compose.yml.bak", "services:\n  old:\n    image: nginx\n    ports:\n      - 80:80\n"))
     return out

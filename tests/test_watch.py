@@ -260,3 +260,21 @@ def test_audit_metrics_file_for_the_textfile_collector(engine, containers, tmp_p
     report = json.loads(proc.stdout)
     ours = [f for f in report["findings"] if f.get("container") == c.name]
     assert [f["rule"] for f in ours] == ["BG001"]
+
+
+def test_one_inspect_gives_the_bindings_the_container_list_gives(engine, containers):
+    """The event path (inspect) and the audit path (list) agree on real engine output."""
+    from bindguard.engine.client import EngineTarget, connect, negotiate
+    from bindguard.engine.containers import container_info, running_bindings
+    from bindguard.engine.live import list_item
+
+    c = containers.run("watch-shapes", ports=[f"{port18()}:80", "127.0.0.1::81/udp", "82", f"[::1]:{port18()}:83"])
+    target = EngineTarget(engine, engine)
+    client = connect(target)
+    negotiate(client, target)
+    listed = client.api.containers(filters={"id": c.id})[0]
+    inspected = list_item(client.api.inspect_container(c.id))
+    from_list = running_bindings(container_info(listed), listed["Ports"], engine)
+    from_inspect = running_bindings(container_info(inspected), inspected["Ports"], engine)
+    assert sorted(from_inspect) == sorted(from_list) and len(from_list) >= 4
+    assert container_info(inspected) == container_info(listed)

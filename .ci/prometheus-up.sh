@@ -2,6 +2,7 @@
 # Start a private Prometheus (Debian's `prometheus` package) for bindguard's metrics tests.
 #
 #   .ci/prometheus-up.sh DIR PORT TARGET [INTERVAL]
+#   .ci/prometheus-up.sh --install-only      # only make sure prometheus and promtool exist
 #
 # Installs the package with apt-get if the `prometheus` binary is missing, writes
 # DIR/prometheus.yml scraping TARGET (HOST:PORT, /metrics) every INTERVAL (default 1s),
@@ -14,8 +15,11 @@ set -uo pipefail
 
 die() { echo "prometheus-up: ERROR: $*" >&2; exit 1; }
 
-[ $# -ge 3 ] || die "usage: $0 DIR PORT TARGET [INTERVAL]"
-DIR="$1"; PORT="$2"; TARGET="$3"; INTERVAL="${4:-1s}"
+INSTALL_ONLY=0
+if [ "${1:-}" = "--install-only" ]; then INSTALL_ONLY=1; else
+  [ $# -ge 3 ] || die "usage: $0 DIR PORT TARGET [INTERVAL] | --install-only"
+fi
+DIR="${1:-}"; PORT="${2:-}"; TARGET="${3:-}"; INTERVAL="${4:-1s}"
 WAIT="${BINDGUARD_PROMETHEUS_WAIT:-60}"
 URL="http://127.0.0.1:$PORT"
 
@@ -40,6 +44,12 @@ if ! command -v prometheus >/dev/null 2>&1; then
   [ "${POLICY_ADDED:-0}" = 1 ] && rm -f /usr/sbin/policy-rc.d
   [ $rc = 0 ] || die "apt-get install prometheus failed, see /tmp/bindguard-apt.log"
   command -v prometheus >/dev/null 2>&1 || die "the prometheus package brought no prometheus binary"
+fi
+
+if [ "$INSTALL_ONLY" = 1 ]; then
+  command -v promtool >/dev/null 2>&1 || die "the prometheus package brought no promtool"
+  echo "prometheus-up: $(prometheus --version 2>&1 | head -n 1)"
+  exit 0
 fi
 
 mkdir -p "$DIR/data" || die "cannot create $DIR"

@@ -278,3 +278,43 @@ def test_one_inspect_gives_the_bindings_the_container_list_gives(engine, contain
     from_inspect = running_bindings(container_info(inspected), inspected["Ports"], engine)
     assert sorted(from_inspect) == sorted(from_list) and len(from_list) >= 4
     assert container_info(inspected) == container_info(listed)
+
+
+def test_alert_rules_pass_promtool_and_fire_after_one_minute():
+    """contrib/prometheus: the rule file is valid and its unit test (an exposed port
+    alerts after 1 m, one resolved within 15 s never does) passes in promtool."""
+    import os
+    import subprocess
+
+    from watchbed import PROMETHEUS_UP, REPO, _unavailable
+
+    setup = subprocess.run(["bash", str(PROMETHEUS_UP), "--install-only"], capture_output=True, text=True,
+                           timeout=900, stdin=subprocess.DEVNULL)
+    if setup.returncode != 0:
+        _unavailable(f"no promtool: {setup.stderr.strip()}")
+    rules = REPO / "contrib" / "prometheus"
+    check = subprocess.run(["promtool", "check", "rules", "bindguard-alerts.yml"], cwd=rules,
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    test = subprocess.run(["promtool", "test", "rules", "bindguard-alerts.test.yml"], cwd=rules,
+                          capture_output=True, text=True, timeout=120)
+    assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
+
+
+def test_systemd_unit_runs_watch_with_real_options():
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from bindguard.cli import app
+    from watchbed import REPO
+
+    unit = (REPO / "contrib" / "systemd" / "bindguard-watch.service").read_text()
+    exec_start = next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("ExecStart="))
+    argv = shlex.split(exec_start)
+    assert argv[0].endswith("/bindguard") and argv[1] == "watch"
+    help_text = CliRunner().invoke(app, ["watch", "--help"], terminal_width=200).output
+    for word in argv[2:]:
+        if word.startswith("--"):
+            assert word in help_text, word
+    assert "127.0.0.1:" in exec_start  # the metrics stay on loopback

@@ -187,3 +187,42 @@ def test_failing_hook_is_reported(tmp_path):
     assert ExecHook([sys.executable, "-c", "raise SystemExit(3)"], 30, notes.append).run(b"{}") == "failed"
     assert ExecHook([str(tmp_path / "missing")], 30, notes.append).run(b"{}") == "failed"
     assert any("exited 3" in n for n in notes) and any("cannot run" in n for n in notes)
+
+
+def test_silent_engine_is_noticed_by_the_ping_and_reconnected(tmp_path):
+    """An engine that stops answering without closing the event stream (a TCP peer
+    gone silent) is found by the keepalive ping: DOWN, then retried."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "benchmarks"))
+    from sim_engine import SimEngine
+
+    from bindguard.engine.audit import AuditSettings
+    from bindguard.engine.client import EngineTarget
+    from bindguard.engine.watch import Outputs, WatchSettings, run
+
+    sim = SimEngine(str(tmp_path / "sim.sock"))
+    target = EngineTarget(sim.url, sim.url)
+    settings = WatchSettings(AuditSettings(targets=(target,), timeout=0.5), backoff_start=0.1,
+                             backoff_max=0.2, ping_interval=0.2)
+    statuses, changes = [], []
+    seen = threading.Condition()
+
+    def status(s):
+        with seen:
+            statuses.append(s)
+            seen.notify_all()
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run, args=(settings, Outputs(changes.append, status), stop), daemon=True)
+    worker.start()
+    try:
+        with seen:
+            assert seen.wait_for(lambda: any(s.up for s in statuses), 30)
+            sim.silent.set()
+            assert seen.wait_for(lambda: any(not s.up for s in statuses), 30)
+        down = next(s for s in statuses if not s.up)
+        assert "reconnecting" in down.message
+    finally:
+        stop.set()
+        worker.join(10)
+        sim.close()
+    assert not worker.is_alive()

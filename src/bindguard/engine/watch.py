@@ -46,6 +46,10 @@ class WatchSettings:
     audit: AuditSettings
     backoff_start: float = 0.5
     backoff_max: float = 30.0
+    # A TCP engine that vanishes without closing the connection (a cable, a
+    # firewall) leaves the event stream silent, not closed: it is pinged this
+    # often and the stream is dropped (then reconnected) when it does not answer.
+    ping_interval: float = 15.0
 
 
 class Status(NamedTuple):
@@ -156,10 +160,16 @@ class EngineWatcher:
             self._set_up(True, f"{'reconnected; ' if self.ever_up else ''}watching "
                                f"({len(self.live.parts)} containers, {len(self.live.findings)} findings)")
             self.ever_up = True
-            for event in self._stream:
-                if self.stop.is_set():
-                    return
-                self.handle(api, event)
+            alive = threading.Event()
+            threading.Thread(target=self._keepalive, args=(api, alive), daemon=True,
+                             name=f"bindguard-ping-{target.name}").start()
+            try:
+                for event in self._stream:
+                    if self.stop.is_set():
+                        return
+                    self.handle(api, event)
+            finally:
+                alive.set()
         except EngineError:
             raise
         except Exception as exc:
@@ -173,6 +183,16 @@ class EngineWatcher:
                 api.close()
             except Exception:
                 pass
+
+    def _keepalive(self, api: Any, done: threading.Event) -> None:
+        """Ping the engine while the stream is open; close the stream if it stops answering."""
+        while not done.wait(self.settings.ping_interval):
+            try:
+                api.ping()
+            except Exception:
+                if not done.is_set():
+                    self.close_stream()
+                return
 
     # -- one event -----------------------------------------------------------
     def handle(self, api: Any, event: dict[str, Any]) -> None:

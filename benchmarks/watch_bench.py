@@ -123,6 +123,7 @@ def bench_latency(starts: int) -> dict:
     while not w.records.empty():
         w.next_record()
     lags, delivered, made = [], [], []
+    by_reaudit = 0
     rss_start = w.rss_kb()
     try:
         for i in range(starts):
@@ -137,9 +138,12 @@ def bench_latency(starts: int) -> dict:
                 if rec["change"] == "new" and rec["finding"].get("container") == name:
                     break
             event = rec["event"]
-            assert event["action"] == "start", event
-            lags.append(event["lag_seconds"])
-            delivered.append(read_at - _parse(event["time"]))
+            if event["type"] == "audit":  # found by a full re-audit after a reconnect
+                by_reaudit += 1
+            else:
+                assert event["action"] == "start", event
+                lags.append(event["lag_seconds"])
+                delivered.append(read_at - _parse(event["time"]))
             if len(made) >= 10:
                 for cid in made:
                     api.remove_container(cid, force=True)
@@ -158,6 +162,8 @@ def bench_latency(starts: int) -> dict:
         "delivered_median_ms": statistics.median(delivered) * 1000,
         "delivered_p99_ms": percentile(delivered, 99) * 1000,
         "watcher_rss_kb_start": rss_start, "watcher_rss_kb_end": rss_end,
+        "found_by_reaudit": by_reaudit, "watcher_stderr": w.errors,
+        "load_average": os.getloadavg(),
     }
 
 
@@ -270,7 +276,10 @@ def main() -> int:
             print(f"(a) real engine, {r['starts']} container starts (-p 80): event -> finding "
                   f"median {r['lag_median_ms']:.1f} ms, p99 {r['lag_p99_ms']:.1f} ms (max {r['lag_max_ms']:.1f}); "
                   f"event -> JSON line read: median {r['delivered_median_ms']:.1f} ms, p99 {r['delivered_p99_ms']:.1f} ms; "
-                  f"watcher RSS {r['watcher_rss_kb_start'] / 1024:.1f} -> {r['watcher_rss_kb_end'] / 1024:.1f} MiB")
+                  f"watcher RSS {r['watcher_rss_kb_start'] / 1024:.1f} -> {r['watcher_rss_kb_end'] / 1024:.1f} MiB; "
+                  f"{r['found_by_reaudit']} found by a re-audit after a reconnect; load average {r['load_average'][0]:.1f}")
+            for line in r["watcher_stderr"]:
+                print(f"    watcher: {line}")
         if args.only in (None, "memory"):
             r = results["memory"] = bench_memory(args.events, Path(tmp))
             series = ", ".join(f"{n:,} events {kb / 1024:.1f} MiB" for n, kb in r["rss_kb"].items())

@@ -94,7 +94,7 @@ def test_network_host_binding_ipv4_change_is_handled(engine, containers, network
     docker("network", "disconnect", loop_net, c.name)
     new = w.record("new", c.name, "BG001", after=before)
     assert new["event"]["type"] == "network" and new["event"]["action"] == "disconnect"
-    assert new["event"]["name"] == loop_net and new["event"]["lag_seconds"] < 1.0
+    assert new["event"]["name"] == loop_net
     assert c.published()["80/tcp"][0]["HostIp"] == "0.0.0.0"  # the engine agrees
     c.stop()
     resolved = w.record("resolved", c.name, "BG001", after=before)

@@ -180,7 +180,7 @@ def bench_memory(events: int, tmp: Path) -> dict:
     sim = SimEngine(str(tmp / "mem.sock"))
     w = Watcher("--host", sim.url, "--select", "BG001")
     w.wait_up(1)
-    checkpoints = sorted({c for c in (1000, 2000, 5000, events) if c <= events})
+    checkpoints = sorted({c for c in (1000, 2000, 5000, 10_000, 20_000, 40_000, events) if c <= events})
     samples = {}
     pool = 50
     done = 0

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -29,6 +30,9 @@ class GuardOptions:
 def guard(options: GuardOptions, write: Callable[[str], None], note: Callable[[str], None],
           stop: threading.Event | None = None, signals: bool = True) -> int:
     """Run the watch; 0 when stopped by a signal (or ``stop``), 1 with ``--once-exposed``."""
+    # cli.main tunes the collector for a short batch run (rare collections); a watch
+    # runs for months, so cyclic garbage must not pile up between collections.
+    gc.set_threshold(700, 10, 10)
     stop = stop or threading.Event()
     if signals:
         stop_on_signals(stop)

@@ -56,8 +56,9 @@ class SimEngine:
                 if parts == ["_ping"]:
                     return self._send(b"OK", "text/plain")
                 if parts == ["version"]:
-                    return self._json({"Version": engine.version, "ApiVersion": API_VERSION,
-                                       "MinAPIVersion": "1.24", "Os": "linux"})
+                    return self._json(
+                        {"Version": engine.version, "ApiVersion": API_VERSION, "MinAPIVersion": "1.24", "Os": "linux"}
+                    )
                 if parts == ["networks"]:
                     return self._json([{"Name": "bridge", "Driver": "bridge", "Options": {}}])
                 if parts == ["containers", "json"]:
@@ -139,17 +140,31 @@ class SimEngine:
         for key, entries in (doc["NetworkSettings"]["Ports"] or {}).items():
             port, _, proto = key.partition("/")
             for e in entries or ():
-                ports.append({"IP": e["HostIp"], "PrivatePort": int(port), "PublicPort": int(e["HostPort"]), "Type": proto})
-        return {"Id": doc["Id"], "Names": [doc["Name"]], "Image": doc["Config"]["Image"],
-                "State": doc["State"]["Status"], "Labels": doc["Config"]["Labels"],
-                "HostConfig": {"NetworkMode": "bridge"},
-                "NetworkSettings": {"Networks": {"bridge": {}}}, "Ports": ports}
+                ports.append(
+                    {"IP": e["HostIp"], "PrivatePort": int(port), "PublicPort": int(e["HostPort"]), "Type": proto}
+                )
+        return {
+            "Id": doc["Id"],
+            "Names": [doc["Name"]],
+            "Image": doc["Config"]["Image"],
+            "State": doc["State"]["Status"],
+            "Labels": doc["Config"]["Labels"],
+            "HostConfig": {"NetworkMode": "bridge"},
+            "NetworkSettings": {"Networks": {"bridge": {}}},
+            "Ports": ports,
+        }
 
     def _emit(self, action: str, cid: str, name: str) -> None:
         now = time.time_ns()
-        event = {"Type": "container", "Action": action, "status": action, "id": cid,
-                 "Actor": {"ID": cid, "Attributes": {"name": name, "image": "sim"}},
-                 "time": now // 10**9, "timeNano": now}
+        event = {
+            "Type": "container",
+            "Action": action,
+            "status": action,
+            "id": cid,
+            "Actor": {"ID": cid, "Attributes": {"name": name, "image": "sim"}},
+            "time": now // 10**9,
+            "timeNano": now,
+        }
         with self.lock:
             for q in self.subscribers:
                 q.put(event)
@@ -157,11 +172,15 @@ class SimEngine:
     def start_container(self, cid: str, name: str, host_port: int) -> None:
         """Running, ``-p HOST_PORT:80`` (dockerd lists it on 0.0.0.0 and ::); a start event."""
         doc = {
-            "Id": cid, "Name": "/" + name, "State": {"Status": "running"},
+            "Id": cid,
+            "Name": "/" + name,
+            "State": {"Status": "running"},
             "Config": {"Image": "sim:1", "Labels": {}},
             "HostConfig": {"NetworkMode": "bridge", "PortBindings": {}},
-            "NetworkSettings": {"Networks": {"bridge": {}},
-                                "Ports": {"80/tcp": [{"HostIp": ip, "HostPort": str(host_port)} for ip in ("0.0.0.0", "::")]}},
+            "NetworkSettings": {
+                "Networks": {"bridge": {}},
+                "Ports": {"80/tcp": [{"HostIp": ip, "HostPort": str(host_port)} for ip in ("0.0.0.0", "::")]},
+            },
         }
         with self.lock:
             self.containers[cid] = doc

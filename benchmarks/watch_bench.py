@@ -71,7 +71,11 @@ class Watcher:
         env.pop("DOCKER_HOST", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bindguard", "watch", "--no-config", "--format", "json", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
         self.records: queue.Queue = queue.Queue()
         self.errors: list[str] = []
         threading.Thread(target=self._out, daemon=True).start()
@@ -128,9 +132,15 @@ def bench_latency(starts: int) -> dict:
     try:
         for i in range(starts):
             name = f"bindguard-bench-watch-{run}-{i}"
-            c = api.create_container(IMAGE, ["busybox", "sleep", "3600"], name=name, labels=label, ports=[80],
-                                     host_config=api.create_host_config(port_bindings={80: None}),
-                                     stop_signal="SIGKILL")
+            c = api.create_container(
+                IMAGE,
+                ["busybox", "sleep", "3600"],
+                name=name,
+                labels=label,
+                ports=[80],
+                host_config=api.create_host_config(port_bindings={80: None}),
+                stop_signal="SIGKILL",
+            )
             made.append(c["Id"])
             api.start(c["Id"])
             while True:
@@ -157,12 +167,15 @@ def bench_latency(starts: int) -> dict:
         w.stop()
     return {
         "starts": starts,
-        "lag_median_ms": statistics.median(lags) * 1000, "lag_p99_ms": percentile(lags, 99) * 1000,
+        "lag_median_ms": statistics.median(lags) * 1000,
+        "lag_p99_ms": percentile(lags, 99) * 1000,
         "lag_max_ms": max(lags) * 1000,
         "delivered_median_ms": statistics.median(delivered) * 1000,
         "delivered_p99_ms": percentile(delivered, 99) * 1000,
-        "watcher_rss_kb_start": rss_start, "watcher_rss_kb_end": rss_end,
-        "found_by_reaudit": by_reaudit, "watcher_stderr": w.errors,
+        "watcher_rss_kb_start": rss_start,
+        "watcher_rss_kb_end": rss_end,
+        "found_by_reaudit": by_reaudit,
+        "watcher_stderr": w.errors,
         "load_average": os.getloadavg(),
     }
 
@@ -171,7 +184,7 @@ def _parse(text: str) -> float:
     import datetime
 
     whole, _, frac = text.rstrip("Z").partition(".")
-    base = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.timezone.utc).timestamp()
+    base = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC).timestamp()
     return base + float("0." + (frac or "0"))
 
 
@@ -253,9 +266,14 @@ def bench_engines(count: int, per_engine: int, tmp: Path) -> dict:
         for s in sims[1:]:
             s.close()
     return {
-        "engines": count, "events": total, "up_seconds": up_seconds, "wall_seconds": wall,
-        "events_per_second": total / wall, "watcher_cpu_seconds": cpu,
-        "lag_median_ms": statistics.median(lags) * 1000, "lag_p99_ms": percentile(lags, 99) * 1000,
+        "engines": count,
+        "events": total,
+        "up_seconds": up_seconds,
+        "wall_seconds": wall,
+        "events_per_second": total / wall,
+        "watcher_cpu_seconds": cpu,
+        "lag_median_ms": statistics.median(lags) * 1000,
+        "lag_p99_ms": percentile(lags, 99) * 1000,
         "records_per_engine": sorted(set(per_engine_records.values())),
         "after_one_engine_down": {"still_reporting": len(after), "of": len(survivors), "down_reported": down_reported},
     }
@@ -273,11 +291,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bg-watch-bench-") as tmp:
         if args.only in (None, "latency"):
             r = results["latency"] = bench_latency(args.starts)
-            print(f"(a) real engine, {r['starts']} container starts (-p 80): event -> finding "
-                  f"median {r['lag_median_ms']:.1f} ms, p99 {r['lag_p99_ms']:.1f} ms (max {r['lag_max_ms']:.1f}); "
-                  f"event -> JSON line read: median {r['delivered_median_ms']:.1f} ms, p99 {r['delivered_p99_ms']:.1f} ms; "
-                  f"watcher RSS {r['watcher_rss_kb_start'] / 1024:.1f} -> {r['watcher_rss_kb_end'] / 1024:.1f} MiB; "
-                  f"{r['found_by_reaudit']} found by a re-audit after a reconnect; load average {r['load_average'][0]:.1f}")
+            print(
+                f"(a) real engine, {r['starts']} container starts (-p 80): event -> finding "
+                f"median {r['lag_median_ms']:.1f} ms, p99 {r['lag_p99_ms']:.1f} ms "
+                f"(max {r['lag_max_ms']:.1f}); event -> JSON line read: median "
+                f"{r['delivered_median_ms']:.1f} ms, p99 {r['delivered_p99_ms']:.1f} ms; "
+                f"watcher RSS {r['watcher_rss_kb_start'] / 1024:.1f} -> {r['watcher_rss_kb_end'] / 1024:.1f} MiB; "
+                f"{r['found_by_reaudit']} found by a re-audit after a reconnect; "
+                f"load average {r['load_average'][0]:.1f}"
+            )
             for line in r["watcher_stderr"]:
                 print(f"    watcher: {line}")
         if args.only in (None, "memory"):
@@ -287,10 +309,13 @@ def main() -> int:
         if args.only in (None, "engines"):
             r = results["engines"] = bench_engines(args.engines, 100, Path(tmp))
             a = r["after_one_engine_down"]
-            print(f"(c) {r['engines']} simulated engines: all up in {r['up_seconds']:.2f} s; {r['events']} events in "
-                  f"{r['wall_seconds']:.2f} s ({r['events_per_second']:.0f}/s, watcher CPU {r['watcher_cpu_seconds']:.2f} s); "
-                  f"lag median {r['lag_median_ms']:.1f} ms, p99 {r['lag_p99_ms']:.1f} ms; records per engine {r['records_per_engine']}; "
-                  f"one engine shut down: {a['still_reporting']}/{a['of']} others still reporting, DOWN reported: {a['down_reported']}")
+            print(
+                f"(c) {r['engines']} simulated engines: all up in {r['up_seconds']:.2f} s; {r['events']} events in "
+                f"{r['wall_seconds']:.2f} s ({r['events_per_second']:.0f}/s, "
+                f"watcher CPU {r['watcher_cpu_seconds']:.2f} s); lag median {r['lag_median_ms']:.1f} ms, "
+                f"p99 {r['lag_p99_ms']:.1f} ms; records per engine {r['records_per_engine']}; one engine shut down: "
+                f"{a['still_reporting']}/{a['of']} others still reporting, DOWN reported: {a['down_reported']}"
+            )
     OUT.mkdir(exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

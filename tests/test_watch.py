@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from enginebed import DEFAULT_URL, docker, inspect
-from watchbed import WatchProcess, free_port, private_engine, prometheus, scrape, watcher  # noqa: F401
+from enginebed import docker, inspect
+from watchbed import WatchProcess, free_port, scrape
 
 LOOPBACK_OPT = "com.docker.network.bridge.host_binding_ipv4"
 
@@ -32,7 +32,7 @@ def parse_time(text: str) -> float:
     """RFC 3339 with up to nanoseconds (Docker's StartedAt) or our ...Z timestamps."""
     text = text.rstrip("Z")
     whole, _, frac = text.partition(".")
-    base = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.timezone.utc).timestamp()
+    base = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC).timestamp()
     return base + (float("0." + frac) if frac else 0.0)
 
 
@@ -112,9 +112,25 @@ def test_engine_restart_reconnects_and_reaudits(private_engine, tmp_path, watche
     w = watcher("--host", url, "--format", "json", "--backoff-max", "0.5", "--select", "BG001")
     w.up(url)
     name = f"bindguard-test-watch-restart-{int(time.time() * 1000) % 10**8}"
-    docker("run", "-d", "--name", name, "--stop-timeout", "1", "-p", f"{port18()}:80",
-           "bindguard-test/busybox:1", "busybox", "httpd", "-f", "-p", "80", "-h", "/",
-           engine_url=private_engine.url)
+    docker(
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--stop-timeout",
+        "1",
+        "-p",
+        f"{port18()}:80",
+        "bindguard-test/busybox:1",
+        "busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/",
+        engine_url=private_engine.url,
+    )
     w.record("new", name, "BG001")
 
     link.unlink()  # the socket disappears for the watcher ...
@@ -124,9 +140,25 @@ def test_engine_restart_reconnects_and_reaudits(private_engine, tmp_path, watche
     private_engine.start()
     # while the watcher cannot reach it: a new exposed container, and the old one is gone
     late = f"{name}-late"
-    docker("run", "-d", "--name", late, "--stop-timeout", "1", "-p", f"{port18()}:80",
-           "bindguard-test/busybox:1", "busybox", "httpd", "-f", "-p", "80", "-h", "/",
-           engine_url=private_engine.url)
+    docker(
+        "run",
+        "-d",
+        "--name",
+        late,
+        "--stop-timeout",
+        "1",
+        "-p",
+        f"{port18()}:80",
+        "bindguard-test/busybox:1",
+        "busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/",
+        engine_url=private_engine.url,
+    )
     assert inspect(name, private_engine.url)["State"]["Running"] is False
     link.symlink_to(private_engine.socket)  # the socket is back
 
@@ -161,8 +193,7 @@ def test_exec_hook_gets_each_new_finding_as_json_on_stdin(engine, containers, wa
     out = tmp_path / "hook.jsonl"
     hook = tmp_path / "hook.py"
     hook.write_text(f"import sys\nopen({str(out)!r}, 'ab').write(sys.stdin.buffer.read())\n")
-    w = watcher("--host", engine, "--format", "json", "--select", "BG001",
-                "--exec", f"{sys.executable} {hook}")
+    w = watcher("--host", engine, "--format", "json", "--select", "BG001", "--exec", f"{sys.executable} {hook}")
     w.up(engine)
     before = len(w.records)
     c = containers.run("watch-hook", ports=[f"{port18()}:80"])
@@ -206,8 +237,14 @@ def test_metrics_endpoint_follows_exposure(engine, containers, watcher):
     fams, mine = series()
     assert len(mine) == 1 and mine[0].value == 1
     assert mine[0].labels == {
-        "engine": engine, "container": c.name, "service": c.name, "project": "",
-        "host_ip": "0.0.0.0,::", "host_port": str(host_port), "protocol": "tcp", "rule": "BG001",
+        "engine": engine,
+        "container": c.name,
+        "service": c.name,
+        "project": "",
+        "host_ip": "0.0.0.0,::",
+        "host_port": str(host_port),
+        "protocol": "tcp",
+        "rule": "BG001",
     }
     assert [s.value for s in fams["bindguard_engine_up"].samples if s.labels["engine"] == engine] == [1]
     assert fams["bindguard_events"].samples[0].value >= 1
@@ -247,8 +284,9 @@ def test_audit_metrics_file_for_the_textfile_collector(engine, containers, tmp_p
     c = containers.run("audit-metrics", ports=[f"{port18()}:80"])
     target = tmp_path / "bindguard.prom"
     dead = f"unix://{tmp_path}/none.sock"
-    proc = bindguard_cli("audit", "--no-config", "--host", engine, "--host", dead,
-                         "--metrics-file", str(target), "--format", "json")
+    proc = bindguard_cli(
+        "audit", "--no-config", "--host", engine, "--host", dead, "--metrics-file", str(target), "--format", "json"
+    )
     assert proc.returncode == 2  # one engine failed; the metrics still say so
     text = target.read_text()
     assert text.endswith("\n") and [p.name for p in tmp_path.iterdir()] == ["bindguard.prom"]
@@ -284,21 +322,31 @@ def test_one_inspect_gives_the_bindings_the_container_list_gives(engine, contain
 def test_alert_rules_pass_promtool_and_fire_after_one_minute():
     """contrib/prometheus: the rule file is valid and its unit test (an exposed port
     alerts after 1 m, one resolved within 15 s never does) passes in promtool."""
-    import os
     import subprocess
 
     from watchbed import PROMETHEUS_UP, REPO, _unavailable
 
-    setup = subprocess.run(["bash", str(PROMETHEUS_UP), "--install-only"], capture_output=True, text=True,
-                           timeout=900, stdin=subprocess.DEVNULL)
+    setup = subprocess.run(
+        ["bash", str(PROMETHEUS_UP), "--install-only"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     if setup.returncode != 0:
         _unavailable(f"no promtool: {setup.stderr.strip()}")
     rules = REPO / "contrib" / "prometheus"
-    check = subprocess.run(["promtool", "check", "rules", "bindguard-alerts.yml"], cwd=rules,
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        ["promtool", "check", "rules", "bindguard-alerts.yml"], cwd=rules, capture_output=True, text=True, timeout=120
+    )
     assert check.returncode == 0, check.stdout + check.stderr
-    test = subprocess.run(["promtool", "test", "rules", "bindguard-alerts.test.yml"], cwd=rules,
-                          capture_output=True, text=True, timeout=120)
+    test = subprocess.run(
+        ["promtool", "test", "rules", "bindguard-alerts.test.yml"],
+        cwd=rules,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
 
 
@@ -308,6 +356,7 @@ def test_systemd_unit_runs_watch_with_real_options():
     from typer.testing import CliRunner
 
     from bindguard.cli import app
+
     from watchbed import REPO
 
     unit = (REPO / "contrib" / "systemd" / "bindguard-watch.service").read_text()

@@ -17,6 +17,7 @@ from bindguard.hooks import ExecHook, parse_command
 from bindguard.metrics import EngineSnapshot, exposure_rows, parse_address, render
 from bindguard.model import EngineFacts, Finding, Location, Severity, Subject
 from bindguard.runner import RuleSelection
+
 from helpers import bindguard_cli
 
 ENGINE = "unix:///x.sock"
@@ -24,22 +25,31 @@ ENGINE = "unix:///x.sock"
 
 def inspect_doc(cid="c1", name="/web", state="running", ports=None, labels=None):
     return {
-        "Id": cid, "Name": name, "State": {"Status": state},
+        "Id": cid,
+        "Name": name,
+        "State": {"Status": state},
         "Config": {"Image": "img:1", "Labels": labels or {}},
         "HostConfig": {"NetworkMode": "bridge", "PortBindings": {}},
         "NetworkSettings": {"Networks": {"bridge": {}}, "Ports": ports or {}},
     }
 
 
-WIDE = {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}, {"HostIp": "::", "HostPort": "8080"}],
-        "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}], "9000/tcp": None}
+WIDE = {
+    "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}, {"HostIp": "::", "HostPort": "8080"}],
+    "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}],
+    "9000/tcp": None,
+}
 
 
 def test_inspect_reads_like_the_container_list():
     item = list_item(inspect_doc(ports=WIDE))
     assert item["Names"] == ["/web"] and item["State"] == "running"
     assert sorted((p.get("IP", "-"), p["PrivatePort"], p.get("PublicPort", 0), p["Type"]) for p in item["Ports"]) == [
-        ("-", 9000, 0, "tcp"), ("0.0.0.0", 80, 8080, "tcp"), ("127.0.0.1", 53, 5353, "udp"), ("::", 80, 8080, "tcp")]
+        ("-", 9000, 0, "tcp"),
+        ("0.0.0.0", 80, 8080, "tcp"),
+        ("127.0.0.1", 53, 5353, "udp"),
+        ("::", 80, 8080, "tcp"),
+    ]
     bindings = running_bindings(container_info(item), item["Ports"], ENGINE)
     assert sorted(b.spec() for b in bindings) == ["127.0.0.1:5353:53/udp", "8080:80"]
 
@@ -78,7 +88,9 @@ def test_stopped_containers_with_all_use_requested_bindings():
 
 def _finding(message="port 8080 open", container="web", entry="8080:80"):
     loc = Location(engine=ENGINE, container=container, container_id="c1", image="img")
-    return Finding("BG001", Severity.ERROR, message, loc, service="web", entry=entry, rule_name="implicit-all-interfaces")
+    return Finding(
+        "BG001", Severity.ERROR, message, loc, service="web", entry=entry, rule_name="implicit-all-interfaces"
+    )
 
 
 def test_text_and_json_lines():
@@ -89,7 +101,10 @@ def test_text_and_json_lines():
     assert "\\x1b[2J\\x0aFAKE LINE" in text and "250 ms after the event" in text
     record = json.loads(render_json(c))
     assert record["change"] == "new" and record["event"]["lag_seconds"] == 0.25
-    assert record["timestamp"] == "1970-01-01T00:01:40.250000Z" and record["event"]["time"] == "1970-01-01T00:01:40.000000Z"
+    assert (
+        record["timestamp"] == "1970-01-01T00:01:40.250000Z"
+        and record["event"]["time"] == "1970-01-01T00:01:40.000000Z"
+    )
     assert record["finding"]["message"] == evil.message  # JSON escapes it, losslessly
     audit = json.loads(render_json(c._replace(trigger=Trigger("audit", "reconnect"))))
     assert audit["event"] == {"type": "audit", "action": "reconnect"}
@@ -100,12 +115,15 @@ def test_backoff_is_capped():
     assert [next(delays) for _ in range(7)] == [0.5, 1, 2, 4, 4, 4, 4]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("127.0.0.1:9477", ("127.0.0.1", 9477)),
-    ("localhost:1", ("127.0.0.1", 1)),
-    ("[::1]:9477", ("::1", 9477)),
-    ("10.1.2.3:9477", ("10.1.2.3", 9477)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("127.0.0.1:9477", ("127.0.0.1", 9477)),
+        ("localhost:1", ("127.0.0.1", 1)),
+        ("[::1]:9477", ("::1", 9477)),
+        ("10.1.2.3:9477", ("10.1.2.3", 9477)),
+    ],
+)
 def test_metrics_address(text, expected):
     assert parse_address(text) == expected
 
@@ -123,11 +141,14 @@ def test_metrics_address_errors(text):
         parse_address(text)
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--metrics-address", "0.0.0.0:9477"], "--metrics-allow-wildcard"),
-    (["--exec", "'unclosed"], "--exec"),
-    (["--exec-timeout", "0"], "above 0"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--metrics-address", "0.0.0.0:9477"], "--metrics-allow-wildcard"),
+        (["--exec", "'unclosed"], "--exec"),
+        (["--exec-timeout", "0"], "above 0"),
+    ],
+)
 def test_watch_usage_errors_are_one_line_exit_2(args, words):
     proc = bindguard_cli("watch", "--no-config", "--host", "unix:///nonexistent.sock", *args, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""
@@ -147,7 +168,8 @@ def test_metrics_rows_and_text_format():
     fams = {m.name: m for m in text_string_to_metric_families(render([snap, EngineSnapshot("down", False)]))}
     assert {s.labels["engine"]: s.value for s in fams["bindguard_engine_up"].samples} == {ENGINE: 1, "down": 0}
     assert [(s.labels, s.value) for s in fams["bindguard_findings"].samples] == [
-        ({"engine": ENGINE, "rule": "BG001", "severity": "error"}, 1)]
+        ({"engine": ENGINE, "rule": "BG001", "severity": "error"}, 1)
+    ]
     assert "bindguard_events" not in fams  # watch-only families stay out of audit's file
 
 
@@ -193,16 +215,16 @@ def test_silent_engine_is_noticed_by_the_ping_and_reconnected(tmp_path):
     """An engine that stops answering without closing the event stream (a TCP peer
     gone silent) is found by the keepalive ping: DOWN, then retried."""
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "benchmarks"))
-    from sim_engine import SimEngine
-
     from bindguard.engine.audit import AuditSettings
     from bindguard.engine.client import EngineTarget
     from bindguard.engine.watch import Outputs, WatchSettings, run
+    from sim_engine import SimEngine
 
     sim = SimEngine(str(tmp_path / "sim.sock"))
     target = EngineTarget(sim.url, sim.url)
-    settings = WatchSettings(AuditSettings(targets=(target,), timeout=0.5), backoff_start=0.1,
-                             backoff_max=0.2, ping_interval=0.2)
+    settings = WatchSettings(
+        AuditSettings(targets=(target,), timeout=0.5), backoff_start=0.1, backoff_max=0.2, ping_interval=0.2
+    )
     statuses, changes = [], []
     seen = threading.Condition()
 

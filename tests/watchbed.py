@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import signal
 import socket
@@ -30,9 +29,9 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -61,7 +60,9 @@ class WatchProcess:
         base = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bindguard", "watch", "--no-config", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env={**base, "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent", **(env or {})},
         )
         self.records: list[dict] = []
@@ -98,7 +99,8 @@ class WatchProcess:
                             return found
                     raise AssertionError(
                         f"watch: timed out waiting for {what or predicate}\n"
-                        f"stderr: {self.errors[-20:]}\nrecords: {[_short(r) for r in self.records[-20:]]}")
+                        f"stderr: {self.errors[-20:]}\nrecords: {[_short(r) for r in self.records[-20:]]}"
+                    )
                 self._new_record.wait(min(left, 0.5))
 
     def record(self, change: str, container: str, rule: str | None = None, after: int = 0, **kw) -> dict:
@@ -108,15 +110,18 @@ class WatchProcess:
                 if r["change"] == change and f.get("container") == container and (rule is None or f["rule"] == rule):
                     return r
             return None
+
         return self.wait(find, what=f"{change} {rule or ''} for {container}", **kw)
 
     def stderr_line(self, text: str, after: int = 0, **kw) -> str:
-        return self.wait(lambda: next((e for e in self.errors[after:] if text in e), None),
-                         what=f"stderr line with {text!r}", **kw)
+        return self.wait(
+            lambda: next((e for e in self.errors[after:] if text in e), None), what=f"stderr line with {text!r}", **kw
+        )
 
     def up(self, engine: str, count: int = 1, **kw) -> None:
-        self.wait(lambda: sum(1 for e in self.errors if f"{engine}: up:" in e) >= count,
-                  what=f"{engine} up ({count})", **kw)
+        self.wait(
+            lambda: sum(1 for e in self.errors if f"{engine}: up:" in e) >= count, what=f"{engine} up ({count})", **kw
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc.poll() is None:
@@ -126,7 +131,7 @@ class WatchProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise AssertionError(f"watch did not stop within {timeout}s after signal {sig}")
+            raise AssertionError(f"watch did not stop within {timeout}s after signal {sig}") from None
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -177,10 +182,27 @@ class PrivateEngine:
         (self.root / "exec").mkdir(parents=True, exist_ok=True)
         log = open(self.root / "dockerd.log", "ab")
         proc = subprocess.Popen(
-            ["dockerd", "--host", self.url, "--pidfile", str(self.root / "docker.pid"),
-             "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
-             "--bridge", self.bridge, "--iptables=false", "--ip-masq=false", "--shutdown-timeout", "2"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            [
+                "dockerd",
+                "--host",
+                self.url,
+                "--pidfile",
+                str(self.root / "docker.pid"),
+                "--data-root",
+                str(self.root / "data"),
+                "--exec-root",
+                str(self.root / "exec"),
+                "--bridge",
+                self.bridge,
+                "--iptables=false",
+                "--ip-masq=false",
+                "--shutdown-timeout",
+                "2",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         log.close()
         self.pid = proc.pid
@@ -223,9 +245,16 @@ def private_engine(engine: str) -> Iterator[PrivateEngine]:
         subprocess.run(["ip", "link", "set", eng.bridge, "up"], check=True, capture_output=True)
         eng.start()
         if docker("image", "inspect", IMAGE, engine_url=eng.url, check=False).returncode != 0:
-            saved = subprocess.run(["docker", "-H", engine, "save", IMAGE], capture_output=True, timeout=120, check=True)
-            subprocess.run(["docker", "-H", eng.url, "load", "-q"], input=saved.stdout, capture_output=True,
-                           timeout=120, check=True)
+            saved = subprocess.run(
+                ["docker", "-H", engine, "save", IMAGE], capture_output=True, timeout=120, check=True
+            )
+            subprocess.run(
+                ["docker", "-H", eng.url, "load", "-q"],
+                input=saved.stdout,
+                capture_output=True,
+                timeout=120,
+                check=True,
+            )
     except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
         eng.stop()
         _unavailable(f"cannot start a private dockerd: {exc}")
@@ -266,8 +295,13 @@ def prometheus(tmp_path) -> Iterator[Callable[[str], Prometheus]]:
     def start(target: str) -> Prometheus:
         root = tmp_path / f"prometheus{len(started)}"
         port = free_port()
-        proc = subprocess.run(["bash", str(PROMETHEUS_UP), str(root), str(port), target, "200ms"],
-                              capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            ["bash", str(PROMETHEUS_UP), str(root), str(port), target, "200ms"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+        )
         p = Prometheus(f"http://127.0.0.1:{port}", root)
         started.append(p)
         if proc.returncode != 0:

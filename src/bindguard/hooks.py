@@ -17,7 +17,7 @@ import shlex
 import signal
 import subprocess
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from bindguard.errors import ConfigError
 
@@ -38,8 +38,7 @@ def parse_command(text: str) -> list[str]:
 class ExecHook:
     """Runs ``argv`` with each submitted payload on stdin, in the background."""
 
-    def __init__(self, argv: list[str], timeout: float, report: Callable[[str], None],
-                 max_pending: int = MAX_PENDING):
+    def __init__(self, argv: list[str], timeout: float, report: Callable[[str], None], max_pending: int = MAX_PENDING):
         self.argv = list(argv)
         self.timeout = timeout
         self.report = report
@@ -71,8 +70,12 @@ class ExecHook:
         """One run: "ok", "failed" or "timeout" (also reported as one line)."""
         try:
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=2, stderr=2,
-                start_new_session=True, close_fds=True,
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=2,
+                stderr=2,
+                start_new_session=True,
+                close_fds=True,
             )
         except OSError as exc:
             self.report(f"--exec: cannot run {self.argv[0]}: {exc.strerror or exc}")

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from bindguard.errors import ConfigError
 from bindguard.model import Binding, Finding, Verdict
@@ -58,27 +59,31 @@ def exposure_rows(snapshot: EngineSnapshot) -> list[tuple[str, ...]]:
     rows = set()
     for f in snapshot.findings:
         cid = f.location.container_id or f.location.container or ""
-        b = index.get((cid, f.entry))
-        if b is None or b.verdict is Verdict.LOOPBACK:
+        found = index.get((cid, f.entry))
+        if found is None or found.verdict is Verdict.LOOPBACK:
             continue
-        rows.add((
-            snapshot.engine,
-            f.location.container or "",
-            b.service or "",
-            b.project or "",
-            ",".join(b.effective),
-            b.host_port_text or "random",
-            b.protocol,
-            f.code,
-        ))
+        b = found
+        rows.add(
+            (
+                snapshot.engine,
+                f.location.container or "",
+                b.service or "",
+                b.project or "",
+                ",".join(b.effective),
+                b.host_port_text or "random",
+                b.protocol,
+                f.code,
+            )
+        )
     return sorted(rows)
 
 
 class SnapshotCollector:
     """A prometheus_client collector over ``snapshots()`` (called at every scrape)."""
 
-    def __init__(self, snapshots: Callable[[], Iterable[EngineSnapshot]],
-                 exec_counts: Callable[[], dict[str, int]] | None = None):
+    def __init__(
+        self, snapshots: Callable[[], Iterable[EngineSnapshot]], exec_counts: Callable[[], dict[str, int]] | None = None
+    ):
         self.snapshots = snapshots
         self.exec_counts = exec_counts
 
@@ -86,19 +91,24 @@ class SnapshotCollector:
         return []
 
     def collect(self):
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
         snaps = list(self.snapshots())
         exposed = GaugeMetricFamily(
-            "bindguard_exposed_port", "A published port with a finding: it is not bound to loopback (1).",
-            labels=LABELS)
+            "bindguard_exposed_port", "A published port with a finding: it is not bound to loopback (1).", labels=LABELS
+        )
         findings = GaugeMetricFamily(
-            "bindguard_findings", "Current findings by rule and severity.", labels=("engine", "rule", "severity"))
+            "bindguard_findings", "Current findings by rule and severity.", labels=("engine", "rule", "severity")
+        )
         up = GaugeMetricFamily("bindguard_engine_up", "1 if the engine answered its last audit.", labels=("engine",))
-        last = GaugeMetricFamily("bindguard_last_audit_timestamp_seconds",
-                                 "When the engine's findings were last computed (Unix time).", labels=("engine",))
-        lag = GaugeMetricFamily("bindguard_event_lag_seconds",
-                                "Seconds from the engine's last event to its findings.", labels=("engine",))
+        last = GaugeMetricFamily(
+            "bindguard_last_audit_timestamp_seconds",
+            "When the engine's findings were last computed (Unix time).",
+            labels=("engine",),
+        )
+        lag = GaugeMetricFamily(
+            "bindguard_event_lag_seconds", "Seconds from the engine's last event to its findings.", labels=("engine",)
+        )
         events = CounterMetricFamily("bindguard_events", "Engine events handled.", labels=("engine",))
         reconnects = CounterMetricFamily("bindguard_reconnects", "Reconnections to the engine.", labels=("engine",))
         for s in snaps:
@@ -116,7 +126,7 @@ class SnapshotCollector:
                 events.add_metric((s.engine,), s.events)
             if s.reconnects is not None:
                 reconnects.add_metric((s.engine,), s.reconnects)
-        families = [exposed, findings, up, last]
+        families: list[Metric] = [exposed, findings, up, last]
         if any(s.events is not None for s in snaps):
             families += [lag, events, reconnects]
         if self.exec_counts is not None:
@@ -175,7 +185,9 @@ def parse_address(text: str, allow_wildcard: bool = False) -> tuple[str, int]:
     if address.is_unspecified and not allow_wildcard:
         raise ConfigError(
             f"{host} listens on every interface and would show every exposed port to the network; "
-            "use a loopback or specific address, or add --metrics-allow-wildcard", key=key)
+            "use a loopback or specific address, or add --metrics-allow-wildcard",
+            key=key,
+        )
     return str(address), int(port_text)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bindguard.engine.changes import Change, render_json, render_text
 from bindguard.engine.watch import Board, Outputs, Status, WatchSettings, run, stop_on_signals
@@ -27,8 +27,13 @@ class GuardOptions:
     metrics_address: tuple[str, int] | None = None
 
 
-def guard(options: GuardOptions, write: Callable[[str], None], note: Callable[[str], None],
-          stop: threading.Event | None = None, signals: bool = True) -> int:
+def guard(
+    options: GuardOptions,
+    write: Callable[[str], None],
+    note: Callable[[str], None],
+    stop: threading.Event | None = None,
+    signals: bool = True,
+) -> int:
     """Run the watch; 0 when stopped by a signal (or ``stop``), 1 with ``--once-exposed``."""
     # cli.main tunes the collector for a short batch run (rare collections); a watch
     # runs for months, so cyclic garbage must not pile up between collections.
@@ -58,10 +63,14 @@ def guard(options: GuardOptions, write: Callable[[str], None], note: Callable[[s
     def status(s: Status) -> None:
         note(f"{s.engine}: {'up' if s.up else 'DOWN'}: {s.message}")
 
-    def run_hook(c: Change) -> None:
-        hook.submit(render_json(c).encode("utf-8"))
+    run_hook = None
+    if hook is not None:
+        submit = hook.submit
 
-    outputs = Outputs(change, status, run_hook if hook else None)
+        def run_hook(c: Change) -> None:
+            submit(render_json(c).encode("utf-8"))
+
+    outputs = Outputs(change, status, run_hook)
     try:
         return run(options.settings, outputs, stop, board, options.once_exposed)
     finally:

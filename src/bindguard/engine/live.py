@@ -60,12 +60,14 @@ def list_item(inspect: dict[str, Any]) -> dict[str, Any]:
             ports.append({"PrivatePort": int(port), "Type": proto or "tcp"})
         for e in entries or ():
             host_port = str((e or {}).get("HostPort") or "")
-            ports.append({
-                "IP": (e or {}).get("HostIp", "") or "",
-                "PrivatePort": int(port),
-                "PublicPort": int(host_port) if host_port.isdigit() else 0,
-                "Type": proto or "tcp",
-            })
+            ports.append(
+                {
+                    "IP": (e or {}).get("HostIp", "") or "",
+                    "PrivatePort": int(port),
+                    "PublicPort": int(host_port) if host_port.isdigit() else 0,
+                    "Type": proto or "tcp",
+                }
+            )
     name = str(inspect.get("Name") or "")
     return {
         "Id": inspect.get("Id", ""),

@@ -25,8 +25,9 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from bindguard.engine.audit import AuditSettings, EngineResult, load_engine
 from bindguard.engine.changes import Change, Trigger
@@ -88,8 +89,14 @@ def backoff_delays(start: float, cap: float):
 class EngineWatcher:
     """Watches one engine until ``stop`` is set; reports through ``sink``."""
 
-    def __init__(self, target: EngineTarget, settings: WatchSettings, sink: Callable[[object], None],
-                 board: Board, stop: threading.Event):
+    def __init__(
+        self,
+        target: EngineTarget,
+        settings: WatchSettings,
+        sink: Callable[[object], None],
+        board: Board,
+        stop: threading.Event,
+    ):
         self.target = target
         self.settings = settings
         self.sink = sink
@@ -157,12 +164,16 @@ class EngineWatcher:
             if self.ever_up:
                 self.reconnects += 1
             self._report(new, resolved, Trigger("audit", reason), self.last_audit)
-            self._set_up(True, f"{'reconnected; ' if self.ever_up else ''}watching "
-                               f"({len(self.live.parts)} containers, {len(self.live.findings)} findings)")
+            self._set_up(
+                True,
+                f"{'reconnected; ' if self.ever_up else ''}watching "
+                f"({len(self.live.parts)} containers, {len(self.live.findings)} findings)",
+            )
             self.ever_up = True
             alive = threading.Event()
-            threading.Thread(target=self._keepalive, args=(api, alive), daemon=True,
-                             name=f"bindguard-ping-{target.name}").start()
+            threading.Thread(
+                target=self._keepalive, args=(api, alive), daemon=True, name=f"bindguard-ping-{target.name}"
+            ).start()
             try:
                 for event in self._stream:
                     if self.stop.is_set():
@@ -285,8 +296,13 @@ def stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def run(settings: WatchSettings, outputs: Outputs, stop: threading.Event, board: Board | None = None,
-        once_exposed: Severity | None = None) -> int:
+def run(
+    settings: WatchSettings,
+    outputs: Outputs,
+    stop: threading.Event,
+    board: Board | None = None,
+    once_exposed: Severity | None = None,
+) -> int:
     """Watch every engine until ``stop``; 0, or 1 at the first finding at or above ``once_exposed``."""
     board = board if board is not None else Board()
     inbox: queue.Queue = queue.Queue()

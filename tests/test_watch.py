@@ -368,3 +368,29 @@ def test_systemd_unit_runs_watch_with_real_options():
         if word.startswith("--"):
             assert word in help_text, word
     assert "127.0.0.1:" in exec_start  # the metrics stay on loopback
+
+
+def test_incremental_findings_equal_the_audits(engine, containers, networks):
+    """One container re-audited from its inspect gives exactly the findings a full audit gives it."""
+    from bindguard.engine.audit import AuditSettings, EngineResult, audit_engine, load_engine
+    from bindguard.engine.client import EngineTarget, connect, negotiate
+    from bindguard.engine.live import LiveEngine
+
+    net = networks.create("watch-equal", options={LOOPBACK_OPT: "127.0.0.1"})
+    target = EngineTarget(engine, engine)
+    settings = AuditSettings(targets=(target,))
+    live = LiveEngine(engine, settings.selection)
+    live.load(load_engine(target, settings, EngineResult(target)))  # before the containers exist
+    made = [
+        containers.run("watch-eq-wide", ports=[f"{port18()}:80", "127.0.0.1::81"]),
+        containers.run("watch-eq-net", ports=[f"{port18()}:80"], network=net),
+        containers.run("watch-eq-host", network="host"),
+    ]
+    client = connect(target)
+    negotiate(client, target)
+    for c in made:
+        live.apply_inspect(c.id, client.api.inspect_container(c.id))
+    ids = {c.id for c in made}
+    audited = {f for f in audit_engine(target, settings).findings if f.location.container_id in ids}
+    watched = {f for f in live.findings if f.location.container_id in ids}
+    assert watched == audited and {f.code for f in audited} >= {"BG001", "BG004"}

@@ -9,3 +9,4 @@ from enginebed import (  # noqa: F401  (fixtures + marker hook, re-exported for 
 )
 from composebed import compose  # noqa: F401  (the real `docker compose`)
 from servicebed import podman, podman_containers, sshd  # noqa: F401  (sshd, Podman)
+from watchbed import private_engine, prometheus, watcher  # noqa: F401  (bindguard watch, issue 18)

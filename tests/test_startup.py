@@ -30,7 +30,8 @@ MUTABLE_BUILDERS = {
 }
 
 # Imported by nothing that `lint` needs; each costs milliseconds.
-HEAVY = ("rich", "docker", "requests", "psutil", "multiprocessing", "concurrent", "tomllib", "hashlib", "json", "xml")
+HEAVY = ("rich", "docker", "requests", "psutil", "multiprocessing", "concurrent", "tomllib", "hashlib", "json", "xml",
+         "prometheus_client")
 
 _PROBE = textwrap.dedent(
     """

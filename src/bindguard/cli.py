@@ -269,6 +269,7 @@ def audit(
     project_name: Optional[str] = typer.Option(None, "--project-name", "-p", help="Compose project name (default: as docker compose finds it)."),
     expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT a running container (compose service or container name) must publish (repeatable)."),
     allow_stopped: bool = typer.Option(False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
+    metrics_file: Optional[Path] = typer.Option(None, "--metrics-file", help="Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
 ) -> None:
     """Check the running Docker engine(s) with the same rules, and drift from compose files.
 
@@ -331,6 +332,10 @@ def audit(
             ),
             progress,
         )
+        if metrics_file is not None:
+            from bindguard.metrics import write_audit_metrics
+
+            write_audit_metrics(str(metrics_file), results)
         errors = [r.error for r in results if r.error is not None]
         if errors and len(errors) == len(results):
             for e in errors[:-1]:
@@ -355,6 +360,77 @@ def _prover(prove: bool):
     if why:
         raise fail(why.replace("probe --neighbour", "audit --prove"))
     return make_prover(timeout=0.5)
+
+
+@app.command()
+def watch(
+    host: Optional[List[str]] = typer.Option(None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
+    context: Optional[List[str]] = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
+    include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
+    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="text lines, or json: one JSON object per line."),
+    fail_on: Optional[FailOn] = FailOnOpt,
+    allow: Optional[List[str]] = AllowOpt,
+    select: Optional[List[str]] = SelectOpt,
+    ignore: Optional[List[str]] = IgnoreOpt,
+    no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
+    once_exposed: bool = typer.Option(False, "--once-exposed", help="Exit 1 at the first finding at or above --fail-on."),
+    exec_cmd: Optional[str] = typer.Option(None, "--exec", help="Command (split into words, no shell) run per new finding, the finding as JSON on stdin."),
+    exec_timeout: float = typer.Option(10.0, "--exec-timeout", help="Seconds before an --exec command is killed."),
+    metrics: bool = typer.Option(False, "--metrics", help="Serve Prometheus metrics on 127.0.0.1:9477."),
+    metrics_address: Optional[str] = typer.Option(None, "--metrics-address", help="Serve Prometheus metrics on HOST:PORT (implies --metrics)."),
+    metrics_allow_wildcard: bool = typer.Option(False, "--metrics-allow-wildcard", help="Allow --metrics-address on 0.0.0.0 or ::."),
+    backoff_max: float = typer.Option(30.0, "--backoff-max", help="Longest wait in seconds between reconnection attempts."),
+    config_file: Optional[Path] = ConfigOpt,
+    no_config: bool = NoConfigOpt,
+) -> None:
+    """Audit the engine(s), then report new and resolved findings as containers and networks change.
+
+    Runs until SIGINT or SIGTERM (exit 0); with --once-exposed, exits 1 at the first exposure.
+    """
+
+    def body() -> int:
+        from bindguard.engine.audit import AuditSettings
+        from bindguard.engine.client import resolve_targets
+        from bindguard.engine.guard import GuardOptions, guard
+        from bindguard.engine.watch import WatchSettings
+
+        if timeout <= 0 or exec_timeout <= 0 or backoff_max <= 0:
+            raise fail("--timeout, --exec-timeout and --backoff-max must be above 0")
+        settings, level = _settings(
+            config_file, no_config, select=select, ignore=ignore, allow=allow,
+            fail_on=fail_on.value if fail_on else None,
+        )
+        address = None
+        if metrics or metrics_address is not None:
+            from bindguard.metrics import DEFAULT_ADDRESS, parse_address
+
+            address = parse_address(metrics_address or DEFAULT_ADDRESS, metrics_allow_wildcard)
+        argv: tuple = ()
+        if exec_cmd is not None:
+            from bindguard.hooks import parse_command
+
+            argv = tuple(parse_command(exec_cmd))
+        audit_settings = AuditSettings(
+            targets=tuple(resolve_targets(list(host or ()), list(context or ()))),
+            include_stopped=include_stopped, timeout=timeout, selection=settings.selection,
+            drift=not no_drift,
+        )
+        threshold = None
+        if once_exposed:
+            threshold = Severity.parse(level) if level != "never" else Severity.ERROR
+        return guard(
+            GuardOptions(
+                WatchSettings(audit_settings, backoff_start=min(0.5, backoff_max), backoff_max=backoff_max),
+                json=fmt is TextOrJson.json, color=fmt is TextOrJson.text and use_color(),
+                once_exposed=threshold, exec_argv=argv, exec_timeout=exec_timeout,
+                metrics_address=address,
+            ),
+            write_stdout,
+            lambda text: typer.echo(f"bindguard: {text}", err=True),
+        )
+
+    guarded(body)
 
 
 @app.command()

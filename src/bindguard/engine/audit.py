@@ -65,6 +65,7 @@ class EngineResult:
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
     ports: int = 0  # published port entries checked
     exposed: int = 0  # of those, not on loopback
+    subject: Subject | None = None  # what was read (bindings for --metrics-file)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -177,6 +178,7 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
             for text in notes:
                 if settings.note is not None:
                     settings.note(text)
+        result.subject = subject
         result.findings = engine_hints(check(subject, settings.selection), subject, settings.environ)
         result.ports = len(subject.bindings)
         result.exposed = sum(b.verdict is not Verdict.LOOPBACK for b in subject.bindings)

@@ -20,6 +20,7 @@ import pytest
 
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget, context_target
+
 from helpers import write
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -89,7 +90,7 @@ def test_network_host_binding_default(engine, containers, networks):
 def test_constant_number_of_api_calls(engine, containers):
     _, before = run_audit(engine)
     for i in range(4):
-        containers.run(f"many{i}", ports=[f"127.0.0.1::80"])
+        containers.run(f"many{i}", ports=["127.0.0.1::80"])
     _, after = run_audit(engine)
     # other containers may come and go on a shared engine: count only ours
     assert after[0].containers >= 4
@@ -120,7 +121,8 @@ def test_context_from_docker_config(engine, containers, tmp_path):
     digest = hashlib.sha256(b"bgctx").hexdigest()
     meta = tmp_path / "contexts" / "meta" / digest / "meta.json"
     meta.parent.mkdir(parents=True)
-    meta.write_text(json.dumps({"Name": "bgctx", "Metadata": {}, "Endpoints": {"docker": {"Host": engine, "SkipTLSVerify": False}}}))
+    endpoints = {"docker": {"Host": engine, "SkipTLSVerify": False}}
+    meta.write_text(json.dumps({"Name": "bgctx", "Metadata": {}, "Endpoints": endpoints}))
     c = containers.run("ctx", ports=["80"])  # a random host port: sessions share the engine
     result = cli("audit", "--context", "bgctx", "--format", "json", env={"DOCKER_CONFIG": str(tmp_path)})
     assert result.returncode == 1, result.stderr

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bindguard.cli import app
+
 from helpers import write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +150,8 @@ def test_python_dash_m_and_version():
 def test_default_path_is_current_dir(tmp_path, monkeypatch):
     write(tmp_path, "docker-compose.yml", 'services:\n  s:\n    ports: ["80:80"]\n')
     monkeypatch.chdir(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bindguard", "lint"], capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run([sys.executable, "-m", "bindguard", "lint"], capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 1 and "docker-compose.yml" in result.stdout
 
 

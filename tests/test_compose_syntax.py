@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bindguard.model import PortRange, Verdict
+
 from helpers import bindings, findings, write
 
 

@@ -57,7 +57,8 @@ def test_pyproject_tool_table(tmp_path):
 
 
 def test_expect_and_env_file_and_profiles_from_config(tmp_path):
-    write(tmp_path, "compose.yaml", 'services:\n  app:\n    ports: ["${IP}:62893:80"]\n  dbg:\n    profiles: [debug]\n    ports: ["9229:9229"]\n')
+    write(tmp_path, "compose.yaml",
+          'services:\n  app:\n    ports: ["${IP}:62893:80"]\n  dbg:\n    profiles: [debug]\n    ports: ["9229:9229"]\n')
     write(tmp_path, "vars.env", "IP=127.0.0.1\n")
     write(
         tmp_path,

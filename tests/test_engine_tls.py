@@ -17,13 +17,14 @@ import socket
 import ssl
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from bindguard.engine.client import EngineTarget, connect
 from bindguard.errors import EngineError
+
 from helpers import bindguard_cli
 
 OPENSSL = shutil.which("openssl")

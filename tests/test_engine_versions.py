@@ -17,12 +17,13 @@ import json
 import re
 import socket
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from bindguard.engine.client import EngineTarget, connect, negotiate
 from bindguard.errors import EngineError
+
 from helpers import bindguard_cli as _cli
 
 

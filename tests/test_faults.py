@@ -10,13 +10,12 @@ import subprocess
 import sys
 import threading
 
-import pytest
-
+from bindguard.compose.project import ProjectOptions
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget
 from bindguard.fix import apply, plan_fixes
 from bindguard.lint import LintSettings
-from bindguard.compose.project import ProjectOptions
+
 from helpers import write
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-import bindguard.fix.writer as writer
 import bindguard.fix.planner as planner
 import bindguard.fix.remedy as remedy
-from bindguard.compose.yaml_reader import parse_text
+import bindguard.fix.writer as writer
 from bindguard.compose.project import ProjectOptions
+from bindguard.compose.yaml_reader import parse_text
 from bindguard.errors import ConfigError, UnknownRuleError
 from bindguard.fix import apply, plan_fixes, render_diff
 from bindguard.fix.rewrite import Change, plain_ok

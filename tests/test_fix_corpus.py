@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bindguard.compose.yaml_reader import parse_text
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectOptions
+from bindguard.compose.yaml_reader import parse_text
 from bindguard.fix import apply, map_index, plan_fixes, render_diff
 from bindguard.lint import LintSettings, lint, load_subjects
 from bindguard.model import Verdict
@@ -130,7 +130,7 @@ def test_changed_files_parse_and_keep_their_data(run):
         new_masked = {(e.new_entry_start, _kind(e)) for e in fix.edits}
         assert all(map_index(e.entry_start, fix.edits) == e.new_entry_start for e in fix.edits)
         assert len(old.documents) == len(new.documents)
-        for a, b in zip(old.documents, new.documents):
+        for a, b in zip(old.documents, new.documents, strict=True):
             assert _data(a, old_masked) == _data(b, new_masked), fix.path
 
 
@@ -171,7 +171,7 @@ def test_diff_touches_only_fixed_lines(run):
         assert all(re.match(r"\s+host_ip: ", new_lines[i]) for i in inserted)
         kept = [line for i, line in enumerate(new_lines) if i not in inserted]
         assert len(kept) == len(old_lines), fix.path
-        touched = {i for i, (a, b) in enumerate(zip(old_lines, kept)) if a != b}
+        touched = {i for i, (a, b) in enumerate(zip(old_lines, kept, strict=False)) if a != b}
         assert touched <= fixed_lines, (fix.path, sorted(touched - fixed_lines))
         # The same holds for the unified diff shown to users.
         ops = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False).get_opcodes()

@@ -226,7 +226,8 @@ def port_items(draw, indent: str, item_alias: bool = False) -> list[str]:
         elif kind == 6:
             items.append(indent + "- " + str(draw(st.integers(-5, 70000))))
         elif kind == 7:
-            items.append(indent + "- " + draw(st.sampled_from(["[80]", "{}", "~", "true", "1.5", "0x50", "0o120", "!!str 80", "!reset 80", "!custom 80", "8_0"])))
+            odd = ["[80]", "{}", "~", "true", "1.5", "0x50", "0o120", "!!str 80", "!reset 80", "!custom 80", "8_0"]
+            items.append(indent + "- " + draw(st.sampled_from(odd)))
         else:
             items.extend(draw(long_item(indent)))
     return items
@@ -252,7 +253,8 @@ def service_lines(draw, name: str, names: list[str], anchors: list[str], network
     elif choice == 8:
         body.append("    ports: " + draw(st.sampled_from(['"80:80"', "{a: 1}", "80", "~", "!reset []"])))
     if draw(st.integers(0, 5)) == 0:
-        body.append("    network_mode: " + draw(st.sampled_from(["host", "bridge", "none", "'service:db'", "${NM}", "${NM:-host}"])))
+        modes = ["host", "bridge", "none", "'service:db'", "${NM}", "${NM:-host}"]
+        body.append("    network_mode: " + draw(st.sampled_from(modes)))
     if networks and draw(st.integers(0, 3)) == 0:
         chosen = draw(st.lists(st.sampled_from(networks), min_size=1, max_size=2, unique=True))
         body.append("    networks: [" + ", ".join(chosen) + "]")
@@ -260,7 +262,8 @@ def service_lines(draw, name: str, names: list[str], anchors: list[str], network
         body.append("    profiles: [" + draw(st.sampled_from(["a", "b", "a, b", "${PROFILE:-a}"])) + "]")
     if draw(st.integers(0, 9)) == 0:
         target = draw(st.sampled_from(names))
-        body.append("    extends: " + draw(st.sampled_from([target, f"{{service: {target}}}", "{service: nope, file: missing.yaml}"])))
+        extends = [target, f"{{service: {target}}}", "{service: nope, file: missing.yaml}"]
+        body.append("    extends: " + draw(st.sampled_from(extends)))
     if not body:
         return [f"  {name}:" + draw(st.sampled_from(["", " {}", " ~", " nginx", " [a]"]))]
     return lines + body

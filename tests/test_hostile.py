@@ -25,6 +25,7 @@ import pytest
 from bindguard.compose import yaml_reader as loader
 from bindguard.compose.yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, read_file
 from bindguard.model import PortRange
+
 from helpers import bindings, findings, work_done, write
 
 WITNESS = 'services:\n  witness:\n    ports: ["5432:5432"]\n'
@@ -271,7 +272,8 @@ def _measured_cli(*args: str, timeout: float = 120) -> tuple[int, dict, int, int
 def test_a_50_mb_compose_file_is_refused_within_bounds(tmp_path):
     # ~430,000 services: far past MAX_NODES, so it is refused after a
     # streaming count, before any node is built.
-    chunk = "  s{0}:\n    image: nginx\n    environment:\n      A: '1'\n    ports:\n      - '127.0.0.1:{1}:80'\n      - '{1}:81'\n"
+    chunk = ("  s{0}:\n    image: nginx\n    environment:\n      A: '1'\n"
+             "    ports:\n      - '127.0.0.1:{1}:80'\n      - '{1}:81'\n")
     per = len(chunk.format(100000, 10000))
     count = 50_000_000 // per
     path = tmp_path / "big" / "compose.yaml"

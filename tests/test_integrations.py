@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,6 @@ import pytest
 import yaml
 
 from bindguard.compose.discover import is_compose_name
-import re
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -199,7 +199,8 @@ def test_v1_format_is_bg000_as_compose_v2_refuses_it(tmp_path):
 
 # -- 6. no BG013 where nothing was evaluated --------------------------------------------------
 def test_no_unused_ignore_on_a_file_that_did_not_parse(tmp_path):
-    write(tmp_path, "compose.yaml", "services:\n  app:\n    ports:\n      - '80:80' # bindguard: ignore[BG001] dev only\n  broken: [\n")
+    write(tmp_path, "compose.yaml",
+          "services:\n  app:\n    ports:\n      - '80:80' # bindguard: ignore[BG001] dev only\n  broken: [\n")
     result = bg(tmp_path, "lint", ".", "--format", "json")
     assert [r for r, _, _ in findings(result)] == ["BG000"], result.stdout
 
@@ -207,7 +208,8 @@ def test_no_unused_ignore_on_a_file_that_did_not_parse(tmp_path):
 # -- 7. null or empty host_ip ------------------------------------------------------------------
 def test_null_or_empty_host_ip_is_bg007_as_compose_refuses_it(tmp_path):
     for value, words in (("", "must be a string"), (' ""', "invalid ip address")):
-        text = f"services:\n  a:\n    image: x\n    ports:\n      - target: 80\n        published: 8080\n        host_ip:{value}\n"
+        text = ("services:\n  a:\n    image: x\n    ports:\n"
+                f"      - target: 80\n        published: 8080\n        host_ip:{value}\n")
         path = write(tmp_path, "compose.yaml", text)
         code, _, stderr = compose_config([path], tmp_path)
         assert code != 0 and words in stderr, stderr

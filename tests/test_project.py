@@ -11,6 +11,7 @@ from bindguard.lint import LintSettings, lint
 from bindguard.model import PortRange, Verdict
 from bindguard.rules.options import RuleOptions, parse_expectation
 from bindguard.runner import RuleSelection
+
 from helpers import bindings, codes_at, findings, load, write
 
 

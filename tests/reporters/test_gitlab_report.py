@@ -27,7 +27,7 @@ def test_required_fields(any_report: Report) -> None:
 def test_severity_mapping_and_fields(files_report: Report) -> None:
     issues = json.loads(GitlabReporter().render(files_report))
     mapping = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
-    for issue, finding in zip(issues, files_report.findings):
+    for issue, finding in zip(issues, files_report.findings, strict=True):
         assert issue["severity"] == mapping[finding.severity]
         assert issue["check_name"] == finding.code
         assert issue["location"]["path"] == finding.location.file

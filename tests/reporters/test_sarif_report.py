@@ -149,7 +149,7 @@ def test_header_and_driver(files_report: Report) -> None:
 def test_every_rule_is_listed(files_report: Report) -> None:
     rules = json.loads(SarifReporter().render(files_report))["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [r.code for r in files_report.rules]
-    for descriptor, info in zip(rules, files_report.rules):
+    for descriptor, info in zip(rules, files_report.rules, strict=True):
         assert descriptor["name"] == info.name
         assert descriptor["shortDescription"]["text"] == info.summary
         assert descriptor["fullDescription"]["text"] == info.doc
@@ -165,7 +165,7 @@ def test_results(files_report: Report) -> None:
     rules = run["tool"]["driver"]["rules"]
     results = run["results"]
     assert len(results) == len(files_report.findings)
-    for result, finding in zip(results, files_report.findings):
+    for result, finding in zip(results, files_report.findings, strict=True):
         assert result["ruleId"] == finding.code
         assert rules[result["ruleIndex"]]["id"] == finding.code
         assert result["level"] == {"error": "error", "warning": "warning", "info": "note"}[

@@ -21,9 +21,9 @@ import pytest
 from bindguard import rules as registry
 from bindguard.compose.project import ProjectOptions
 from bindguard.lint import LintSettings, lint
+from bindguard.ruledocs import REQUIRED_HEADINGS
 from bindguard.rules import RETIRED, RULES
 from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
-from bindguard.ruledocs import REQUIRED_HEADINGS
 from bindguard.runner import RuleSelection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -123,6 +123,7 @@ FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the
 AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
 SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
+ShowValuesOpt = typer.Option(False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
 
 
 def _paths(paths: Optional[List[str]], files) -> list[str]:
@@ -170,6 +171,7 @@ def lint(
     no_config: bool = NoConfigOpt,
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """Check compose files: every published port must listen on loopback."""
 
@@ -185,6 +187,7 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
+            show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
         report = run_lint(_paths(paths, files), settings)
@@ -224,6 +227,7 @@ def ports(
     swarm: bool = SwarmOpt,
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """List every published port: where it listens and where it is written."""
 
@@ -233,7 +237,7 @@ def ports(
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude, include=include, swarm=swarm,
+            profiles=profile, exclude=exclude, include=include, swarm=swarm, show_values=show_values,
         )
         subjects, problems = load_subjects(_paths(paths, files), settings)
         if fmt is TextOrJson.json:
@@ -261,6 +265,7 @@ def audit(
     prove: bool = typer.Option(False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """Check the running Docker engine(s) with the same rules, and drift from compose files."""
 
@@ -291,6 +296,7 @@ def audit(
                 timeout=timeout,
                 selection=settings.selection,
                 drift=not no_drift,
+                show_values=show_values,
                 note=lambda text: typer.echo(f"bindguard: {text}", err=True),
                 prove=_prover(prove),
             ),

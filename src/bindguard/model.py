@@ -390,6 +390,7 @@ class EngineFacts(NamedTuple):
     operating_system: str = ""
     networks: tuple[NetworkFacts, ...] = ()
     kind: str = "docker"  # "docker" or "podman" (from /version Components): whose risks apply
+    tls_unverified: bool = False  # TLS, but the engine's certificate was not checked
 
 
 class Comparison(NamedTuple):

@@ -143,6 +143,7 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         tls=target.tls,
         networks=nets,
         kind=kind,
+        tls_unverified=target.unverified,
     )
     comparisons = compare(labelled, target.name, settings.environ, settings.show_values) if settings.drift else []
     return Subject(

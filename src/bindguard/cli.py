@@ -47,8 +47,20 @@ class FailOn(str, enum.Enum):
     never = "never"
 
 
+def say(message: str) -> None:
+    """One ``bindguard: ...`` line on stderr, control characters escaped.
+
+    Messages carry paths and engine text (errors, names); a newline in a file
+    name must not start a line a CI log reads as a command, and an engine's
+    ``\\x1b]...`` must not drive the terminal (issue 14).
+    """
+    from bindguard.ansi import printable
+
+    typer.echo(printable(f"bindguard: {message}"), err=True)
+
+
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"bindguard: {message}", err=True)
+    say(message)
     return typer.Exit(2)
 
 
@@ -195,14 +207,14 @@ def lint(
             from bindguard.baseline import write_baseline as record
 
             count = record(str(write_baseline), report.findings)
-            typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
+            say(f"recorded {count} findings in {write_baseline}")
             return 0
         emit(report, fmt, output)
         inline = report.suppressed - report.baselined
         if report.baselined:
-            typer.echo(f"bindguard: {report.baselined} known findings suppressed by the baseline {baseline}", err=True)
+            say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
         if inline:
-            typer.echo(f"bindguard: {inline} findings suppressed by inline ignores", err=True)
+            say(f"{inline} findings suppressed by inline ignores")
         return exit_code(report, FailOn(level))
 
     guarded(body)
@@ -287,7 +299,7 @@ def audit(
 
             def progress(result) -> None:
                 done[0] += 1
-                typer.echo(f"bindguard: audited {done[0]}/{len(targets)} engines ({result.target.name})", err=True)
+                say(f"audited {done[0]}/{len(targets)} engines ({result.target.name})")
 
         report, results = run_audit(
             AuditSettings(
@@ -297,7 +309,7 @@ def audit(
                 selection=settings.selection,
                 drift=not no_drift,
                 show_values=show_values,
-                note=lambda text: typer.echo(f"bindguard: {text}", err=True),
+                note=say,
                 prove=_prover(prove),
             ),
             progress,
@@ -305,11 +317,11 @@ def audit(
         errors = [r.error for r in results if r.error is not None]
         if errors and len(errors) == len(results):
             for e in errors[:-1]:
-                typer.echo(f"bindguard: {e}", err=True)
+                say(str(e))
             raise errors[-1]
         emit(report, fmt, output)
         for e in errors:
-            typer.echo(f"bindguard: {e}", err=True)
+            say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))
 
     guarded(body)

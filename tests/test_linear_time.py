@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 SIZE = 1_000_000
-FACTOR = 3.0
+FACTOR = 2.5
 
 _spec = importlib.util.spec_from_file_location(
     "worst_cases", Path(__file__).resolve().parent.parent / "benchmarks" / "worst_cases.py"

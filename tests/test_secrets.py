@@ -94,8 +94,17 @@ def test_json_entry_is_as_written_and_resolved_follows_the_rule(tmp_path: Path) 
 def test_show_values_restores_messages(token_in_entry: Path) -> None:
     text, _ = outputs("lint", "--show-values", str(token_in_entry), env={"SECRET_TOKEN": SECRET})
     assert SECRET in text
-    text, _ = outputs("ports", "--show-values", str(token_in_entry), env={"BOTH": "x"})
-    assert "bindguard" not in text or "error" not in text
+
+
+def test_ports_command_hides_and_shows_values(tmp_path: Path) -> None:
+    write(tmp_path, "compose.yaml", 'services:\n  web:\n    image: nginx\n    ports: ["${BOTH}:81"]\n')
+    env = {"BOTH": "0.0.0.0:9090"}  # valid as part of an entry, but neither an address nor a port
+    text, _ = outputs("ports", str(tmp_path), env=env)
+    assert "0.0.0.0:9090" not in text  # the table shows the address and the port, each valid
+    text, _ = outputs("ports", "--format", "json", str(tmp_path), env=env)
+    assert "0.0.0.0:9090" not in text and '"entry": "<value of BOTH>:81"' in text
+    text, _ = outputs("ports", "--format", "json", "--show-values", str(tmp_path), env=env)
+    assert "0.0.0.0:9090:81" in text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

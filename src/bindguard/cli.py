@@ -159,7 +159,7 @@ def warn_unrunnable(selection, command: str, select) -> None:
     from bindguard.settings import parse_codes
 
     for warning in runnable(selection, command, parse_codes(select or ())):
-        typer.echo(f"bindguard: {warning}", err=True)
+        say(str(warning))
 
 
 @app.command()

@@ -147,11 +147,12 @@ def test_nested_defaults(template: str, expected: str) -> None:
         ("not ok ${UNSET_VAR?Mandatory Variable Unset}", "UNSET_VAR",
          "required variable UNSET_VAR is missing a value: Mandatory Variable Unset"),
         ("not ok ${UNSET_VAR?}", "UNSET_VAR", "required variable UNSET_VAR is missing a value"),
-        # compose-go TestMandatoryVariableErrorsWithNestedExpansion
+        # compose-go TestMandatoryVariableErrorsWithNestedExpansion, except that compose-go
+        # prints FOO's value ("first"): a value from the environment is never printed (issue 14)
         ("not ok ${UNSET_VAR:?Mandatory Variable ${FOO}}", "UNSET_VAR",
-         "required variable UNSET_VAR is missing a value: Mandatory Variable first"),
+         "required variable UNSET_VAR is missing a value: Mandatory Variable <value of FOO>"),
         ("not ok ${UNSET_VAR?Mandatory Variable ${FOO}}", "UNSET_VAR",
-         "required variable UNSET_VAR is missing a value: Mandatory Variable first"),
+         "required variable UNSET_VAR is missing a value: Mandatory Variable <value of FOO>"),
         # compose-go TestPrecedence
         ("${UNSET_VAR?bar-baz}", "UNSET_VAR", "required variable UNSET_VAR is missing a value: bar-baz"),
     ],

@@ -47,8 +47,20 @@ class FailOn(str, enum.Enum):
     never = "never"
 
 
+def say(message: str) -> None:
+    """One ``bindguard: ...`` line on stderr, control characters escaped.
+
+    Messages carry paths and engine text (errors, names); a newline in a file
+    name must not start a line a CI log reads as a command, and an engine's
+    ``\\x1b]...`` must not drive the terminal (issue 14).
+    """
+    from bindguard.ansi import printable
+
+    typer.echo(printable(f"bindguard: {message}"), err=True)
+
+
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"bindguard: {message}", err=True)
+    say(message)
     return typer.Exit(2)
 
 
@@ -123,6 +135,7 @@ FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the
 AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
 SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
+ShowValuesOpt = typer.Option(False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
 
 
 def _paths(paths: Optional[List[str]], files) -> list[str]:
@@ -146,7 +159,7 @@ def warn_unrunnable(selection, command: str, select) -> None:
     from bindguard.settings import parse_codes
 
     for warning in runnable(selection, command, parse_codes(select or ())):
-        typer.echo(f"bindguard: {warning}", err=True)
+        say(str(warning))
 
 
 @app.command()
@@ -170,6 +183,7 @@ def lint(
     no_config: bool = NoConfigOpt,
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """Check compose files: every published port must listen on loopback."""
 
@@ -185,6 +199,7 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
+            show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
         report = run_lint(_paths(paths, files), settings)
@@ -192,14 +207,14 @@ def lint(
             from bindguard.baseline import write_baseline as record
 
             count = record(str(write_baseline), report.findings)
-            typer.echo(f"bindguard: recorded {count} findings in {write_baseline}", err=True)
+            say(f"recorded {count} findings in {write_baseline}")
             return 0
         emit(report, fmt, output)
         inline = report.suppressed - report.baselined
         if report.baselined:
-            typer.echo(f"bindguard: {report.baselined} known findings suppressed by the baseline {baseline}", err=True)
+            say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
         if inline:
-            typer.echo(f"bindguard: {inline} findings suppressed by inline ignores", err=True)
+            say(f"{inline} findings suppressed by inline ignores")
         return exit_code(report, FailOn(level))
 
     guarded(body)
@@ -224,6 +239,7 @@ def ports(
     swarm: bool = SwarmOpt,
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """List every published port: where it listens and where it is written."""
 
@@ -233,7 +249,7 @@ def ports(
 
         settings, _ = _settings(
             config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude, include=include, swarm=swarm,
+            profiles=profile, exclude=exclude, include=include, swarm=swarm, show_values=show_values,
         )
         subjects, problems = load_subjects(_paths(paths, files), settings)
         if fmt is TextOrJson.json:
@@ -270,6 +286,7 @@ def audit(
     expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT a running container (compose service or container name) must publish (repeatable)."),
     allow_stopped: bool = typer.Option(False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
     metrics_file: Optional[Path] = typer.Option(None, "--metrics-file", help="Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
+    show_values: bool = ShowValuesOpt,
 ) -> None:
     """Check the running Docker engine(s) with the same rules, and drift from compose files.
 
@@ -318,7 +335,7 @@ def audit(
 
             def progress(result) -> None:
                 done[0] += 1
-                typer.echo(f"bindguard: audited {done[0]}/{len(targets)} engines ({result.target.name})", err=True)
+                say(f"audited {done[0]}/{len(targets)} engines ({result.target.name})")
 
         report, results = run_audit(
             AuditSettings(
@@ -327,7 +344,8 @@ def audit(
                 timeout=timeout,
                 selection=settings.selection,
                 drift=not no_drift,
-                note=lambda text: typer.echo(f"bindguard: {text}", err=True),
+                show_values=show_values,
+                note=say,
                 prove=_prover(prove),
             ),
             progress,
@@ -339,11 +357,11 @@ def audit(
         errors = [r.error for r in results if r.error is not None]
         if errors and len(errors) == len(results):
             for e in errors[:-1]:
-                typer.echo(f"bindguard: {e}", err=True)
+                say(str(e))
             raise errors[-1]
         emit(report, fmt, output)
         for e in errors:
-            typer.echo(f"bindguard: {e}", err=True)
+            say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))
 
     guarded(body)

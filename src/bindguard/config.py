@@ -190,8 +190,8 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         ignore=_codes(table, "ignore", path, key) or frozenset(),
         severity=_severity(table.get("severity"), path, key("severity")),
         fail_on=fail_on,
-        exclude=tuple(_strings(table, "exclude", path, key)),
-        include=tuple(_strings(table, "include", path, key)),
+        exclude=tuple(_globs(table, "exclude", path, key)),
+        include=tuple(_globs(table, "include", path, key)),
         env_files=env_files,
         profiles=tuple(_strings(table, "profiles", path, key)),
         overrides=tuple(overrides),
@@ -210,7 +210,7 @@ def _override(item: Any, path: str, where: str) -> PathOverride:
     def key(name: str) -> str:
         return f"{where}.{name}"
 
-    paths = tuple(_strings(item, "paths", path, key))
+    paths = tuple(_globs(item, "paths", path, key))
     if not paths:
         raise ConfigError("an override needs 'paths'", path=path, key=key("paths"))
     return PathOverride(
@@ -228,6 +228,19 @@ def _strings(table: dict, name: str, path: str, key) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError("expected a string or a list of strings", path=path, key=key(name))
     return value
+
+
+# A glob longer than any path could match none; fnmatch compiles a megabyte-long
+# one for seconds (issue 14: every config value is read in bounded time).
+MAX_GLOB = 4096
+
+
+def _globs(table: dict, name: str, path: str, key) -> list[str]:
+    globs = _strings(table, name, path, key)
+    for glob in globs:
+        if len(glob) > MAX_GLOB:
+            raise ConfigError(f"glob longer than {MAX_GLOB:,} characters ({len(glob):,})", path=path, key=key(name))
+    return globs
 
 
 def _each(table: dict, name: str, path: str, key, parse) -> list:

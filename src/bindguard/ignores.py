@@ -9,17 +9,14 @@ exceptions do not pile up.  Comments are not in YAML's node tree, so the
 directives are read from the file text the loader already holds.
 """
 
-import re
 from typing import NamedTuple
 
 from bindguard.model import Finding, Location
 from bindguard.rules import RULES
 from bindguard.runner import RuleSelection
 
-_DIRECTIVE = re.compile(r"#\s*bindguard:\s*ignore\[([^\]]*)\]([^\n]*)")
 MARKER = "bindguard:"
-# A reason ends where another comment starts ("reason  # note"); "see #42" stays whole.
-_TRAILING_COMMENT = re.compile(r"\s+#\s")
+_IGNORE = "ignore["
 
 
 class Directive(NamedTuple):
@@ -31,6 +28,51 @@ class Directive(NamedTuple):
     reason: str
 
 
+def _directive(line: str) -> tuple[int, str, str] | None:
+    """(column of ``#``, codes text, text after ``]``) of the first directive in ``line``.
+
+    The same as searching ``#\\s*bindguard:\\s*ignore\\[([^\\]]*)\\]`` but in
+    one pass: that pattern retried its ``[^\\]]*`` from every ``#``, so a line
+    of unclosed ``# bindguard: ignore[`` took time quadratic in its length
+    (issue 14).  Each ``bindguard:`` is looked at once, and once no ``]``
+    follows, no later one can match either.
+    """
+    done = 0  # text before this was looked at already (bounds the walk back over blanks)
+    while True:
+        marker = line.find(MARKER, done)
+        if marker < 0:
+            return None
+        hash_at = marker - 1
+        while hash_at >= done and line[hash_at].isspace():
+            hash_at -= 1
+        after = done = marker + len(MARKER)
+        if hash_at < 0 or line[hash_at] != "#":
+            continue
+        while after < len(line) and line[after].isspace():
+            after += 1
+        if not line.startswith(_IGNORE, after):
+            continue
+        codes_at = after + len(_IGNORE)
+        close = line.find("]", codes_at)
+        if close < 0:
+            return None
+        return hash_at, line[codes_at:close], line[close + 1 :]
+
+
+def _reason(text: str) -> str:
+    """The reason: text up to another comment (``reason  # note``); ``see #42`` stays whole.
+
+    A linear scan for whitespace, ``#``, whitespace (a ``\\s+#\\s`` pattern
+    backtracked over long runs of blanks).
+    """
+    hash_at = text.find("#")
+    while hash_at >= 0:
+        if 0 < hash_at < len(text) - 1 and text[hash_at - 1].isspace() and text[hash_at + 1].isspace():
+            return text[:hash_at].strip()
+        hash_at = text.find("#", hash_at + 1)
+    return text.strip()
+
+
 def parse_directives(text: str, file: str) -> list[Directive]:
     if MARKER not in text:
         return []
@@ -38,19 +80,20 @@ def parse_directives(text: str, file: str) -> list[Directive]:
     for number, line in enumerate(text.splitlines(), 1):
         if MARKER not in line:
             continue
-        match = _DIRECTIVE.search(line)
-        if match is None:
+        found = _directive(line)
+        if found is None:
             continue
-        own_line = line[: match.start()].strip() == ""
-        codes = tuple(c.strip().upper() for c in match.group(1).split(",") if c.strip())
+        start, codes_text, rest = found
+        own_line = line[:start].strip() == ""
+        codes = tuple(c.strip().upper() for c in codes_text.split(",") if c.strip())
         out.append(
             Directive(
                 file=file,
                 line=number,
-                column=match.start() + 1,
+                column=start + 1,
                 covers=number + 1 if own_line else number,
                 codes=codes,
-                reason=_TRAILING_COMMENT.split(match.group(2), 1)[0].strip(),
+                reason=_reason(rest),
             )
         )
     return out

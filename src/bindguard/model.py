@@ -181,7 +181,10 @@ class Binding(NamedTuple):
     ``host_ports`` is ``None`` when the engine picks a random host port.
     ``entry`` is the port entry as written (after interpolation), ``raw`` the
     text before interpolation; ``variables`` names variables the entry used
-    that had no value and no default.  ``ignored_host_ip`` is a host IP the
+    that had no value and no default.  ``resolved`` is set when the entry was
+    interpolated: the entry after interpolation as a report may show it, each
+    value that is not an IP address or port number shown as ``<value of
+    NAME>`` (issue 14; findings then carry ``raw`` as their entry).  ``ignored_host_ip`` is a host IP the
     file wrote but the platform ignores; ``swarm`` marks bindings of a stack
     file, published by swarm's routing mesh.
     """
@@ -205,6 +208,7 @@ class Binding(NamedTuple):
     ignored_host_ip: str = ""
     swarm: bool = False
     default_note: Note | None = None  # why the default is what it is, said once per cause
+    resolved: str = ""
 
     @property
     def effective(self) -> tuple[str, ...]:
@@ -347,6 +351,7 @@ class Finding(NamedTuple):
     entry: str = ""
     rule_name: str = ""
     fix_edit: FixEdit | None = None
+    resolved: str = ""  # the interpolated entry as a report may show it (see Binding.resolved)
 
     def sort_key(self) -> tuple:
         loc = self.location
@@ -385,6 +390,7 @@ class EngineFacts(NamedTuple):
     operating_system: str = ""
     networks: tuple[NetworkFacts, ...] = ()
     kind: str = "docker"  # "docker" or "podman" (from /version Components): whose risks apply
+    tls_unverified: bool = False  # TLS, but the engine's certificate was not checked
 
 
 class Comparison(NamedTuple):

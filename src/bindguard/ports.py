@@ -27,7 +27,20 @@ MODES = frozenset({"ingress", "host"})
 
 
 class PortSyntaxError(ValueError):
-    """A port entry or host address that Compose or Docker would reject."""
+    """A port entry or host address that Compose or Docker would reject.
+
+    ``part`` names the part of a short-syntax entry that is wrong ("host IP",
+    "host port", "container port", "protocol") and ``span`` is where it is in
+    the entry, so a caller can tell which variable made it wrong without
+    printing the variable's value (issue 14); None when it is the whole entry.
+    """
+
+    part: str | None = None
+    span: tuple[int, int] | None = None
+
+    def at(self, part: str, start: int, end: int) -> "PortSyntaxError":
+        self.part, self.span = part, (start, end)
+        return self
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -165,15 +178,31 @@ def check_range_sizes(host: PortRange | None, container: PortRange, spec: str) -
 
 def parse_short(spec: str) -> PortSpec:
     """Parse one short-syntax entry (``"127.0.0.1:8080:80/udp"``)."""
-    raw_ip, host_text, container_text = _split_parts(spec)
-    container_text, proto_text = _split_protocol(container_text)
-    host_ip = parse_host_ip(raw_ip)
+    raw_ip, host_text, container_part = _split_parts(spec)
+    container_text, proto_text = _split_protocol(container_part)
+    # where each part is, for PortSyntaxError.span
+    container_at = len(spec) - len(container_part)
+    host_at = container_at - 1 - len(host_text) if container_at else 0
+    proto_at = container_at + len(container_text) + 1
+    try:
+        host_ip = parse_host_ip(raw_ip)
+    except PortSyntaxError as exc:
+        raise exc.at("host IP", 0, len(raw_ip)) from None
     if container_text == "":
-        raise PortSyntaxError(f"no container port in {shown(spec)}")
-    container = _container_range(container_text, spec)
-    host = _host_range(host_text, spec)
+        raise PortSyntaxError(f"no container port in {shown(spec)}").at("container port", container_at, len(spec))
+    try:
+        container = _container_range(container_text, spec)
+    except PortSyntaxError as exc:
+        raise exc.at("container port", container_at, container_at + len(container_text)) from None
+    try:
+        host = _host_range(host_text, spec)
+    except PortSyntaxError as exc:
+        raise exc.at("host port", host_at, host_at + len(host_text)) from None
     check_range_sizes(host, container, spec)
-    protocol = parse_protocol(proto_text, spec)
+    try:
+        protocol = parse_protocol(proto_text, spec)
+    except PortSyntaxError as exc:
+        raise exc.at("protocol", min(proto_at, len(spec)), len(spec)) from None
     return PortSpec(host_ip, host, container, protocol)
 
 

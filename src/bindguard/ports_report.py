@@ -26,7 +26,7 @@ def binding_row(b: Binding) -> dict[str, object]:
         "container_port": str(b.container_ports),
         "protocol": b.protocol,
         "verdict": str(b.verdict),
-        "entry": b.entry,
+        "entry": b.resolved or b.entry,  # values from the environment only as they may be printed
         "origin": None if b.host_ip else b.default_origin,
     }
 

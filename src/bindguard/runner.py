@@ -7,7 +7,7 @@ beyond its own options.
 
 from typing import Iterable, NamedTuple
 
-from bindguard.model import Finding, Severity, Subject, Violation
+from bindguard.model import Binding, Finding, Severity, Subject, Violation
 from bindguard.rules import RULES, get
 from bindguard.rules.contract import Rule
 from bindguard.rules.options import RuleOptions
@@ -104,11 +104,16 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
             for item in _items(subject, scope):
                 for v in rule.check(item, selection.options):
                     own = v.severity if v.severity is not None and severity == rule.severity else None
-                    findings.append(_finding(rule, severity if own is None else own, v))
+                    findings.append(_finding(rule, severity if own is None else own, v, item))
     return findings
 
 
-def _finding(rule: Rule, severity: Severity, v: Violation) -> Finding:
+def _finding(rule: Rule, severity: Severity, v: Violation, item: object = None) -> Finding:
+    entry, resolved = v.entry, ""
+    if isinstance(item, Binding) and item.resolved:
+        # An interpolated entry: the report shows it as written, and the
+        # resolved form only as far as it may be printed (issue 14).
+        entry, resolved = item.raw, item.resolved
     return Finding(
         code=rule.code,
         severity=severity,
@@ -117,6 +122,7 @@ def _finding(rule: Rule, severity: Severity, v: Violation) -> Finding:
         service=v.service,
         # A rule fix never rewrites names its reason, so every finding has a hint.
         fix=v.fix or ("" if rule.fix is None or rule.fix.auto else rule.fix.message),
-        entry=v.entry,
+        entry=entry,
         rule_name=rule.name,
+        resolved=resolved,
     )

@@ -31,6 +31,7 @@ class CliOptions(NamedTuple):
     jobs: int | None = None
     fail_on: str | None = None
     baseline: frozenset[str] = frozenset()
+    show_values: bool = False
 
 
 def parse_codes(items) -> frozenset[str]:
@@ -64,6 +65,7 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
             env_files=cli.env_files or config.env_files,
             profiles=cli.profiles or config.profiles,
             swarm=cli.swarm,
+            show_values=cli.show_values,
         ),
         exclude=cli.exclude or config.exclude,
         include=cli.include or config.include,

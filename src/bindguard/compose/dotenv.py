@@ -30,7 +30,8 @@ compose-go's parser rule for rule rather than any dotenv "standard":
 
 Errors carry the 1-based line of the statement that failed (compose-go counts
 some lines differently after multi-line values; this reports where the
-statement starts).
+statement starts).  They name the key, never the value: an env file holds
+secrets, and bindguard's reports are read by many (issue 14).
 """
 
 from __future__ import annotations
@@ -96,16 +97,23 @@ def load_dotenv_file(path: str | os.PathLike[str], lookup: Lookup | None = None)
     return parse_dotenv(data.decode("utf-8", errors="replace"), lookup)
 
 
-def parse_dotenv(text: str, lookup: Lookup | None = None) -> dict[str, str]:
+def parse_dotenv(
+    text: str, lookup: Lookup | None = None, lines: dict[str, int] | None = None
+) -> dict[str, str]:
     """Parse env-file ``text`` into its variables, in file order (a repeated key keeps its last value).
 
     ``lookup`` is the outer environment: it fills inherited ``KEY`` lines and
     wins over the file's own earlier keys when values are interpolated.
+    ``lines``, when given, receives the line where each key was set.
     Raises :class:`DotenvError`.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    return _Parser(text, lookup).parse()
+    parser = _Parser(text, lookup)
+    values = parser.parse()
+    if lines is not None:
+        lines.update(parser.lines)
+    return values
 
 
 def _is_blank(char: str) -> bool:
@@ -150,10 +158,16 @@ class _Parser:
         self.text = text
         self.lookup = lookup
         self.out: dict[str, str] = {}
+        self.lines: dict[str, int] = {}
         self.statement = 0
+        self._counted = (0, 1)  # (position, its line): lines are counted once, forward
 
     def line(self, pos: int | None = None) -> int:
-        return self.text.count("\n", 0, self.statement if pos is None else pos) + 1
+        pos = self.statement if pos is None else pos
+        counted, number = self._counted if pos >= self._counted[0] else (0, 1)
+        number += self.text.count("\n", counted, pos)
+        self._counted = (pos, number)
+        return number
 
     def fail(self, message: str) -> DotenvError:
         return DotenvError(self.line(), message)
@@ -206,8 +220,11 @@ class _Parser:
                 key_end, value_start, inherited = scan, scan + 1, char == "\n"
                 break
             if not (_is_blank(char) or _is_key_char(char)):
-                first_line = text[key_start:].split("\n", 1)[0]
-                raise self.fail(f"unexpected character {_quote(char)} in variable name {_quote(first_line)}")
+                # the name up to that character: the rest of the line may be a value
+                name = text[key_start:scan][:200]
+                cut = next((i for i, c in enumerate(name) if _is_blank(c)), len(name))
+                name = name[:cut]
+                raise self.fail(f"unexpected character {_quote(char)} in variable name {_quote(name)}")
             scan += 1
         if key_end < 0:
             # No terminator before the end of the text: compose-go reads an
@@ -223,12 +240,14 @@ class _Parser:
             value = self.lookup(key) if self.lookup is not None else None
             if value is not None:
                 self.out[key] = value
+                self.lines[key] = self.line()
             return value_start
-        value, next_pos = self._value(value_start)
+        value, next_pos = self._value(value_start, key)
         self.out[key] = value
+        self.lines[key] = self.line()
         return next_pos
 
-    def _value(self, pos: int) -> tuple[str, int]:
+    def _value(self, pos: int, key: str) -> tuple[str, int]:
         text = self.text
         size = len(text)
         quote = text[pos] if pos < size else ""
@@ -236,7 +255,7 @@ class _Parser:
             line_end = text.find("\n", pos)
             raw = text[pos:] if line_end < 0 else text[pos:line_end]
             raw = raw.split(" #", 1)[0].rstrip(_GO_SPACE)
-            return self._interpolate(raw), size if line_end < 0 else line_end + 1
+            return self._interpolate(raw, key), size if line_end < 0 else line_end + 1
 
         chars: list[str] = []
         escaped = False
@@ -252,15 +271,13 @@ class _Parser:
             elif char == quote:
                 value = "".join(chars)
                 if quote == '"':
-                    value = self._interpolate(_expand_escapes(value))
+                    value = self._interpolate(_expand_escapes(value), key)
                 return value, index + 1
             else:
                 chars.append(char)
-        line_end = text.find("\n", pos)
-        shown = text[pos:] if line_end < 0 else text[pos:line_end]
-        raise self.fail(f"unterminated quoted value {shown}")
+        raise self.fail(f"unterminated quoted value of {_quote(key[:200])}")
 
-    def _interpolate(self, value: str) -> str:
+    def _interpolate(self, value: str, key: str) -> str:
         if "$" not in value:
             return value
         lookup, earlier = self.lookup, self.out
@@ -275,4 +292,9 @@ class _Parser:
         try:
             return interpolate(value, resolve).value
         except InterpolationError as exc:
-            raise self.fail(exc.message) from exc
+            # exc quotes the value (or a required variable's message from it): name the key only
+            if exc.variable is not None:
+                why = f"it requires {exc.variable}, which is unset"
+            else:
+                why = "invalid interpolation format"
+            raise self.fail(f"value of {_quote(key[:200])}: {why}") from exc

@@ -20,15 +20,32 @@ from bindguard.model import Location, Problem
 
 @dataclass
 class Environment:
+    """Variables for interpolation, and where each was set (for messages that must not print them).
+
+    ``show_values`` is ``--show-values``: messages may then print resolved
+    values (:mod:`bindguard.redact`).
+    """
+
     values: dict[str, str] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    set_at: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (env file, line)
+    show_values: bool = False
 
     def lookup(self, name: str) -> str | None:
         value = self.environ.get(name)
         if value is not None:
             return value
         return self.values.get(name)
+
+    def origin(self, name: str) -> str:
+        """``set in the environment``, ``set in .env:3`` or ``unset``."""
+        if name in self.environ:
+            return "set in the environment"
+        if name in self.set_at:
+            path, line = self.set_at[name]
+            return f"set in {path}:{line}"
+        return "unset"
 
     @classmethod
     def for_project(
@@ -67,7 +84,9 @@ class Environment:
             self.problems.append(Problem("BG000", "env file is not UTF-8 text", Location(file=path)))
             return
         try:
-            self.values.update(parse_dotenv(text, self.lookup))
+            lines: dict[str, int] = {}
+            self.values.update(parse_dotenv(text, self.lookup, lines))
+            self.set_at.update((name, (path, line)) for name, line in lines.items())
         except DotenvError as exc:
             self.problems.append(
                 Problem("BG000", f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))

@@ -38,6 +38,7 @@ Lookup = Callable[[str], str | None]
 _NAME = re.compile("[_A-Za-z\u017f\u212a][_A-Za-z0-9\u017f\u212a]*")
 _REFERENCE = re.compile("\\$(?:(\\$)|[{_A-Za-z\u017f\u212a])")
 _OPERATOR_CHARS = "-+?"
+_BRACE = re.compile("[{}]")
 
 
 class InterpolationError(ValueError):
@@ -63,12 +64,16 @@ class Interpolated(NamedTuple):
     with nothing to fall back on (``$VAR``, ``${VAR}``) and whose blank made it
     into ``value``: compose's "variable is not set" warnings for this text.
     ``used`` holds every variable referenced, operands included.  Both keep the
-    order of first appearance, without duplicates.
+    order of first appearance, without duplicates.  ``spans`` marks each
+    stretch ``(start, end, name)`` of ``value`` that is a variable's value
+    (not a default written in the file), so a message can show the entry
+    without printing what came from the environment (:mod:`bindguard.redact`).
     """
 
     value: str
     missing: tuple[str, ...] = ()
     used: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int, str], ...] = ()
 
 
 def has_variables(text: str) -> bool:
@@ -86,17 +91,23 @@ def interpolate(text: str, lookup: Lookup) -> Interpolated:
     """Substitute variables in ``text`` the way ``docker compose`` does.
 
     ``lookup`` returns a variable's value, or None when it is unset (which is
-    not the same as set to "").  Raises :class:`InterpolationError`.
+    not the same as set to "").  Raises :class:`InterpolationError`.  Time is
+    linear in ``len(text)`` whatever it holds (issue 14): see :class:`_Scanner`.
     """
     if "$" not in text:
         return Interpolated(text)
-    used: dict[str, None] = {}
+    scanner = _Scanner(text, lookup)
     try:
-        value, missing = _expand(text, lookup, used)
-    except RecursionError:
-        # compose-go has no depth limit; Python does.  Only absurd nesting gets here.
-        raise InterpolationError("invalid interpolation format: expressions are nested too deeply") from None
-    return Interpolated(value, tuple(dict.fromkeys(missing)), tuple(used))
+        value, missing, spans = scanner.expand(0, len(text), 0)
+    except RecursionError:  # a caller already deep in its stack; MAX_NESTING normally stops first
+        raise InterpolationError(_TOO_DEEP) from None
+    return Interpolated(value, tuple(dict.fromkeys(missing)), tuple(scanner.used), tuple(spans))
+
+
+# compose-go has no limit; each level costs a Python frame, and no real file
+# nests more than a few.  Deeper is BG007 (see docs/limits.md).
+MAX_NESTING = 200
+_TOO_DEEP = "invalid interpolation format: expressions are nested too deeply"
 
 
 def _invalid(template: str) -> InterpolationError:
@@ -117,129 +128,196 @@ def _required(name: str, reason: str) -> InterpolationError:
     return InterpolationError(message, variable=name)
 
 
-def _balancing_brace(text: str, start: int, last: int) -> int:
-    """Index of the ``}`` closing the ``${`` at ``start``, looking no further than ``last``; -1 if none.
-
-    Every ``{`` opens a level and the character after it is skipped unseen,
-    which is how compose-go counts; that quirk decides where ``${A:-{}x} y}``
-    ends.
-    """
-    depth = 0
-    i = start
-    while i <= last:
-        char = text[i]
-        if char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        elif char == "{":
-            depth += 1
-            i += 1
-        i += 1
-    return -1
-
-
-def _expand(text: str, lookup: Lookup, used: dict[str, None]) -> tuple[str, list[str]]:
-    """(value, missing names in order, possibly repeated); records every reference in ``used``.
-
-    compose-go interpolates the text after a cut-back ``${...}`` (up to the
-    last ``}`` of the line) as a template of its own; scanning on gives the
-    same value, and ``rest_from``/``rest_until`` remember that stretch so an
-    invalid-template message quotes the same text compose-go would.
-    """
-    if "$" not in text:
-        return text, []
+def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with every variable's value replaced by ``<value of NAME>``."""
+    if not spans:
+        return text
     out: list[str] = []
-    missing: list[str] = []
-    size = len(text)
     pos = 0
-    rest_from = rest_until = -1
-    while True:
-        dollar = text.find("$", pos)
-        if dollar < 0:
-            out.append(text[pos:])
-            break
-        out.append(text[pos:dollar])
-        if dollar > rest_until:
-            rest_from = rest_until = -1
-        after = dollar + 1
-        if after == size:
-            out.append("$")
-            break
-        char = text[after]
-        if char == "$":
-            out.append("$")
-            pos = after + 1
+    for start, end, name in spans:
+        out.append(text[pos:start])
+        out.append(f"<value of {name}>")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _brace_matches(text: str) -> dict[int, int]:
+    """For every ``{`` compose-go's brace count opens, the ``}`` that balances it.
+
+    compose-go counts from each ``${`` separately (every ``{`` opens a level
+    and hides the character after it).  The character after a ``$`` is never
+    hidden, so every count started at a ``${`` sees the same braces as one
+    count started at the beginning of the text: one pass and a stack answer
+    every template, where counting per template was quadratic in nesting.
+    """
+    matches: dict[int, int] = {}
+    stack: list[int] = []
+    hidden = -1
+    for found in _BRACE.finditer(text):
+        at = found.start()
+        if at == hidden:
             continue
-        if char != "{":
-            match = _NAME.match(text, after)
-            if match is None:
+        if text[at] == "{":
+            stack.append(at)
+            hidden = at + 1
+        elif stack:
+            matches[stack.pop()] = at
+    return matches
+
+
+class _Scanner:
+    """Interpolation of one text, in time linear in its length.
+
+    Templates are read as ranges of the one text (never sliced copies); the
+    next newline, the last ``}`` before a limit and the balancing brace of
+    every ``${`` come from tables built at most once per text.  Positions
+    asked for only move forward, so the newline search is one pass, and each
+    last-brace search is cached by its limit.
+    """
+
+    def __init__(self, text: str, lookup: Lookup) -> None:
+        self.text = text
+        self.lookup = lookup
+        self.used: dict[str, None] = {}
+        self._newline = -1
+        self._last_brace: dict[int, int] = {}
+        self._matches: dict[int, int] | None = None
+
+    def _line_end(self, pos: int) -> int:
+        if self._newline < pos:
+            found = self.text.find("\n", pos)
+            self._newline = len(self.text) if found < 0 else found
+        return self._newline
+
+    def _last_close(self, limit: int) -> int:
+        found = self._last_brace.get(limit)
+        if found is None:
+            found = self._last_brace[limit] = self.text.rfind("}", 0, limit)
+        return found
+
+    def _balancing(self, open_at: int) -> int:
+        if self._matches is None:
+            self._matches = _brace_matches(self.text)
+        return self._matches.get(open_at, -1)
+
+    def _value(self, name: str) -> str | None:
+        self.used[name] = None
+        return self.lookup(name)
+
+    def expand(self, start: int, end: int, depth: int) -> tuple[str, list[str], list[tuple[int, int, str]]]:
+        """(value, missing names in order, possibly repeated, spans) of ``text[start:end]``.
+
+        compose-go interpolates the text after a cut-back ``${...}`` (up to the
+        last ``}`` of the line) as a template of its own; scanning on gives the
+        same value, and ``rest_from``/``rest_until`` remember that stretch so an
+        invalid-template message quotes the same text compose-go would.
+        """
+        if depth > MAX_NESTING:
+            raise InterpolationError(_TOO_DEEP)
+        text = self.text
+        out: list[str] = []
+        missing: list[str] = []
+        spans: list[tuple[int, int, str]] = []
+        length = 0  # of the output so far, for spans
+        pos = start
+        rest_from = rest_until = -1
+        while True:
+            dollar = text.find("$", pos, end)
+            if dollar < 0:
+                out.append(text[pos:end])
+                break
+            out.append(text[pos:dollar])
+            length += dollar - pos
+            if dollar > rest_until:
+                rest_from = rest_until = -1
+            after = dollar + 1
+            if after == end:
                 out.append("$")
-                pos = after
+                break
+            char = text[after]
+            if char == "$":
+                out.append("$")
+                length += 1
+                pos = after + 1
                 continue
+            if char != "{":
+                match = _NAME.match(text, after, end)
+                if match is None:
+                    out.append("$")
+                    length += 1
+                    pos = after
+                    continue
+                name = match.group()
+                value = self._value(name)
+                if value is None:
+                    missing.append(name)
+                elif value:
+                    out.append(value)
+                    spans.append((length, length + len(value), name))
+                    length += len(value)
+                pos = match.end()
+                continue
+
+            # the template an error quotes (sliced only on error: slicing it per ${ was quadratic)
+            template = (rest_from, rest_until + 1) if rest_from >= 0 else (start, end)
+            match = _NAME.match(text, after + 1, end)
+            if match is None:
+                raise _invalid(text[template[0] : template[1]])
             name = match.group()
-            used[name] = None
-            value = lookup(name)
-            if value is None:
-                missing.append(name)
-                value = ""
-            out.append(value)
-            pos = match.end()
-            continue
+            end_of_name = match.end()
+            follower = text[end_of_name] if end_of_name < end else ""
+            if follower == "}":
+                value = self._value(name)
+                if value is None:
+                    missing.append(name)
+                elif value:
+                    out.append(value)
+                    spans.append((length, length + len(value), name))
+                    length += len(value)
+                pos = end_of_name + 1
+                continue
+            if follower == ":" and end_of_name + 1 < end and text[end_of_name + 1] in _OPERATOR_CHARS:
+                operator = text[end_of_name : end_of_name + 2]
+            elif follower and follower in _OPERATOR_CHARS:
+                operator = follower
+            else:
+                raise _invalid(text[template[0] : template[1]])
+            operand_start = end_of_name + len(operator)
+            line_end = min(self._line_end(operand_start), end)
+            last = self._last_close(line_end)
+            if last < operand_start:
+                raise _invalid(text[template[0] : template[1]])
+            close = self._balancing(after)
+            if close < 0 or close > last:
+                close = last
 
-        template = text[rest_from : rest_until + 1] if rest_from >= 0 else text
-        match = _NAME.match(text, after + 1)
-        if match is None:
-            raise _invalid(template)
-        name = match.group()
-        end_of_name = match.end()
-        follower = text[end_of_name] if end_of_name < size else ""
-        if follower == "}":
-            used[name] = None
-            value = lookup(name)
-            if value is None:
-                missing.append(name)
-                value = ""
-            out.append(value)
-            pos = end_of_name + 1
-            continue
-        if follower == ":" and end_of_name + 1 < size and text[end_of_name + 1] in _OPERATOR_CHARS:
-            operator = text[end_of_name : end_of_name + 2]
-        elif follower and follower in _OPERATOR_CHARS:
-            operator = follower
-        else:
-            raise _invalid(template)
-        operand_start = end_of_name + len(operator)
-        line_end = text.find("\n", operand_start)
-        last = text.rfind("}", operand_start, size if line_end < 0 else line_end)
-        if last < 0:
-            raise _invalid(template)
-        close = _balancing_brace(text, dollar, last)
-        if close < 0:
-            close = last
+            self.used[name] = None
+            operand, operand_missing, operand_spans = self.expand(operand_start, close, depth + 1)
+            value = self.lookup(name)
+            if operator == ":-":
+                use_operand = value is None or value == ""
+            elif operator == "-":
+                use_operand = value is None
+            elif operator == ":+":
+                use_operand = value is not None and value != ""
+            elif operator == "+":
+                use_operand = value is not None
+            else:
+                if value is None or (operator == ":?" and value == ""):
+                    raise _required(name, _masked(operand, operand_spans))
+                use_operand = False
+            if use_operand:
+                out.append(operand)
+                missing.extend(operand_missing)
+                spans.extend((s + length, e + length, n) for s, e, n in operand_spans)
+                length += len(operand)
+            elif value:
+                out.append(value)
+                spans.append((length, length + len(value), name))
+                length += len(value)
 
-        used[name] = None
-        operand, operand_missing = _expand(text[operand_start:close], lookup, used)
-        value = lookup(name)
-        if operator == ":-":
-            use_operand = value is None or value == ""
-        elif operator == "-":
-            use_operand = value is None
-        elif operator == ":+":
-            use_operand = value is not None and value != ""
-        elif operator == "+":
-            use_operand = value is not None
-        else:
-            if value is None or (operator == ":?" and value == ""):
-                raise _required(name, operand)
-            use_operand = False
-        if use_operand:
-            out.append(operand)
-            missing.extend(operand_missing)
-        else:
-            out.append(value or "")
-
-        if close < last:
-            rest_from, rest_until = close + 1, last
-        pos = close + 1
-    return "".join(out), missing
+            if close < last:
+                rest_from, rest_until = close + 1, last
+            pos = close + 1
+        return "".join(out), missing, spans

@@ -63,6 +63,7 @@ class ProjectOptions(NamedTuple):
     environ: dict[str, str] | None = None
     profiles: tuple[str, ...] = ()
     swarm: bool = False
+    show_values: bool = False  # --show-values: messages may print values from the environment
 
 
 FileReader = Callable[[str], ComposeFile]
@@ -124,6 +125,7 @@ class ProjectLoader:
         """One Subject for the project made of ``files`` (in merge order)."""
         project_dir = project_dir or os.path.dirname(files[0]) or "."
         env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
+        env.show_values = self.options.show_values
         self._envs.append(env)
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
@@ -188,6 +190,7 @@ class ProjectLoader:
             use_default_dotenv=not env_files,
             strict=False,
         )
+        inc_env.show_values = self.options.show_values
         self._envs.append(inc_env)
         out.problems.extend(inc_env.problems)
         sub = self._load_files(paths, inc_env, depth + 1)

@@ -42,6 +42,7 @@ class AuditSettings:
     selection: RuleSelection = field(default_factory=RuleSelection)
     drift: bool = True
     environ: dict[str, str] | None = None
+    show_values: bool = False  # --show-values: drift messages may print the auditor's variables
     # called with a short status line when an engine has many containers to read
     note: Callable[[str], None] | None = None
     # audit --prove: (subject, engine url) -> (NeighbourProofs, notes, neighbour summary)
@@ -143,8 +144,9 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         tls=target.tls,
         networks=nets,
         kind=kind,
+        tls_unverified=target.unverified,
     )
-    comparisons = compare(labelled, target.name, settings.environ) if settings.drift else []
+    comparisons = compare(labelled, target.name, settings.environ, settings.show_values) if settings.drift else []
     return Subject(
         services=tuple(services),
         sources=(target.name,),

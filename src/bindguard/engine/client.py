@@ -43,6 +43,11 @@ class EngineTarget:
     def tls(self) -> bool:
         return self.tls_verify or self.cert_path is not None
 
+    @property
+    def unverified(self) -> bool:
+        """TLS without checking the engine's certificate: anyone in between can pose as the engine."""
+        return self.tls and (not self.tls_verify or self.skip_tls_verify)
+
 
 def docker_config_dir() -> str:
     return os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
@@ -94,15 +99,48 @@ def env_target(use_current_context: bool = True) -> EngineTarget:
     if not host and use_current_context and (name := current_context()):
         return context_target(name)
     host = host or DEFAULT_HOST
-    tls_verify = os.environ.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
-    cert_path = os.environ.get("DOCKER_CERT_PATH") or None
+    tls_verify, cert_path = sdk_tls_environment(os.environ)
+    return EngineTarget(name=host, url=host, tls_verify=tls_verify, cert_path=cert_path)
+
+
+def sdk_tls_environment(environ: dict[str, str] | os._Environ) -> tuple[bool, str | None]:
+    """(verify, cert folder) as the Docker SDK's ``kwargs_from_env`` reads them.
+
+    ``DOCKER_TLS_VERIFY`` set to anything but "" means verify, ``0`` and
+    ``false`` included (docker-py: "Any value or 'unset' counts as true";
+    docker/cli: ``os.Getenv("DOCKER_TLS_VERIFY") != ""``).
+    ``DOCKER_CERT_PATH`` alone turns TLS on with its client certificate but
+    without verifying the engine, as the SDK does; the audit says so (BG011).
+    """
+    tls_verify = environ.get("DOCKER_TLS_VERIFY", "") != ""
+    cert_path = environ.get("DOCKER_CERT_PATH") or None
     if tls_verify and cert_path is None:
         cert_path = docker_config_dir()
+    return tls_verify, cert_path
+
+
+def cli_host_target(host: str, environ: dict[str, str] | os._Environ | None = None) -> EngineTarget:
+    """``--host URL`` with the TLS environment applied as the docker CLI applies it.
+
+    docker/cli ``cli/flags``: ``DOCKER_TLS_VERIFY`` non-empty means TLS and
+    verification, ``DOCKER_TLS`` non-empty means TLS; the certificates come
+    from ``DOCKER_CERT_PATH``, else the config folder.  Only TCP hosts use
+    TLS (a unix socket or ssh:// never does), and ``DOCKER_CERT_PATH`` alone
+    does not turn TLS on for the CLI.
+    """
+    environ = os.environ if environ is None else environ
+    if not host.startswith(("tcp://", "https://")):
+        return EngineTarget(name=host, url=host)
+    tls_verify = environ.get("DOCKER_TLS_VERIFY", "") != ""
+    tls = tls_verify or environ.get("DOCKER_TLS", "") != ""
+    if not tls:
+        return EngineTarget(name=host, url=host)
+    cert_path = environ.get("DOCKER_CERT_PATH") or docker_config_dir()
     return EngineTarget(name=host, url=host, tls_verify=tls_verify, cert_path=cert_path)
 
 
 def resolve_targets(hosts: list[str], contexts: list[str]) -> list[EngineTarget]:
-    targets = [EngineTarget(name=h, url=h) for h in hosts]
+    targets = [cli_host_target(h) for h in hosts]
     targets += [context_target(c) for c in contexts]
     return targets or [env_target()]
 
@@ -246,6 +284,9 @@ def translate(target: EngineTarget, exc: BaseException) -> EngineError:
     for e in chain:
         if isinstance(e, requests.exceptions.SSLError) or "SSL" in type(e).__name__:
             return EngineError(target.name, f"TLS failure: {_short(e)}")
+    closed = _closed_by_engine(target, chain)
+    if closed is not None:
+        return closed
     for e in chain:
         if isinstance(e, (FileNotFoundError, ConnectionRefusedError)) or isinstance(
             e, requests.exceptions.ConnectionError
@@ -264,6 +305,26 @@ def _ssh_failure(target: EngineTarget, chain: list[BaseException]) -> EngineErro
         if isinstance(e, SSHFailure):
             kind = {"unreachable": EngineUnreachable, "denied": EnginePermissionDenied, "timeout": EngineTimeout}
             return kind.get(e.kind, EngineError)(target.name, e.message)
+    return None
+
+
+def _closed_by_engine(target: EngineTarget, chain: list[BaseException]) -> EngineError | None:
+    """Something listens but hung up on a plain-HTTP request: most often a TLS port (issue 14).
+
+    Saying "is dockerd running?" there sent people looking for a daemon that was
+    running all along.
+    """
+    import http.client
+
+    if target.tls or not target.url.startswith(("tcp://", "http://")):
+        return None
+    for e in chain:
+        if isinstance(e, (ConnectionResetError, ConnectionAbortedError, http.client.RemoteDisconnected)):
+            return EngineUnreachable(
+                target.name,
+                "the engine closed the connection: if it expects TLS, set DOCKER_TLS_VERIFY=1 "
+                "and DOCKER_CERT_PATH (as for the docker CLI)",
+            )
     return None
 
 

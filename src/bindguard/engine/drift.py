@@ -29,6 +29,7 @@ def compare(
     containers: Iterable[tuple[ContainerInfo, list[Binding]]],
     engine: str,
     environ: dict[str, str] | None = None,
+    show_values: bool = False,
 ) -> list[Comparison]:
     """One Comparison per binding of every compose-labelled container."""
     projects: dict[tuple, Subject | None] = {}
@@ -55,7 +56,7 @@ def compare(
             continue
         key = (info.compose_project, info.labels.get(WORKDIR_LABEL, ""), files)
         if key not in projects:
-            projects[key] = _load(files, info.labels.get(WORKDIR_LABEL) or None, environ)
+            projects[key] = _load(files, info.labels.get(WORKDIR_LABEL) or None, environ, show_values)
         subject = projects[key]
         if subject is None:
             continue
@@ -93,8 +94,10 @@ def pair(
     return out
 
 
-def _load(files: tuple[str, ...], workdir: str | None, environ: dict[str, str] | None) -> Subject | None:
+def _load(
+    files: tuple[str, ...], workdir: str | None, environ: dict[str, str] | None, show_values: bool = False
+) -> Subject | None:
     try:
-        return ProjectLoader(ProjectOptions(environ=environ)).load(list(files), workdir)
+        return ProjectLoader(ProjectOptions(environ=environ, show_values=show_values)).load(list(files), workdir)
     except BindguardError:
         return None

@@ -89,7 +89,8 @@ def compose_story(binding: Binding | None, c: Comparison | None, project: str, s
     loc = widest.location
     where = f"{loc.file}:{loc.line}" if loc.file else ", ".join(c.files)
     if _WIDTH[widest.verdict] < _WIDTH[binding.verdict]:
-        return f"{where} already publishes it as {widest.entry!r}: recreate the container: {command}"
+        # resolved: the entry with values from the environment hidden (issue 14)
+        return f"{where} already publishes it as {(widest.resolved or widest.entry)!r}: recreate the container: {command}"
     return f"in {where}: {_file_hint(widest, environ)}; then recreate the container: {command}"
 
 

@@ -25,6 +25,7 @@ is a constructor argument.
 
 from __future__ import annotations
 
+from bindguard.ansi import printable
 from bindguard.model import Finding, Note, Severity
 from bindguard.reporters.base import Report, display_path, message_text
 
@@ -34,8 +35,13 @@ _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO
 
 
 def escape_data(text: str) -> str:
-    """Escape the message part of a workflow command (after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape the message part of a workflow command (after ``::``).
+
+    GitHub's rule (``%``, ``\\r``, ``\\n``), then every other control
+    character as ``\\xNN`` (an engine's ``\\x1b]2;...\\a`` must not reach
+    the log viewer raw).
+    """
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -21,6 +21,7 @@ def finding_dict(f: Finding) -> dict[str, object]:
         "message": f.message,
         "fix": f.fix or None,
         "entry": f.entry or None,
+        "resolved": f.resolved or None,
     }
     if loc.engine is not None:
         data.update(

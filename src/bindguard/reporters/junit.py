@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from bindguard.ansi import printable
 from bindguard.model import Finding
 from bindguard.reporters.base import Report, display_path, message_text
 
@@ -106,7 +107,9 @@ class JunitReporter:
             lines.append(f"fix: {finding.fix}")
         if rule and rule.help_uri:
             lines.append(f"help: {rule.help_uri}")
-        return "\n".join(lines) + "\n"
+        # one line per field: a newline or escape sequence in a file name, entry or
+        # engine text is shown escaped (a CI log must not read it as a command)
+        return "\n".join(printable(line) for line in lines) + "\n"
 
     def render(self, report: Report) -> str:
         groups: dict[str, list[Finding]] = {}

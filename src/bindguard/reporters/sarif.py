@@ -198,6 +198,8 @@ class SarifReporter:
             properties["service"] = finding.service
         if finding.entry:
             properties["entry"] = finding.entry
+        if finding.resolved:
+            properties["resolved"] = finding.resolved
         loc = finding.location
         if loc.file is None:
             if loc.container_id:

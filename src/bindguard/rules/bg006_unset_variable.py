@@ -68,16 +68,17 @@ def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
     if not binding.variables:
         return
     names = ", ".join(binding.variables)
+    resolved = binding.resolved or binding.entry  # never a value that may not be printed
     plural = "s" if len(binding.variables) > 1 else ""
     if binding.verdict is Verdict.LOOPBACK:
-        outcome = f"it still resolves to {binding.entry!r}, on loopback"
+        outcome = f"it still resolves to {resolved!r}, on loopback"
     elif not binding.host_ip:
         outcome = (
-            f"it resolves to {binding.entry!r}: no host IP, so all interfaces "
+            f"it resolves to {resolved!r}: no host IP, so all interfaces "
             f"({', '.join(binding.effective)})"
         )
     else:
-        outcome = f"it resolves to {binding.entry!r}"
+        outcome = f"it resolves to {resolved!r}"
     loopback = binding.verdict is Verdict.LOOPBACK
     yield Violation(
         binding.location,

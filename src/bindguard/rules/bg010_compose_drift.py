@@ -87,7 +87,7 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
         loc = widest.location
         message = (
             f"container publishes {where}, wider than the file now says "
-            f"({widest.entry!r} at {loc.file}:{loc.line}): it was created from an older version"
+            f"({(widest.resolved or widest.entry)!r} at {loc.file}:{loc.line}): it was created from an older version"
         )
     yield Violation(c.location, message, _recreate(c), c.service, b.entry)
 

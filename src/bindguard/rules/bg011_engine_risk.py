@@ -10,7 +10,11 @@ port, or which expose the engine itself:
 - a bridge network with `trusted_host_interfaces`, whose interfaces may reach
   container ports directly;
 - a daemon reached over plain TCP without TLS: anyone who can reach that port
-  controls the engine.
+  controls the engine;
+- a daemon reached over TLS without verifying its certificate
+  (`DOCKER_CERT_PATH` without `DOCKER_TLS_VERIFY`, `DOCKER_TLS` alone, or a
+  context with `SkipTLSVerify`): anyone on the path can pose as the engine and
+  answer for it, so the audit itself proves nothing.
 
 ## Why is this bad?
 bindguard's other rules prove where ports are *published*. These settings
@@ -88,6 +92,15 @@ def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
             "enable --tlsverify on the daemon, or use SSH or the unix socket",
             None,
             "daemon tcp without tls",
+        )
+    if engine.tls and engine.tls_unverified:
+        yield Violation(
+            where,
+            f"the engine at {engine.url} was reached over TLS without verifying its certificate: "
+            "anyone on the path could answer for it, so this audit proves nothing about that engine",
+            "set DOCKER_TLS_VERIFY=1 with the engine's ca.pem in DOCKER_CERT_PATH",
+            None,
+            "engine tls without verification",
         )
 
 

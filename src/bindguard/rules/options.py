@@ -2,6 +2,7 @@
 
 import ipaddress
 from typing import NamedTuple
+from bindguard.ports import shown
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -37,20 +38,20 @@ def parse_cidr(text: str) -> Network:
     try:
         return ipaddress.ip_network(text.strip().strip("[]"), strict=False)
     except ValueError:
-        raise ValueError(f"not a CIDR or IP address: {text!r}") from None
+        raise ValueError(f"not a CIDR or IP address: {shown(text)}") from None
 
 
 def parse_expectation(text: str) -> Expectation:
     """``SERVICE=IP:PORT`` (IPv6 in brackets)."""
     service, eq, target = text.partition("=")
     if not eq or not service.strip():
-        raise ValueError(f"expected SERVICE=IP:PORT, got {text!r}")
+        raise ValueError(f"expected SERVICE=IP:PORT, got {shown(text)}")
     host, colon, port = target.rpartition(":")
-    if not colon or not port.isdigit() or not 0 < int(port) <= 65535:
-        raise ValueError(f"expected SERVICE=IP:PORT with a port 1-65535, got {text!r}")
+    if not colon or not port.isdigit() or len(port) > 5 or not 0 < int(port) <= 65535:
+        raise ValueError(f"expected SERVICE=IP:PORT with a port 1-65535, got {shown(text)}")
     host = host.strip("[]")
     try:
         address = str(ipaddress.ip_address(host))
     except ValueError:
-        raise ValueError(f"not an IP address in {text!r}: {host!r}") from None
+        raise ValueError(f"not an IP address in {shown(text)}: {shown(host)}") from None
     return Expectation(service.strip(), address, int(port))

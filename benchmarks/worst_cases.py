@@ -1,0 +1,179 @@
+"""Worst-case inputs for each text parser, and a plain compose file of the same size (issue 14).
+
+Shared by ``tests/test_linear_time.py`` (which asserts the ratios) and
+``benchmarks/linear_time.py`` (which prints them).  Each case writes a project
+folder whose hostile part is about ``size`` bytes and returns what to lint:
+``(paths, config_file_or_None)``.  Stdlib only.
+
+Every case was quadratic (or worse) in some version of bindguard, or is the
+input most likely to be: a repeated prefix that a backtracking pattern
+retries from every position, a search that runs to the end of the line once
+per template, or a count that restarts at every nested level.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+Case = Callable[[str, int], tuple[list[str], str | None]]
+
+_HEAD = "services:\n  web:\n    image: nginx\n    ports:\n"
+
+
+def _write(folder: str, name: str, text: str) -> str:
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def _compose(folder: str, text: str) -> tuple[list[str], None]:
+    return [_write(folder, "compose.yaml", text)], None
+
+
+def plain(folder: str, size: int) -> tuple[list[str], None]:
+    """The yardstick: an ordinary compose file of ``size`` bytes (loopback ports, a few findings)."""
+    parts = ["services:\n"]
+    total = 10
+    number = 0
+    while total < size:
+        number += 1
+        block = (
+            f"  svc{number}:\n"
+            f"    image: registry.example.com/team/app{number}:1.{number % 50}\n"
+            f"    environment:\n"
+            f"      APP_NAME: app{number}\n"
+            f"      LOG_LEVEL: info\n"
+            f"    ports:\n"
+            f'      - "127.0.0.1:{10000 + number % 50000}:80"\n'
+            f'      - "127.0.0.1:${{PORT_{number % 7}:-{20000 + number % 40000}}}:443"\n'
+        )
+        parts.append(block)
+        total += len(block)
+    return _compose(folder, "".join(parts))
+
+
+def ignore_unclosed(folder: str, size: int) -> tuple[list[str], None]:
+    """One comment line of unclosed ``# bindguard: ignore[`` (was 70 s at 800 KB)."""
+    unit = "# bindguard: ignore["
+    return _compose(folder, _HEAD + '      - "127.0.0.1:8080:80"\n' + unit * (size // len(unit)) + "\n")
+
+
+def ignore_many_hashes(folder: str, size: int) -> tuple[list[str], None]:
+    """``#`` after ``#`` before a directive closed at the very end of the line."""
+    return _compose(
+        folder, _HEAD + '      - "8080:80" ' + "# " * (size // 2) + "# bindguard: ignore[BG001] ok\n"
+    )
+
+
+def trailing_blanks(folder: str, size: int) -> tuple[list[str], None]:
+    """A directive whose reason is followed by a long run of blanks without ``#``."""
+    return _compose(
+        folder, _HEAD + '      - "8080:80"  # bindguard: ignore[BG001] x' + " " * size + "x\n"
+    )
+
+
+def interpolation_nesting(folder: str, size: int) -> tuple[list[str], None]:
+    """``${A:-${A:-...}}`` nested as deep as the size allows, in one entry."""
+    depth = size // 6
+    return _compose(folder, _HEAD + '      - "' + "${A:-" * depth + "1" + "}" * depth + ':80"\n')
+
+
+def interpolation_count(folder: str, size: int) -> tuple[list[str], None]:
+    """One entry of ``${A:-1}`` templates (a newline search per template made it quadratic)."""
+    return _compose(folder, _HEAD + '      - "' + "${A:-1}" * (size // 7) + ':80"\n')
+
+
+def interpolation_unbalanced(folder: str, size: int) -> tuple[list[str], None]:
+    """``${A:-{`` repeated: every template's brace count runs to the end of the line."""
+    return _compose(folder, _HEAD + '      - "' + "${A:-{" * (size // 6) + '}:80"\n')
+
+
+def port_colons(folder: str, size: int) -> tuple[list[str], None]:
+    """A port entry of colons and digits (split from the right, host IP of ``size`` bytes)."""
+    return _compose(folder, _HEAD + '      - "' + "1:" * (size // 2) + '80"\n')
+
+
+def port_digits(folder: str, size: int) -> tuple[list[str], None]:
+    """A host port of a million digits and a range of dashes."""
+    return _compose(folder, _HEAD + '      - "' + "0" * (size // 2) + "1-" + "-" * (size // 2) + ':80"\n')
+
+
+def dotenv_templates(folder: str, size: int) -> tuple[list[str], None]:
+    """A ``.env`` value of ``${B:-1}`` templates, used by a port entry."""
+    _write(folder, ".env", "A=" + "${B:-1}" * (size // 7) + "\n")
+    return _compose(folder, _HEAD + '      - "127.0.0.1:${A:-80}:80"\n')
+
+
+def dotenv_lines(folder: str, size: int) -> tuple[list[str], None]:
+    """Many short statements, comments and blank lines, quoted and unquoted."""
+    unit = "K{n}=v #c\n# note\nexport Q{n}='a\\'b'\n\nD{n}=\"x\\ty $K{n}\"\n"
+    parts, total, n = [], 0, 0
+    while total < size:
+        piece = unit.format(n=n)
+        parts.append(piece)
+        total += len(piece)
+        n += 1
+    _write(folder, ".env", "".join(parts))
+    return _compose(folder, _HEAD + '      - "127.0.0.1:${K1:-80}:80"\n')
+
+
+def dotenv_unterminated(folder: str, size: int) -> tuple[list[str], None]:
+    """A quoted value that never ends, full of backslashes."""
+    _write(folder, ".env", 'A="' + "\\x" * (size // 2) + "\n")
+    return _compose(folder, _HEAD + '      - "127.0.0.1:${A:-80}:80"\n')
+
+
+def config_globs(folder: str, size: int) -> tuple[list[str], str]:
+    """Config values: an exclude glob and a per-path glob of ``*a`` repeated (fnmatch compiled it for seconds)."""
+    glob = "*a" * (size // 4) + "*b"
+    config = _write(
+        folder,
+        ".bindguard.toml",
+        f'exclude = ["{glob}"]\n[[overrides]]\npaths = ["{glob}"]\nignore = ["BG001"]\n',
+    )
+    paths, _ = _compose(folder, _HEAD + '      - "127.0.0.1:8080:80"\n')
+    return paths, config
+
+
+CASES: dict[str, Case] = {
+    "ignore directives (unclosed)": ignore_unclosed,
+    "ignore directives (many #)": ignore_many_hashes,
+    "trailing comment (blanks)": trailing_blanks,
+    "interpolation nesting": interpolation_nesting,
+    "interpolation count": interpolation_count,
+    "interpolation unbalanced braces": interpolation_unbalanced,
+    "port string (colons)": port_colons,
+    "port string (digits, dashes)": port_digits,
+    "dotenv value templates": dotenv_templates,
+    "dotenv lines": dotenv_lines,
+    "dotenv unterminated quote": dotenv_unterminated,
+    "config values (globs)": config_globs,
+}
+
+
+def lint_cpu_seconds(paths: list[str], config: str | None, repeat: int = 3) -> float:
+    """Best-of-``repeat`` CPU time of this process for one in-process lint of ``paths``.
+
+    CPU time of this process, not wall time: other processes on a loaded
+    machine do not count, only what bindguard did.
+    """
+    import time
+
+    from bindguard.config import load_config
+    from bindguard.lint import lint
+    from bindguard.settings import CliOptions, lint_settings
+
+    from bindguard.errors import BindguardError
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        try:
+            settings, _root = lint_settings(CliOptions(jobs=1), load_config(config, no_config=config is None))
+            lint(paths, settings)
+        except BindguardError:
+            pass  # refused with one error line (a config value too long): also an answer
+        best = min(best, time.process_time() - start)
+    return best

@@ -1,0 +1,197 @@
+"""Values from the environment and env files never appear in any output (issue 14).
+
+Each leak path of the issue is run through the real CLI in every format, and
+stdout and stderr are searched for the secret: a port entry built from
+``${SECRET_TOKEN}`` (set in the environment, or in ``.env``), long syntax,
+an env file with an unterminated quote, an ``include`` whose ``env_file`` lies
+outside the project, and ``audit``'s drift finding interpolated from the
+auditor's environment.  ``--show-values`` brings the values back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import bindguard_cli, write
+
+FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
+SECRET = "ghp_9f8e7d6c5b4a3210SECRET"
+
+
+def outputs(*args: str, env: dict[str, str] | None = None) -> tuple[str, object]:
+    result = bindguard_cli(*args, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout + result.stderr, result
+
+
+def assert_hidden(text: str, *secrets: str) -> None:
+    for secret in secrets:
+        assert secret not in text
+        assert secret[4:20] not in text  # not a piece of it either
+
+
+@pytest.fixture
+def token_in_entry(tmp_path: Path) -> Path:
+    write(
+        tmp_path,
+        "compose.yaml",
+        'services:\n  web:\n    image: nginx\n    ports:\n'
+        '      - "${SECRET_TOKEN}:80"\n'
+        "      - target: 81\n        host_ip: ${SECRET_TOKEN}\n"
+        '      - "${HOST_PART}:82"\n',
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_token_from_the_environment(token_in_entry: Path, fmt: str) -> None:
+    text, _ = outputs(
+        "lint", "--format", fmt, str(token_in_entry),
+        env={"SECRET_TOKEN": SECRET, "HOST_PART": SECRET + ":8080"},
+    )
+    assert_hidden(text, SECRET)
+    if fmt in ("text", "json", "github"):
+        assert "SECRET_TOKEN set in the environment" in text
+        assert "${SECRET_TOKEN}:80" in text  # the entry as written
+        assert "<value of SECRET_TOKEN>" in text
+        assert "HOST_PART set in the environment" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_token_from_the_env_file(token_in_entry: Path, fmt: str) -> None:
+    write(token_in_entry, ".env", f"# secrets\nOTHER=1\nSECRET_TOKEN={SECRET}\nHOST_PART='{SECRET}:1'\n")
+    text, _ = outputs("lint", "--format", fmt, str(token_in_entry))
+    assert_hidden(text, SECRET)
+    if fmt in ("text", "json"):
+        assert ".env:3" in text and "SECRET_TOKEN set in" in text
+        assert "HOST_PART set in" in text and ".env:4" in text
+
+
+def test_json_entry_is_as_written_and_resolved_follows_the_rule(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "compose.yaml",
+        'services:\n  web:\n    image: nginx\n    ports:\n'
+        '      - "${ADDR}:${PORT}:80"\n'
+        '      - "${BOTH}:81"\n',
+    )
+    env = {"ADDR": "0.0.0.0", "PORT": "8080", "BOTH": "0.0.0.0:" + "9090"}
+    text, _ = outputs("lint", "--format", "json", str(tmp_path), env=env)
+    findings = {f["line"]: f for f in json.loads(text[: text.rindex("}") + 1])["findings"]}
+    assert findings[5]["entry"] == "${ADDR}:${PORT}:80"
+    assert findings[5]["resolved"] == "0.0.0.0:8080:80"  # an IP and a port may be printed
+    assert findings[6]["entry"] == "${BOTH}:81"
+    assert findings[6]["resolved"] == "<value of BOTH>:81"  # "0.0.0.0:9090" is neither
+    # --show-values restores the interpolated entry
+    text, _ = outputs("lint", "--format", "json", "--show-values", str(tmp_path), env=env)
+    findings = {f["line"]: f for f in json.loads(text[: text.rindex("}") + 1])["findings"]}
+    assert findings[6]["entry"] == "0.0.0.0:9090:81"
+
+
+def test_show_values_restores_messages(token_in_entry: Path) -> None:
+    text, _ = outputs("lint", "--show-values", str(token_in_entry), env={"SECRET_TOKEN": SECRET})
+    assert SECRET in text
+
+
+def test_ports_command_hides_and_shows_values(tmp_path: Path) -> None:
+    write(tmp_path, "compose.yaml", 'services:\n  web:\n    image: nginx\n    ports: ["${BOTH}:81"]\n')
+    env = {"BOTH": "0.0.0.0:9090"}  # valid as part of an entry, but neither an address nor a port
+    text, _ = outputs("ports", str(tmp_path), env=env)
+    assert "0.0.0.0:9090" not in text  # the table shows the address and the port, each valid
+    text, _ = outputs("ports", "--format", "json", str(tmp_path), env=env)
+    assert "0.0.0.0:9090" not in text and '"entry": "<value of BOTH>:81"' in text
+    text, _ = outputs("ports", "--format", "json", "--show-values", str(tmp_path), env=env)
+    assert "0.0.0.0:9090:81" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unterminated_quote_in_env_file(tmp_path: Path, fmt: str) -> None:
+    write(tmp_path, "compose.yaml", 'services:\n  web:\n    image: nginx\n    ports: ["127.0.0.1:8080:80"]\n')
+    write(tmp_path, ".env", f"A=1\nTOKEN='{SECRET}\nB=2\n")
+    text, result = outputs("lint", "--format", fmt, str(tmp_path))
+    assert result.returncode == 1
+    assert_hidden(text, SECRET)
+    if fmt in ("text", "json"):
+        assert "unterminated quoted value of" in text and "TOKEN" in text and ".env" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_env_file_given_on_the_command_line(tmp_path: Path, fmt: str) -> None:
+    write(tmp_path, "compose.yaml", 'services:\n  web:\n    image: nginx\n    ports: ["${TOKEN}:80"]\n')
+    env_file = write(tmp_path, "ci.env", f"TOKEN={SECRET}\nBAD=${{X:?{SECRET}}}\n")
+    text, _ = outputs("lint", "--format", fmt, "--env-file", str(env_file), str(tmp_path))
+    assert_hidden(text, SECRET)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_include_env_file_outside_the_project(tmp_path: Path, fmt: str) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write(outside, "secrets.env", f"INC_TOKEN={SECRET}\nBROKEN=\"{SECRET}\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    write(project, "sub.yaml", 'services:\n  api:\n    image: nginx\n    ports: ["${INC_TOKEN}:80"]\n')
+    write(
+        project,
+        "compose.yaml",
+        f"include:\n  - path: sub.yaml\n    env_file: {outside / 'secrets.env'}\n",
+    )
+    text, result = outputs("lint", "--format", fmt, str(project))
+    assert result.returncode == 1
+    assert_hidden(text, SECRET)
+    if fmt == "text":
+        assert 'unterminated quoted value of "BROKEN"' in text
+
+
+def test_include_env_file_values_are_named_by_file_and_line(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env_file = write(outside, "secrets.env", f"A=1\nB=2\nINC_TOKEN={SECRET}\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    write(project, "sub.yaml", 'services:\n  api:\n    image: nginx\n    ports: ["${INC_TOKEN}:80"]\n')
+    write(project, "compose.yaml", f"include:\n  - path: sub.yaml\n    env_file: {env_file}\n")
+    text, _ = outputs("lint", str(project))
+    assert_hidden(text, SECRET)
+    assert f"INC_TOKEN set in {env_file}:3" in text
+
+
+def test_required_variable_message_hides_nested_values(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "compose.yaml",
+        'services:\n  web:\n    image: nginx\n    ports: ["${UNSET_ONE:?ask ${SECRET_TOKEN}}:80"]\n',
+    )
+    text, _ = outputs("lint", "--format", "json", str(tmp_path), env={"SECRET_TOKEN": SECRET})
+    assert_hidden(text, SECRET)
+    assert "<value of SECRET_TOKEN>" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_audit_drift_hides_the_auditors_environment(engine, containers, tmp_path: Path, fmt: str) -> None:
+    """The compose file a container was made from is read with the auditor's variables."""
+    compose = write(
+        tmp_path, "compose.yaml", 'services:\n  db:\n    ports:\n      - "${DRIFT_SPEC}:80"\n'
+    )
+    labels = {
+        "com.docker.compose.project": "bgsecret",
+        "com.docker.compose.service": "db",
+        "com.docker.compose.project.working_dir": str(tmp_path),
+        "com.docker.compose.project.config_files": str(compose),
+    }
+    c = containers.run("secretdrift", ports=["18095:80"], labels=labels)
+    secret = "127.0.0.2:18095"  # a whole value that is neither an address nor a port
+    text, result = outputs("audit", "--host", engine, "--format", fmt, env={"DRIFT_SPEC": secret})
+    assert result.returncode == 1, text
+    assert c.name in text or fmt in ("sarif", "gitlab", "junit")
+    assert secret not in text
+    if fmt == "text":
+        assert "<value of DRIFT_SPEC>:80" in text  # BG010 quotes the file's entry as it may be shown
+    if fmt == "json":
+        drift = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "BG010" and f["container"] == c.name]
+        assert drift and all(secret not in f["message"] for f in drift)
+    shown, _ = outputs("audit", "--host", engine, "--show-values", env={"DRIFT_SPEC": secret})
+    assert secret in shown

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from typing import Callable
+from collections.abc import Callable
+
 
 def write_atomic(
     path: str,

@@ -14,7 +14,7 @@ A value's place in an interpolated text is known from
 
 import functools
 import ipaddress
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 Span = tuple[int, int, str]  # start, end, variable name
 Origin = Callable[[str], str]  # variable name -> "set in .env:3" / "set in the environment"

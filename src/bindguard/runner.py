@@ -5,7 +5,8 @@ here from the validated configuration, so a rule never reads config itself
 beyond its own options.
 """
 
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from bindguard.model import Binding, Finding, Severity, Subject, Violation
 from bindguard.rules import RULES, get

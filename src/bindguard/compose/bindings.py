@@ -96,6 +96,7 @@ def _short_text(node: yaml.ScalarNode) -> str:
     if isinstance(value, int):
         # YAML 1.2 int: 80, but also 0x50 or 0o120; Compose sees the number.
         return str(value)
+    assert isinstance(value, str)  # a scalar resolves to None, bool, int, float or str
     return value
 
 
@@ -178,7 +179,7 @@ def _parse_item(node: yaml.Node, lookup: Lookup, values: _Values) -> tuple[PortS
 
 
 def _long_repr(item: dict[str, object]) -> str:
-    keys = [k for k in ("host_ip", "published", "target", "protocol", "mode") if k in item]
+    keys: list[str] = [k for k in ("host_ip", "published", "target", "protocol", "mode") if k in item]
     keys += sorted(k for k in item if k not in keys and k in LONG_KEYS)
     return "{" + ", ".join(f"{k}: {item[k]}" for k in keys) + "}"
 

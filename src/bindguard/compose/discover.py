@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem

@@ -10,8 +10,8 @@ ones override earlier ones), which, when given, replace the project's
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from bindguard.bounded_read import read_small_file
 from bindguard.errors import InputError
@@ -55,7 +55,7 @@ class Environment:
         environ: dict[str, str] | None = None,
         use_default_dotenv: bool = True,
         strict: bool = True,
-    ) -> "Environment":
+    ) -> Environment:
         # os.environ itself, not a copy: copying it per project costs more than
         # linting a small file.
         env = cls(environ=os.environ if environ is None else environ)

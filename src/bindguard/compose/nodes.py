@@ -11,7 +11,8 @@ well, and duplicate keys, which Compose rejects, are reported.
 import math
 import re
 import weakref
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import yaml
 

@@ -11,15 +11,15 @@ file and line its entry is written on, whichever file that is.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import yaml
 
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
-from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
 from bindguard.compose.services import (
     FileModel,
@@ -29,6 +29,7 @@ from bindguard.compose.services import (
     Value,
     read_document,
 )
+from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
     Binding,
     GatewayMode,
@@ -248,8 +249,8 @@ class ProjectLoader:
                 return replace(service, extends=None)
             models, file_problems = self._models(path, env)
             problems.extend(p for p in file_problems if p not in problems)
-            base_model = next((m for m in models if ext.service in m.services), None)
-            if base_model is None:
+            found = next((m for m in models if ext.service in m.services), None)
+            if found is None:
                 problems.append(
                     Problem(
                         "BG000",
@@ -259,6 +260,7 @@ class ProjectLoader:
                     )
                 )
                 return replace(service, extends=None)
+            base_model = found
         base = base_model.services.get(ext.service)
         if base is None:
             problems.append(

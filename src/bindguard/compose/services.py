@@ -8,8 +8,9 @@ every later step can still say which file and line a value came from.
 Structural mistakes become BG000 problems; the rest of the file still counts.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import yaml
 
@@ -301,6 +302,7 @@ def _read_includes(model: FileModel, node: yaml.Node) -> None:
         return
     for item in node.value:
         loc = location(file, item)
+        paths: list[Value] | None
         if isinstance(item, yaml.ScalarNode):
             paths = _values(file, item) or []
             model.includes.append(Include(paths, None, [], loc))

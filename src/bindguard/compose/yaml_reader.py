@@ -12,14 +12,15 @@ import errno
 import os
 import re
 import stat
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.model import Location, Problem
+
 
 class _PlainResolver(yaml.resolver.BaseResolver):
     """Tag plain scalars without PyYAML's YAML 1.1 regexes.
@@ -110,7 +111,7 @@ _ALIAS_MIN_ALIASED = 100
 # A line whose leading indentation and block indicators ("- ", "? ", ": ") are
 # wider than this many columns may start a block structure nested that deep.
 _WIDE_LEAD = MAX_DEPTH // 2 - 2
-_WIDE_LEAD_RUN = r"[ \t?:-]{%d}" % (_WIDE_LEAD + 1)
+_WIDE_LEAD_RUN = rf"[ \t?:-]{{{_WIDE_LEAD + 1}}}"
 _WIDE_FIRST_LINE = re.compile(_WIDE_LEAD_RUN)
 _WIDE_LINE = re.compile("\n" + _WIDE_LEAD_RUN)  # a literal first: far faster than ^ with MULTILINE
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")

@@ -175,7 +175,8 @@ def connect(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> CountingC
         except Exception as exc:  # docker.errors.TLSParameterError and file errors
             raise EngineError(target.name, f"bad TLS configuration: {exc}") from None
     try:
-        api = docker.APIClient(base_url=target.url, tls=tls, timeout=timeout, version="1.24")
+        # (requests takes a float timeout; the SDK's stubs say int)
+        api = docker.APIClient(base_url=target.url, tls=tls, timeout=timeout, version="1.24")  # type: ignore[arg-type]
     except Exception as exc:
         raise translate(target, exc) from None
     if tls:
@@ -200,7 +201,7 @@ def _pin_verify(api: Any) -> None:
     """
     merge = api.merge_environment_settings
 
-    def merge_keeping_verify(url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+    def merge_keeping_verify(url, proxies, stream, verify, cert):
         settings = merge(url, proxies, stream, verify, cert)
         settings["verify"] = api.verify
         return settings

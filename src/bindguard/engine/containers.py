@@ -11,8 +11,9 @@ engine's JSON and returns model values, so it is tested on real engine output.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from bindguard.model import (
     GATEWAY_MODE_OPTS,

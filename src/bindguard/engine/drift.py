@@ -10,7 +10,7 @@ service, container port and protocol.  The BG010 rule judges the pairs.
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from bindguard.compose.project import ProjectLoader, ProjectOptions
 from bindguard.engine.containers import FILES_LABEL, WORKDIR_LABEL, ContainerInfo

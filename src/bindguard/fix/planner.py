@@ -743,7 +743,7 @@ def _data_problem(fix: FileFix) -> str:
     new_fixed = {(map_index(e.entry_start, fix.edits), e.syntax) for e in fix.edits}
     budget = [_DATA_BUDGET]
     try:
-        for a, b in zip(old.documents, new.documents):
+        for a, b in zip(old.documents, new.documents, strict=False):
             if plain_data(a, old_fixed, budget) != plain_data(b, new_fixed, budget):
                 return "the rewrite would change YAML data besides the fixed entries; not written"
     except _TooBig:

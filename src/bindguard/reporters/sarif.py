@@ -258,7 +258,7 @@ class SarifReporter:
         fingerprints = unique_fingerprints(report.findings)
         results = [
             self._result(f, index[f.code], fp)
-            for f, fp in zip(report.findings, fingerprints)
+            for f, fp in zip(report.findings, fingerprints, strict=True)
         ]
 
         run: dict[str, Any] = {"tool": {"driver": driver}}

@@ -31,7 +31,6 @@ from bindguard.rules import (
     bg015_loopback_answers_neighbour,
     bg016_service_not_running,
 )
-
 from bindguard.rules.contract import Rule, Scope
 
 _DECLARED: tuple[Rule, ...] = (

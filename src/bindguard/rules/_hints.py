@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, Problem, Violation
 

@@ -45,7 +45,7 @@ option sets a loopback default silences this rule for its services.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import (
     DOCKER_DEFAULT_ORIGIN,
@@ -55,9 +55,9 @@ from bindguard.model import (
     Violation,
     address_verdict,
 )
+from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
-from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG001"
 

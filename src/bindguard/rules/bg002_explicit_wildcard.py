@@ -36,12 +36,12 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
-from bindguard.rules._hints import loopback_hint, published
 
 CODE = "BG002"
 

@@ -37,12 +37,12 @@ Not fixed automatically: a specific address is usually deliberate.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
+from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
-from bindguard.rules._hints import loopback_hint, published
 from bindguard.rules.options import RuleOptions
 
 CODE = "BG003"

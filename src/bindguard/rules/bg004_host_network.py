@@ -42,7 +42,7 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Service, Severity, Violation
 from bindguard.rules.contract import Rule, Scope

@@ -60,9 +60,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from typing import Iterator
+from collections.abc import Iterator
 
-from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.model import Binding, Severity, Subject, Violation, format_address
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 

@@ -42,12 +42,12 @@ verdict.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, Problem, Severity, Verdict, Violation
+from bindguard.rules._hints import loopback_hint, problem_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
-from bindguard.rules._hints import loopback_hint, problem_violation
 
 CODE = "BG006"
 

@@ -45,12 +45,12 @@ Only active with `--swarm`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Violation
+from bindguard.rules._hints import SWARM_HINT
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
-from bindguard.rules._hints import SWARM_HINT
 
 CODE = "BG008"
 

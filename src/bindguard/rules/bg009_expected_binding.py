@@ -45,9 +45,9 @@ person knows which is right.
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterator
+from collections.abc import Iterator
 
-from bindguard.model import Binding, Subject, Severity, Violation, format_address
+from bindguard.model import Binding, Severity, Subject, Violation, format_address
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import Expectation, RuleOptions

@@ -39,7 +39,7 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Comparison, Severity, Verdict, Violation
 from bindguard.rules.contract import Rule, Scope
@@ -77,9 +77,11 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
         return
     where = f"{', '.join(b.effective)} port {b.host_port_text or '(random)'}/{b.protocol}"
     if not c.service_defined:
-        message = f"service {c.service!r} is no longer defined in {', '.join(c.files)}, but its container still publishes {where}"
+        message = (f"service {c.service!r} is no longer defined in {', '.join(c.files)}, "
+                   f"but its container still publishes {where}")
     elif not c.declared:
-        message = f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, but the container still publishes it on {where}"
+        message = (f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, "
+                   f"but the container still publishes it on {where}")
     else:
         widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
         if _WIDTH[b.verdict] <= _WIDTH[widest.verdict]:

@@ -43,7 +43,7 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import EngineFacts, Location, Severity, Violation, version_tuple
 from bindguard.rules.contract import Rule, Scope

@@ -62,7 +62,7 @@ None.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
 from bindguard.rules.contract import Rule, Scope

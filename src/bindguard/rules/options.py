@@ -2,6 +2,7 @@
 
 import ipaddress
 from typing import NamedTuple
+
 from bindguard.ports import shown
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from bindguard.bounded_read import read_small_file
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
+from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
 
 @dataclass
@@ -77,11 +78,11 @@ class Environment:
             if required:
                 raise InputError(path, f"cannot read env file: {exc.strerror}") from None
             self.problems.append(
-                Problem("BG000", f"cannot read env file: {exc.strerror}", Location(file=path))
+                Problem(invalid_file.CODE, f"cannot read env file: {exc.strerror}", Location(file=path))
             )
             return
         except UnicodeDecodeError:
-            self.problems.append(Problem("BG000", "env file is not UTF-8 text", Location(file=path)))
+            self.problems.append(Problem(invalid_file.CODE, "env file is not UTF-8 text", Location(file=path)))
             return
         try:
             lines: dict[str, int] = {}
@@ -89,5 +90,5 @@ class Environment:
             self.set_at.update((name, (path, line)) for name, line in lines.items())
         except DotenvError as exc:
             self.problems.append(
-                Problem("BG000", f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
+                Problem(invalid_file.CODE, f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
             )

@@ -20,6 +20,7 @@ import yaml
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.model import Location, Problem
+from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
 
 class _PlainResolver(yaml.resolver.BaseResolver):
@@ -200,11 +201,11 @@ class ComposeFile:
 
     @property
     def ok(self) -> bool:
-        return not any(p.code == "BG000" for p in self.problems)
+        return not any(p.code == invalid_file.CODE for p in self.problems)
 
 
 def _problem(path: str, message: str, line: int = 0, column: int = 0) -> Problem:
-    return Problem("BG000", message, Location(file=path, line=line, column=column))
+    return Problem(invalid_file.CODE, message, Location(file=path, line=line, column=column))
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:

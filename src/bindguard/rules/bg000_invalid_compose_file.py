@@ -48,12 +48,6 @@ from bindguard.rules.fixinfo import manual
 CODE = "BG000"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual("invalid-file", "the file cannot be read as a compose file; correct it first")
-
-
-RULE = Rule(
-    CODE, "invalid-compose-file", Severity.ERROR, (Scope.PROBLEM,),
-    "File is not a readable compose file",
-    since="0.1.0", check=problems_with_code(CODE), fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "invalid-compose-file", Severity.ERROR, (Scope.PROBLEM,), "File is not a readable compose file",
+            since="0.1.0", check=problems_with_code(CODE), doc=__doc__,
+            fix=manual("invalid-file", "the file cannot be read as a compose file; correct it first"))

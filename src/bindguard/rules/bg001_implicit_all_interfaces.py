@@ -70,10 +70,6 @@ def _why(binding: Binding) -> str:
     return f"no host IP given; {binding.default_origin}"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = auto()
-
-
 def check(binding: Binding, options: object) -> Iterator[Violation]:
     if binding.host_ip or binding.variables or binding.ignored_host_ip:
         return  # explicit address (BG002/BG003), unset variable (BG006), swarm (BG008)
@@ -89,8 +85,6 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
     )
 
 
-RULE = Rule(
-    CODE, "implicit-all-interfaces", Severity.ERROR, (Scope.BINDING,),
-    "Port published on all interfaces because no host IP is given",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "implicit-all-interfaces", Severity.ERROR, (Scope.BINDING,),
+            "Port published on all interfaces because no host IP is given",
+            since="0.1.0", check=check, doc=__doc__, fix=auto())

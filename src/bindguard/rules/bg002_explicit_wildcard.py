@@ -46,10 +46,6 @@ from bindguard.rules.fixinfo import auto
 CODE = "BG002"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = auto()
-
-
 def check(binding: Binding, options: object) -> Iterator[Violation]:
     if binding.host_ip and address_verdict(binding.host_ip) is Verdict.WILDCARD:
         (address,) = binding.effective
@@ -64,8 +60,6 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
         )
 
 
-RULE = Rule(
-    CODE, "explicit-wildcard-address", Severity.ERROR, (Scope.BINDING,),
-    "Port published on an explicit wildcard address (0.0.0.0 or ::)",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "explicit-wildcard-address", Severity.ERROR, (Scope.BINDING,),
+            "Port published on an explicit wildcard address (0.0.0.0 or ::)",
+            since="0.1.0", check=check, doc=__doc__, fix=auto())

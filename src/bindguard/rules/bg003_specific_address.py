@@ -73,8 +73,5 @@ def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
         )
 
 
-RULE = Rule(
-    CODE, "non-loopback-address", Severity.WARNING, (Scope.BINDING,),
-    "Port published on a specific non-loopback address",
-    since="0.1.0", check=check, options={"allow": "CIDRs whose addresses are accepted"}, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "non-loopback-address", Severity.WARNING, (Scope.BINDING,), "Port published on a specific non-loopback address",
+            since="0.1.0", check=check, options={"allow": "CIDRs whose addresses are accepted"}, doc=__doc__, fix=FIX)

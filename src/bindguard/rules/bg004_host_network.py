@@ -51,14 +51,6 @@ from bindguard.rules.fixinfo import manual
 CODE = "BG004"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "host-network",
-    "network_mode: host cannot be limited to loopback by an edit: move the service to a "
-    "network and publish its ports on 127.0.0.1 by hand",
-)
-
-
 def check(service: Service, options: object) -> Iterator[Violation]:
     if service.network_mode != "host":
         return
@@ -74,8 +66,11 @@ def check(service: Service, options: object) -> Iterator[Violation]:
     )
 
 
-RULE = Rule(
-    CODE, "host-network-mode", Severity.ERROR, (Scope.SERVICE,),
-    "Service uses the host network: it listens on every interface its process binds",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "host-network-mode", Severity.ERROR, (Scope.SERVICE,),
+            "Service uses the host network: it listens on every interface its process binds",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual(
+    "host-network",
+    "network_mode: host cannot be limited to loopback by an edit: move the service to a "
+    "network and publish its ports on 127.0.0.1 by hand",
+))

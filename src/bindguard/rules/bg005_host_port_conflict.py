@@ -94,10 +94,6 @@ def _together(a: frozenset[str], b: frozenset[str]) -> bool:
     return not (a and b and a.isdisjoint(b))
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual("port-conflict", "which service moves to another host port is a human choice")
-
-
 def _combination(a: frozenset[str], b: frozenset[str]) -> str:
     """The profile selection under which two services run together ("" when always)."""
     names = sorted(a & b) if a and b else sorted(a or b)
@@ -207,8 +203,7 @@ def _take(slots, wide, binding: Binding, profiles: frozenset[str]):
     return clash
 
 
-RULE = Rule(
-    CODE, "host-port-conflict", Severity.ERROR, (Scope.PROJECT,),
-    "Two published ports overlap on the same host address, port and protocol",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "host-port-conflict", Severity.ERROR, (Scope.PROJECT,),
+            "Two published ports overlap on the same host address, port and protocol",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual("port-conflict", "which service moves to another host port is a human choice"))

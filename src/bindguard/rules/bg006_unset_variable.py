@@ -52,13 +52,6 @@ from bindguard.rules.fixinfo import auto
 CODE = "BG006"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = auto(
-    "unset-variable",
-    "the entry depends on a variable that is unset and has no default: set it or give it a default",
-)
-
-
 def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
     if isinstance(binding, Problem):
         yield from problem_violation(
@@ -93,8 +86,10 @@ def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
     )
 
 
-RULE = Rule(
-    CODE, "unset-variable-in-binding", Severity.WARNING, (Scope.BINDING, Scope.PROBLEM),
-    "Port entry depends on a variable that is unset and has no default",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "unset-variable-in-binding", Severity.WARNING, (Scope.BINDING, Scope.PROBLEM),
+            "Port entry depends on a variable that is unset and has no default",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=auto(
+    "unset-variable",
+    "the entry depends on a variable that is unset and has no default: set it or give it a default",
+))

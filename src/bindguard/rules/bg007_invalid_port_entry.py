@@ -44,12 +44,6 @@ from bindguard.rules.fixinfo import manual
 CODE = "BG007"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual("invalid-entry", "the intended entry cannot be guessed: correct it by hand")
-
-
-RULE = Rule(
-    CODE, "invalid-port-entry", Severity.ERROR, (Scope.PROBLEM,),
-    "Port entry or host IP that Compose or Docker rejects",
-    since="0.1.0", check=problems_with_code(CODE), fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "invalid-port-entry", Severity.ERROR, (Scope.PROBLEM,), "Port entry or host IP that Compose or Docker rejects",
+            since="0.1.0", check=problems_with_code(CODE), doc=__doc__,
+            fix=manual("invalid-entry", "the intended entry cannot be guessed: correct it by hand"))

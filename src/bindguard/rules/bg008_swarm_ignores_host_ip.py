@@ -55,13 +55,6 @@ from bindguard.rules.fixinfo import manual
 CODE = "BG008"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "swarm",
-    "swarm ignores host IPs, so no edit of the entry limits it: do not publish it in a stack",
-)
-
-
 def check(binding: Binding, options: object) -> Iterator[Violation]:
     if not binding.ignored_host_ip:
         return
@@ -77,8 +70,10 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
     )
 
 
-RULE = Rule(
-    CODE, "swarm-ignores-host-ip", Severity.ERROR, (Scope.BINDING,),
-    "Swarm ignores the host IP: the port is published on every node's every address",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "swarm-ignores-host-ip", Severity.ERROR, (Scope.BINDING,),
+            "Swarm ignores the host IP: the port is published on every node's every address",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual(
+    "swarm",
+    "swarm ignores host IPs, so no edit of the entry limits it: do not publish it in a stack",
+))

@@ -78,13 +78,6 @@ def describe(binding: Binding) -> str:
     return f"{addresses} port {port}/{binding.protocol}"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "expected-binding",
-    "which entry should publish the expected address is a human choice: edit the service, or --expect",
-)
-
-
 def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
     for want in options.expect:
         for service in subject.services:
@@ -107,8 +100,9 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
             )
 
 
-RULE = Rule(
-    CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,),
-    "Service does not publish the expected IP:PORT",
-    since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,), "Service does not publish the expected IP:PORT",
+            since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, doc=__doc__,
+            fix=manual(
+    "expected-binding",
+    "which entry should publish the expected address is a human choice: edit the service, or --expect",
+))

@@ -54,13 +54,6 @@ def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "recreate-container",
-    "the compose file is already right: recreate the container (docker compose up -d --force-recreate SERVICE)",
-)
-
-
 def check(c: Comparison, options: object) -> Iterator[Violation]:
     if c.missing_files:
         yield Violation(
@@ -94,8 +87,10 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
     yield Violation(c.location, message, _recreate(c), c.service, b.entry)
 
 
-RULE = Rule(
-    CODE, "container-drifted-from-compose", Severity.ERROR, (Scope.DRIFT,),
-    "Running container is published wider than its compose files now say",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "container-drifted-from-compose", Severity.ERROR, (Scope.DRIFT,),
+            "Running container is published wider than its compose files now say",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual(
+    "recreate-container",
+    "the compose file is already right: recreate the container (docker compose up -d --force-recreate SERVICE)",
+))

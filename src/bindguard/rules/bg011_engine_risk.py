@@ -54,13 +54,6 @@ CODE = "BG011"
 TRUSTED = "com.docker.network.bridge.trusted_host_interfaces"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "engine-settings",
-    "engine settings live on the Docker host (version, daemon.json, the TCP socket), not in a compose file",
-)
-
-
 def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
     where = Location(engine=engine.name)
     # Docker's version only: Podman numbers its own releases (4.x, 5.x) and publishes through
@@ -104,8 +97,10 @@ def check(engine: EngineFacts, options: object) -> Iterator[Violation]:
         )
 
 
-RULE = Rule(
-    CODE, "engine-loopback-risk", Severity.WARNING, (Scope.ENGINE,),
-    "Engine or network settings that let traffic around loopback publishing",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "engine-loopback-risk", Severity.WARNING, (Scope.ENGINE,),
+            "Engine or network settings that let traffic around loopback publishing",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual(
+    "engine-settings",
+    "engine settings live on the Docker host (version, daemon.json, the TCP socket), not in a compose file",
+))

@@ -40,12 +40,7 @@ from bindguard.rules.fixinfo import manual
 
 CODE = "BG012"
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual("ignore-reason", "write the reason after the ignore comment")
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
-RULE = Rule(
-    CODE, "ignore-without-reason", Severity.WARNING, (Scope.IGNORE,),
-    "Inline ignore without a reason",
-    since="0.1.0", fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "ignore-without-reason", Severity.WARNING, (Scope.IGNORE,), "Inline ignore without a reason",
+            since="0.1.0", doc=__doc__, fix=manual("ignore-reason", "write the reason after the ignore comment"))

@@ -41,12 +41,7 @@ from bindguard.rules.fixinfo import manual
 
 CODE = "BG013"
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual("unused-ignore", "remove the ignore comment, or the code it names")
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
-RULE = Rule(
-    CODE, "unused-ignore", Severity.WARNING, (Scope.IGNORE,),
-    "Inline ignore that suppresses nothing",
-    since="0.1.0", fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "unused-ignore", Severity.WARNING, (Scope.IGNORE,), "Inline ignore that suppresses nothing",
+            since="0.1.0", doc=__doc__, fix=manual("unused-ignore", "remove the ignore comment, or the code it names"))

@@ -82,14 +82,6 @@ def _option(mode: GatewayMode) -> str:
     return f"gateway_mode_{mode.family}: {mode.mode}"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "gateway-mode",
-    "the network's gateway mode routes past the host IP, so no edit of the entry limits it: "
-    "use the default mode (nat) or firewall the container subnet",
-)
-
-
 def check(service: Service, options: object) -> Iterator[Violation]:
     for mode in service.gateway_modes:
         family = _FAMILY[mode.family]
@@ -122,8 +114,11 @@ def check(service: Service, options: object) -> Iterator[Violation]:
             )
 
 
-RULE = Rule(
-    CODE, "direct-routing-gateway-mode", Severity.ERROR, (Scope.SERVICE,),
-    "Network gateway mode lets other hosts route to the container, past the host IP",
-    since="0.1.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "direct-routing-gateway-mode", Severity.ERROR, (Scope.SERVICE,),
+            "Network gateway mode lets other hosts route to the container, past the host IP",
+            since="0.1.0", check=check, doc=__doc__,
+            fix=manual(
+    "gateway-mode",
+    "the network's gateway mode routes past the host IP, so no edit of the entry limits it: "
+    "use the default mode (nat) or firewall the container subnet",
+))

@@ -64,14 +64,6 @@ CODE = "BG015"
 BYPASS = "loopback reachable from neighbour (engine NAT bypass)"
 
 
-# What `bindguard fix` does with these findings (rules/fixinfo.py).
-FIX = manual(
-    "engine-or-firewall",
-    "the compose file is already right: upgrade Docker to 28.0.0 or newer, or drop forwarded "
-    "loopback traffic on the host",
-)
-
-
 def check(proof: NeighbourProof, options: object) -> Iterator[Violation]:
     b = proof.binding
     if b.verdict is not Verdict.LOOPBACK or not proof.answered:
@@ -93,8 +85,11 @@ def check(proof: NeighbourProof, options: object) -> Iterator[Violation]:
     )
 
 
-RULE = Rule(
-    CODE, "loopback-answers-neighbour", Severity.ERROR, (Scope.ENGINE_PROOF,),
-    "A port published on loopback answered a neighbour host (audit --prove)",
-    since="0.2.0", check=check, fix=FIX, doc=__doc__,
-)
+RULE = Rule(CODE, "loopback-answers-neighbour", Severity.ERROR, (Scope.ENGINE_PROOF,),
+            "A port published on loopback answered a neighbour host (audit --prove)",
+            since="0.2.0", check=check, doc=__doc__,
+            fix=manual(
+    "engine-or-firewall",
+    "the compose file is already right: upgrade Docker to 28.0.0 or newer, or drop forwarded "
+    "loopback traffic on the host",
+))

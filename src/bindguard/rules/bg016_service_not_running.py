@@ -57,16 +57,13 @@ def check(service: Service, options: object) -> Iterator[Violation]:
     )
 
 
-FIX = manual(
+# Reported by bindguard.engine.confirm for each active service without a running
+# container; the runner has no items of this scope.
+RULE = Rule(CODE, "service-not-running", Severity.WARNING, (Scope.CONFIRM,),
+            "A service of the audited compose project has no running container",
+            since="0.2.0", check=check, doc=__doc__,
+            fix=manual(
     "start-service",
     "the compose file is not at fault: start the service (docker compose up -d SERVICE), "
     "or pass --allow-stopped",
-)
-
-# Reported by bindguard.engine.confirm for each active service without a running
-# container; the runner has no items of this scope.
-RULE = Rule(
-    CODE, "service-not-running", Severity.WARNING, (Scope.CONFIRM,),
-    "A service of the audited compose project has no running container",
-    since="0.2.0", check=check, fix=FIX, doc=__doc__,
-)
+))

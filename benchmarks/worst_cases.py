@@ -14,7 +14,7 @@ per template, or a count that restarts at every nested level.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 Case = Callable[[str, int], tuple[list[str], str | None]]
 
@@ -162,10 +162,9 @@ def lint_cpu_seconds(paths: list[str], config: str | None, repeat: int = 3) -> f
     import time
 
     from bindguard.config import load_config
+    from bindguard.errors import BindguardError
     from bindguard.lint import lint
     from bindguard.settings import CliOptions, lint_settings
-
-    from bindguard.errors import BindguardError
 
     best = float("inf")
     for _ in range(repeat):

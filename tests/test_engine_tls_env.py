@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from bindguard.engine.client import cli_host_target, sdk_tls_environment
-from helpers import bindguard_cli
 from test_engine_tls import pki, tls_engine  # noqa: F401  (fixtures)
+
+from helpers import bindguard_cli
 
 UNVERIFIED = "without verifying its certificate"
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from bindguard.reporters.github import escape_data, escape_property
+
 from helpers import bindguard_cli, write
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]

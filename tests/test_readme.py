@@ -49,7 +49,8 @@ def _samples() -> list[tuple[str, str]]:
     out = []
     for (lang, body), (next_lang, next_body) in zip(blocks, blocks[1:]):
         commands = [c for c in map(_command, body.splitlines()) if c]
-        if lang == "sh" and next_lang == "text" and len(commands) == 1:
+        alone = len([line for line in body.splitlines() if line.strip()]) == 1  # no set-up steps first
+        if lang == "sh" and next_lang == "text" and len(commands) == 1 and alone:
             out.append((commands[0], next_body))
     return out
 

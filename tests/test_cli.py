@@ -92,7 +92,7 @@ def test_examples_show_expected_findings():
 
 
 def test_text_output_is_readable():
-    result = run("lint", str(EXAMPLES / "database-exposed"))
+    result = run("lint", str(EXAMPLES / "database-exposed"), "--output-format", "full")
     assert "12:9" in result.output and "BG001" in result.output and "[db]" in result.output
     assert 'fix: use "127.0.0.1:5432:5432"' in result.output
     assert "\x1b[" not in result.output  # NO_COLOR

@@ -118,7 +118,7 @@ def test_hints_are_the_entries_as_fix_writes_them(tmp_path):
         9: "add host_ip: 127.0.0.1",
         11: 'set host_ip: "127.0.0.1"',
     }
-    text = cli("lint", "--no-config", str(tmp_path)).stdout
+    text = cli("lint", "--no-config", "--output-format", "full", str(tmp_path)).stdout
     assert 'fix: use "127.0.0.1:${PORT:-8080}:80"' in text and "3000:80" not in text.split("fix:")[1]
 
     fixed = cli("fix", "--no-config", str(tmp_path))
@@ -276,7 +276,7 @@ def test_bg006_fix_is_counted_once_and_lint_passes_after(tmp_path):
     assert '"127.0.0.1:${PORT}:80"' in path.read_text()
     after = cli("lint", "--no-config", str(path))
     assert after.exit_code == 0, after.output  # BG006 is info now: on loopback whatever PORT holds
-    assert "BG006 info" in after.output
+    assert ": BG006 [web] " in after.output and "1 finding (1 info)" in after.output
     assert cli("fix", "--no-config", str(path)).exit_code == 0
 
 

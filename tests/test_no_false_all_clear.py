@@ -127,9 +127,9 @@ def test_summary_says_what_was_checked(tmp_path):
     write(tmp_path, "compose.yaml", LOOPBACK)
     result = bg(tmp_path, "lint", ".")
     assert result.returncode == 0, result
-    assert "1 file, 2 published ports, 0 exposed" in result.stdout, result.stdout
+    assert "1 file, 1 service, 2 published ports, 0 exposed" in result.stdout, result.stdout
     write(tmp_path, "compose.yaml", PUBLIC)
-    assert "1 file, 1 published port, 1 exposed" in bg(tmp_path, "lint", ".").stdout
+    assert "1 file, 1 service, 1 published port, 1 exposed" in bg(tmp_path, "lint", ".").stdout
     summary = json.loads(bg(tmp_path, "lint", ".", "--format", "json").stdout)["summary"]
     assert (summary["sources"], summary["published_ports"], summary["exposed"]) == (1, 1, 1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import socket
 import subprocess
@@ -92,3 +93,41 @@ def test_free(engine, containers):
     result = cli("62893", "--free", "--format", "json")
     (r,) = json.loads(result.stdout)["results"]
     assert r["free"]["free"] is False and "docker-proxy" in json.dumps(r["free"])
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_text_starts_with_a_summary_and_counts_refused_addresses():
+    """Issue 16: the verdict first; refused addresses counted unless --verbose; the caveat once."""
+    port = _free_port()
+    text = cli(str(port)).stdout
+    assert text.splitlines()[0] == "1 port probed: 1 not listening."
+    refused = [line for line in text.splitlines() if "refused:" in line]
+    if refused and "--verbose" in refused[0]:
+        assert "127.0.0.1" not in refused[0]
+        assert re.search(r"refused:\s+on \d+ addresses \(--verbose lists them\)", refused[0])
+    assert "127.0.0.1" in cli(str(port), "--verbose").stdout
+    with listener("127.0.0.1") as s:
+        two = cli(str(s.getsockname()[1]), str(port)).stdout
+    assert two.splitlines()[0] == "2 ports probed: 1 on loopback only, 1 not listening."
+    assert two.count("from this host itself") == 1
+
+
+def test_host_network_container_is_the_owner_and_engine_probes_it(engine, containers):
+    """A host-network container publishes nothing: probe names it from its cgroup, --engine finds its port."""
+    port = _free_port()
+    box = containers.run("probe-hostnet", network="host", command=["busybox", "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/"])
+    assert wait_http("127.0.0.1", port) == 200
+    result = cli(str(port), "--host", engine)
+    assert result.returncode == 0, result.stderr
+    assert f"-> {box.name} (" in result.stdout and "host network" in result.stdout
+    engine_run = cli("--engine", "--host", engine)
+    assert f"{port}  loopback-only" in engine_run.stdout
+    lines = engine_run.stdout.rstrip("\n").splitlines()
+    assert lines[0] == lines[-1] and re.match(r"\d+ ports? probed: ", lines[-1])

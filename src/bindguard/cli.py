@@ -19,11 +19,12 @@ import typer
 from bindguard import __version__
 from bindguard.errors import BindguardError
 from bindguard.model import Severity
+from bindguard.output import ColorChoice
 
 app = typer.Typer(
     name="bindguard",
     help="Prove every published Docker port listens on loopback; report, explain and fix the rest.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -32,6 +33,10 @@ app = typer.Typer(
 
 
 class Format(str, enum.Enum):
+    """``--output-format`` (alias ``--format``): ``text`` is ``concise``."""
+
+    concise = "concise"
+    full = "full"
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -81,29 +86,36 @@ def guarded(fn: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
-def use_color() -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return sys.stdout.isatty()
+def use_color(choice: str = "auto") -> bool:
+    from bindguard.output import use_color as decide
+
+    return decide(getattr(choice, "value", choice))
 
 
-def emit(report, fmt: Format, output: Optional[Path]) -> None:
-    """Print the report (text when ``--output`` takes the chosen format)."""
+def emit(report, fmt: Format, output: Optional[Path], look=None, texts=None, docs_url=None) -> None:
+    """Print the report (``concise``/``full`` text when ``--output`` takes the chosen format).
+
+    ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
+    files held in memory (standard input) for ``full``'s source lines.
+    """
     from bindguard.atomic import write_atomic
-    from bindguard.reporters import reporter
+    from bindguard.output import View, render, terminal_width
+    from bindguard.reporters.base import with_docs_url
 
+    color, quiet, statistics = look or ("auto", 0, False)
+    report = with_docs_url(report, docs_url)
     base = os.getcwd()
     if output is not None:
-        text = reporter(fmt.value, False, base).render(report)
+        text = render(report, View(fmt.value, base=base), texts)
         try:
             write_atomic(str(output), text)
         except OSError as exc:
             raise fail(f"{output}: cannot write report: {exc.strerror}") from None
-        fmt = Format.text
-    out = reporter(fmt.value, fmt is Format.text and use_color(), base).render(report)
-    write_stdout(out)
+        fmt = Format.full if fmt is Format.full else Format.concise
+    view = View(fmt.value, use_color(color), terminal_width(), quiet, statistics, base)
+    if fmt.value not in ("concise", "full", "text"):
+        view = view._replace(color=False, statistics=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
+    write_stdout(render(report, view, texts))
 
 
 def write_stdout(text: str) -> None:
@@ -129,8 +141,14 @@ IncludeOpt = typer.Option(None, "--include", help="Glob of other file names to r
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
 NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
-FormatOpt = typer.Option(Format.text, "--format", help="Output format.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the --format report to this file; text goes to the terminal.")
+FormatOpt = typer.Option(
+    Format.concise, "--output-format", "--format",
+    help="concise: one grep-able line per finding (text is the same); full: with source line, caret, fix and docs URL; or a CI format.",
+)
+OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
+StatisticsOpt = typer.Option(False, "--statistics", help="Count findings per rule instead of listing them.")
+QuietOpt = typer.Option(0, "--quiet", "-q", count=True, help="Findings only, no summary; twice: nothing, only the exit code.")
+ColorOpt = typer.Option("auto", "--color", help="auto (NO_COLOR, FORCE_COLOR, then: is stdout a terminal), always or never.")
 FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning).")
 AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
 SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
@@ -184,8 +202,15 @@ def lint(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
     show_values: bool = ShowValuesOpt,
+    statistics: bool = StatisticsOpt,
+    quiet: int = QuietOpt,
+    color: ColorChoice = ColorOpt,
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
 ) -> None:
-    """Check compose files: every published port must listen on loopback."""
+    """Check compose files: every published port must listen on loopback.
+
+    PATH - reads one compose file from standard input.
+    """
 
     def body() -> int:
         from bindguard.lint import lint as run_lint
@@ -202,18 +227,26 @@ def lint(
             show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
-        report = run_lint(_paths(paths, files), settings)
+        stdin = None
+        if paths == ["-"] or (stdin_filename and not paths):
+            from bindguard.stdin import read_stdin
+
+            stdin = read_stdin(sys.stdin.buffer, stdin_filename)
+        elif "-" in (paths or ()):
+            raise fail("- (standard input) cannot be combined with other paths")
+        report = run_lint(_paths(paths, files), settings, stdin=stdin)
         if write_baseline is not None:
             from bindguard.baseline import write_baseline as record
 
             count = record(str(write_baseline), report.findings)
             say(f"recorded {count} findings in {write_baseline}")
             return 0
-        emit(report, fmt, output)
+        texts = {stdin.name: stdin.text()} if stdin else None
+        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
         inline = report.suppressed - report.baselined
-        if report.baselined:
+        if report.baselined and not quiet:
             say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
-        if inline:
+        if inline and not quiet:
             say(f"{inline} findings suppressed by inline ignores")
         return exit_code(report, FailOn(level))
 
@@ -240,6 +273,7 @@ def ports(
     config_file: Optional[Path] = ConfigOpt,
     no_config: bool = NoConfigOpt,
     show_values: bool = ShowValuesOpt,
+    color: ColorChoice = ColorOpt,
 ) -> None:
     """List every published port: where it listens and where it is written."""
 
@@ -255,7 +289,9 @@ def ports(
         if fmt is TextOrJson.json:
             write_stdout(ports_json(subjects, problems))
         else:
-            write_stdout(ports_text(subjects, problems, color=use_color()))
+            from bindguard.output import terminal_width
+
+            write_stdout(ports_text(subjects, problems, color=use_color(color), width=terminal_width() or 140))
         return 0
 
     guarded(body)
@@ -287,6 +323,9 @@ def audit(
     allow_stopped: bool = typer.Option(False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
     metrics_file: Optional[Path] = typer.Option(None, "--metrics-file", help="Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
     show_values: bool = ShowValuesOpt,
+    statistics: bool = StatisticsOpt,
+    quiet: int = QuietOpt,
+    color: ColorChoice = ColorOpt,
 ) -> None:
     """Check the running Docker engine(s) with the same rules, and drift from compose files.
 
@@ -359,7 +398,7 @@ def audit(
             for e in errors[:-1]:
                 say(str(e))
             raise errors[-1]
-        emit(report, fmt, output)
+        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url)
         for e in errors:
             say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))
@@ -517,6 +556,8 @@ def probe(
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
     neighbour: bool = typer.Option(False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
     neighbour_net: Optional[str] = typer.Option(None, "--neighbour-net", help="IPv4 /30 for the neighbour's link (default: a free one in 198.18.0.0/15)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every address that refused, not just how many."),
+    color: ColorChoice = ColorOpt,
 ) -> None:
     """What really listens on a port of this host, who owns it, and who can reach it.
 
@@ -546,6 +587,11 @@ def probe(
         if engine:
             found, lookup = engine_bindings(host, max(timeout, 2.0))
             wanted += targets_from_bindings(found)
+            if lookup.host_network:  # type: ignore[attr-defined]
+                from bindguard.probe.system import import_psutil
+                from bindguard.probe.hostnet import host_network_targets
+
+                wanted += host_network_targets(import_psutil(), lookup.host_network)  # type: ignore[attr-defined]
         else:
             # names containers behind docker-proxy if an engine answers; else none
             lookup = lazy_engine_lookup(host, max(timeout, 2.0))
@@ -565,7 +611,12 @@ def probe(
         if fmt is TextOrJson.json:
             write_stdout(render_json(results))
         else:
-            write_stdout(render_text(results, color=use_color()))
+            from bindguard.output import terminal_width
+
+            write_stdout(render_text(
+                results, color=use_color(color), verbose=verbose, summary_last=engine or bool(compose),
+                width=terminal_width(),
+            ))
         exposed = {ProbeVerdict.ALL_INTERFACES, ProbeVerdict.SPECIFIC}
         return 1 if any(r.verdict in exposed for r in results) else 0
 
@@ -573,17 +624,20 @@ def probe(
 
 
 @app.command()
-def rules(code: Optional[str] = typer.Argument(None, help="A rule code, e.g. BG001.")) -> None:
+def rules(code: Optional[str] = typer.Argument(None, help="A rule code (BG001) or prefix (BG01).")) -> None:
     """List every rule, or print one rule's documentation."""
 
     def body() -> int:
-        from bindguard.rules import RULES, get
+        from bindguard.output import terminal_width
+        from bindguard.rules import RULES
+        from bindguard.rules_table import rules_table
+        from bindguard.suggest import expand_code
 
-        if code:
-            write_stdout(get(code).doc.strip() + "\n")
+        chosen = expand_code(code) if code else tuple(RULES)
+        if code and chosen == (code.strip().upper(),):
+            write_stdout(RULES[chosen[0]].doc.strip() + "\n")
             return 0
-        for c, rule in RULES.items():
-            write_stdout(f"{c}  {str(rule.severity):<7}  {rule.name:<28}  {rule.summary}\n")
+        write_stdout(rules_table([RULES[c] for c in chosen], terminal_width()))
         return 0
 
     guarded(body)
@@ -597,7 +651,7 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(False, "--version", "-V", callback=version_callback, is_eager=True, help="Show the version."),
 ) -> None:
     """bindguard: where will this published port actually listen?"""
 
@@ -608,8 +662,8 @@ def _command_app(argv: list[str]) -> typer.Typer:
     Why: typer builds a click command, with every option, for each registered
     command on every run; that is 6 ms for all of them against 1.5 ms for the
     one that runs, and ``bindguard lint one-file.yaml`` has about 50 ms to
-    spend in all (issue 8).  Help, ``--version`` and unknown commands get the
-    whole app, so nothing a user can see changes.
+    spend in all (issue 8).  Help, ``--version``, shell completion and unknown
+    commands get the whole app, so nothing a user can see changes.
     """
     name = argv[0] if argv else ""
     chosen = [c for c in app.registered_commands if (c.name or c.callback.__name__) == name]
@@ -617,6 +671,9 @@ def _command_app(argv: list[str]) -> typer.Typer:
         return app
     lean = copy.copy(app)
     lean.registered_commands = chosen
+    # --install-completion/--show-completion belong to the bare `bindguard`, and a
+    # shell asking for completions runs `bindguard` with no arguments: the whole app.
+    lean._add_completion = False
     return lean
 
 

@@ -52,12 +52,14 @@ class Config(NamedTuple):
     env_files: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     overrides: tuple[PathOverride, ...] = ()
+    docs_url: str | None = None
 
 
 # Keys of the run itself; the rules' own options (``Rule.options``: ``allow``, ``expect``) are
 # added from the registry, so a rule that declares an option makes it a valid key here.
 RUN_KEYS = {
     "select", "ignore", "severity", "fail-on", "exclude", "include", "env-file", "profiles", "overrides",
+    "docs-url",
 }
 KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
@@ -149,8 +151,11 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         raise ConfigError("expected a table", path=path, key=prefix.rstrip(".") or None)
     for key in table:
         if key not in KNOWN_KEYS:
+            from bindguard.suggest import did_you_mean
+
             raise ConfigError(
-                f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})", path=path, key=prefix + key
+                f"unknown key{did_you_mean(key, KNOWN_KEYS, 1)} (known: {', '.join(sorted(KNOWN_KEYS))})",
+                path=path, key=prefix + key,
             )
     root = os.path.dirname(os.path.abspath(path))
 
@@ -181,9 +186,13 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
     env_files = tuple(
         os.path.normpath(os.path.join(root, p)) for p in _strings(table, "env-file", path, key)
     )
+    docs_url = table.get("docs-url")
+    if docs_url is not None and (not isinstance(docs_url, str) or not docs_url.strip()):
+        raise ConfigError("expected a URL (with {code}, or a base that CODE.md is added to)", path=path, key=key("docs-url"))
     return Config(
         path=path,
         root=root,
+        docs_url=docs_url,
         allow=allow,
         expect=tuple(expect),
         select=_codes(table, "select", path, key),
@@ -256,13 +265,12 @@ def _each(table: dict, name: str, path: str, key, parse) -> list:
 def _codes(table: dict, name: str, path: str, key) -> frozenset[str] | None:
     if name not in table:
         return None
-    codes = frozenset(c.strip().upper() for c in _strings(table, name, path, key))
-    for code in codes:
-        try:
-            get_rule(code)
-        except ConfigError:
-            raise ConfigError(f"unknown rule code {code!r}", path=path, key=key(name)) from None
-    return codes
+    from bindguard.suggest import expand_codes
+
+    try:
+        return expand_codes(_strings(table, name, path, key))
+    except ConfigError as exc:
+        raise ConfigError(str(exc), path=path, key=key(name)) from None
 
 
 def _severity(value: Any, path: str, where: str) -> tuple[tuple[str, Severity], ...]:

@@ -26,6 +26,7 @@ class Directive(NamedTuple):
     covers: int  # the line whose findings it suppresses
     codes: tuple[str, ...]
     reason: str
+    malformed: str = ""  # the comment, when it is not ``ignore[CODES] reason``
 
 
 def _directive(line: str) -> tuple[int, str, str] | None:
@@ -73,6 +74,24 @@ def _reason(text: str) -> str:
     return text.strip()
 
 
+def _loose(line: str) -> tuple[int, str] | None:
+    """(index of ``#``, text from ``bindguard:``) of a comment that speaks to bindguard
+    but is no directive ("# bindguard: ignore kiosk", brackets missing): reported
+    (BG013), since a typo must not pass for an exception that works.  One pass,
+    like ``_directive``."""
+    done = 0
+    while True:
+        marker = line.find(MARKER, done)
+        if marker < 0:
+            return None
+        hash_at = marker - 1
+        while hash_at >= done and line[hash_at].isspace():
+            hash_at -= 1
+        done = marker + len(MARKER)
+        if hash_at >= 0 and line[hash_at] == "#" and (hash_at == 0 or line[hash_at - 1].isspace()):
+            return hash_at, line[marker:].strip()
+
+
 def parse_directives(text: str, file: str) -> list[Directive]:
     if MARKER not in text:
         return []
@@ -82,6 +101,9 @@ def parse_directives(text: str, file: str) -> list[Directive]:
             continue
         found = _directive(line)
         if found is None:
+            loose = _loose(line)
+            if loose is not None:
+                out.append(Directive(file, number, loose[0] + 1, number, (), "", loose[1]))
             continue
         start, codes_text, rest = found
         own_line = line[:start].strip() == ""
@@ -109,7 +131,7 @@ def _meta(code: str, directive: Directive, message: str, selection: RuleSelectio
             severity=selection.severity_of(rule),
             message=message,
             location=Location(file=directive.file, line=directive.line, column=directive.column),
-            entry=f"ignore[{','.join(directive.codes)}]",
+            entry=directive.malformed or f"ignore[{','.join(directive.codes)}]",
             fix=rule.fix.message if rule.fix else "",
             rule_name=rule.name,
         )
@@ -144,6 +166,13 @@ def apply_ignores(
     suppressed = len(findings) - len(kept)
     enabled = {r.code for r in selection.enabled()}
     for d in directives:
+        if d.malformed:
+            kept += _meta(
+                "BG013", d,
+                f"malformed directive '# {d.malformed}' suppresses nothing: write '# bindguard: ignore[CODE] reason'",
+                selection,
+            )
+            continue
         if not d.reason:
             kept += _meta(
                 "BG012", d, f"ignore[{','.join(d.codes)}] has no reason: say why the exception is safe", selection

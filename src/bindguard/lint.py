@@ -47,6 +47,7 @@ class LintSettings(NamedTuple):
     overrides: tuple[PathOverride, ...] = ()
     config_root: str = "."
     baseline: frozenset[str] = frozenset()
+    docs_url: str | None = None  # the config's docs-url: where reports link each rule
 
 
 class Unit(NamedTuple):
@@ -126,17 +127,18 @@ def project_dir(unit: Unit) -> str:
     return unit.project_dir or os.path.dirname(unit.files[0]) or "."
 
 
-def _lint_unit(args: tuple) -> UnitResult:
+def _lint_unit(args: tuple, reader=None) -> UnitResult:
     """Load one project, run the rules, apply per-path overrides and inline ignores.
 
     ``args`` is (unit, settings) or (unit, settings, writable files); with the
     third, fixable findings get the hint ``bindguard fix`` would carry out.
+    ``reader`` replaces the disk for some files (``lint -``: standard input).
     """
     unit, settings = args[0], args[1]
     files: dict[str, ComposeFile] = {}
 
     def read(path: str) -> ComposeFile:
-        files[path] = read_file(path)
+        files[path] = (reader or read_file)(path)
         return files[path]
 
     loader = ProjectLoader(settings.project, reader=read)
@@ -230,11 +232,14 @@ def _workers(settings: LintSettings, units: list[Unit]) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False) -> Report:
-    """Lint ``paths``; ``follow_symlinks`` is what ``fix`` would be run with (for the hints)."""
+def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False, stdin=None) -> Report:
+    """Lint ``paths``; ``follow_symlinks`` is what ``fix`` would be run with (for the hints).
+
+    ``stdin``: a ``bindguard.stdin.StdinFile`` to lint instead of ``paths``.
+    """
     from bindguard.fix.remedy import writable
 
-    units, problems = plan(paths, settings)
+    units, problems = plan(paths, settings) if stdin is None else ([Unit((stdin.name,))], [])
     findings: list[Finding] = []
     sources: list[str] = []
     allowed = writable(units, paths, settings.compose_files, follow_symlinks)
@@ -247,7 +252,7 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_lint_unit, jobs, chunksize=chunk))
     else:
-        results = [_lint_unit(job) for job in jobs]
+        results = [_lint_unit(job, stdin and stdin.reader) for job in jobs]
     services: set[str] = set()
     suppressed = 0
     drop = _covered_elsewhere(units, [r.sources for r in results])
@@ -282,7 +287,7 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,
         published_ports=len(ports), exposed=len(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
-    )
+    )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
     return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop))
 
 

@@ -95,7 +95,9 @@ def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = F
         table.add_row(*(escape(printable(c)) for c in cells), f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]")
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
-    if data:
+    if data and width < WIDE:
+        _narrow(console, data)
+    elif data:
         console.print(table)
     counts: dict[str, int] = {}
     for r in data:
@@ -103,3 +105,32 @@ def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = F
     summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "no published ports"
     console.print(f"{len(data)} published port entries: {summary}.")
     return buf.getvalue()
+
+
+# Below this width the table is printed per file: the path becomes a heading,
+# the "host ip" column goes (``listens on`` says it) and 80 columns suffice.
+WIDE = 120
+
+
+def _narrow(console, data: list[dict[str, object]]) -> None:
+    from itertools import groupby
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    for file, group in groupby(data, key=lambda r: r["file"]):
+        console.print(f"[bold]{escape(printable(str(file)))}[/]")
+        table = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1))
+        for title in ("  line", "service", "listens on", "host port", "container", "verdict"):
+            table.add_column(title, overflow="fold")
+        for r in group:
+            verdict = str(r["verdict"])
+            cells = (
+                f"  {r['line']}:{r['column']}",
+                str(r["service"] or ""),
+                ", ".join(r["effective"]) or "-",  # type: ignore[arg-type]
+                str(r["host_port"] or ("random" if r["container_port"] else "-")),
+                f"{r['container_port']}/{r['protocol']}" if r["container_port"] else str(r["entry"] or ""),
+            )
+            table.add_row(*(escape(printable(c)) for c in cells), f"[{_VERDICT_STYLE[verdict]}]{verdict}[/]")
+        console.print(table)

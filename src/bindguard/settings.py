@@ -35,8 +35,10 @@ class CliOptions(NamedTuple):
 
 
 def parse_codes(items) -> frozenset[str]:
-    """Rule codes from repeated and/or comma-separated options."""
-    return frozenset(c.strip().upper() for item in items for c in item.split(",") if c.strip())
+    """Rule codes from repeated and/or comma-separated options; a prefix (``BG00``) selects every code it starts."""
+    from bindguard.suggest import expand_codes
+
+    return expand_codes(items)
 
 
 def rule_options(cli: CliOptions, config: Config) -> RuleOptions:
@@ -74,5 +76,6 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
         overrides=config.overrides,
         config_root=config.root,
         baseline=cli.baseline,
+        docs_url=config.docs_url,
     )
     return settings, cli.fail_on or config.fail_on or "warning"

@@ -63,6 +63,8 @@ class EngineResult:
     api_calls: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    ports: int = 0  # published port entries checked
+    exposed: int = 0  # of those, not on loopback
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
     ports: int = 0  # published port entries checked
     exposed: int = 0  # of those, not on loopback

@@ -8,10 +8,12 @@ through a symlink is named by the real file that was written.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from bindguard.ansi import printable
 from bindguard.fix.plan import ApplyResult, FixPlan
+from bindguard.reporters.base import normalise_path
 
 
 def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> str:
@@ -28,13 +30,14 @@ def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> st
         if fix.path in refused:
             continue
         for e in fix.edits:
-            lines.append(f"{e.file}:{e.line}:{e.column}: {verb} {','.join(e.rules)}: {e.summary}")
+            # the location style of lint and audit: "path:line:col: CODE ..." (issue 16)
+            lines.append(f"{normalise_path(e.file)}:{e.line}:{e.column}: {','.join(e.rules)} {verb}: {e.summary}")
         folder = os.path.realpath(os.path.dirname(fix.path) or ".")
         if fix.real_path != os.path.join(folder, os.path.basename(fix.path)):
             written = "would write" if dry_run else "wrote"
             lines.append(f"{fix.path}: {written} {fix.real_path} (the file the symlink points to)")
     for m in plan.manual:
-        lines.append(f"{m}")
+        lines.append(str(dataclasses.replace(m, file=normalise_path(m.file)) if m.file else m))
     for path, error in plan.errors:
         lines.append(f"{path}: not written: {error}")
     if result is not None:

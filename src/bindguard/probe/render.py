@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from bindguard.ansi import paint, printable
 from bindguard.probe.results import HOST_PATH_CAVEAT, ProbeResult, ProbeVerdict, shorten
 
-
 _STYLES = {
     ProbeVerdict.LOOPBACK_ONLY: "green",
     ProbeVerdict.ALL_INTERFACES: "red",
@@ -25,9 +24,61 @@ _STYLES = {
 }
 
 
-def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
-    """A short diagnosis per target; plain text, ANSI only when ``color``."""
-    blocks: list[str] = []
+_SUMMARY_ORDER = (
+    (ProbeVerdict.ALL_INTERFACES, "on all interfaces"),
+    (ProbeVerdict.SPECIFIC, "on a specific address"),
+    (ProbeVerdict.LOOPBACK_ONLY, "on loopback only"),
+    (ProbeVerdict.NOT_LISTENING, "not listening"),
+    (ProbeVerdict.UNKNOWN, "unknown (socket table unreadable)"),
+)
+
+
+def probe_summary(results: Sequence[ProbeResult]) -> str:
+    """The first line: how many ports, and where they listen ("1 port probed: 1 not listening.")."""
+    n = len(results)
+    parts = []
+    for verdict, words in _SUMMARY_ORDER:
+        count = sum(1 for r in results if r.verdict is verdict)
+        if count:
+            parts.append(f"{count} {words}")
+    return f"{n} port{'' if n == 1 else 's'} probed: {', '.join(parts) or 'nothing to report'}."
+
+
+_LABEL = 10  # "  reach   ", "  note    ": the column where a line's text starts
+
+
+def _wrapped(line: str, width: int | None) -> str:
+    """A detail line wrapped at ``width`` (a terminal), later lines under its text column."""
+    if width is None or len(line) <= width or width - _LABEL < 20:
+        return line
+    from bindguard.reporters.wrap import words, wrap
+
+    body = wrap(words(line[_LABEL:]), width - _LABEL, "")
+    return "\n".join([line[:_LABEL] + body[0], *(" " * _LABEL + rest for rest in body[1:])])
+
+
+def _refused_line(labels: list[str], answered: bool, verbose: bool) -> str:
+    """Every refused address with ``--verbose``; otherwise how many (they all say the same)."""
+    if verbose or len(labels) <= 2:
+        return ", ".join(labels)
+    other = " other" if answered else ""
+    return f"on {len(labels)}{other} addresses (--verbose lists them)"
+
+
+def render_text(
+    results: Sequence[ProbeResult],
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    summary_last: bool = False,
+    width: int | None = None,
+) -> str:
+    """A summary line, then a short diagnosis per target; ANSI only when ``color``.
+
+    ``summary_last`` repeats the summary at the end (``--engine``/``--compose``:
+    many ports scroll the first line away).
+    """
+    blocks: list[str] = [probe_summary(results)]
     tested_reach = False
     for r in results:
         verdict = paint(r.verdict.value, _STYLES[r.verdict], color)
@@ -51,7 +102,10 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
             head = "  reach   "
             for k in ("answered", "refused", "timeout", "error"):
                 if k in groups:
-                    lines.append(f"{head}{k + ':':<10}{', '.join(groups[k])}")
+                    listed = ", ".join(groups[k])
+                    if k == "refused":
+                        listed = _refused_line(groups[k], "answered" in groups, verbose)
+                    lines.append(f"{head}{k + ':':<10}{listed}")
                     head = " " * len(head)
         if r.http is not None:
             via = f"{r.http.address}: " if r.http.address else ""
@@ -63,10 +117,12 @@ def render_text(results: Sequence[ProbeResult], *, color: bool = False) -> str:
                 lines.append(f"  note    {n}")
         # Names and command lines come from other processes: no control characters
         # reach the terminal (the first line's colour is ours).
-        blocks.append("\n".join([lines[0], *map(printable, lines[1:])]))
+        blocks.append("\n".join([lines[0], *(_wrapped(printable(line), width) for line in lines[1:])]))
     text = "\n\n".join(blocks)
     if tested_reach:
         text += "\n\n" + textwrap.fill(HOST_PATH_CAVEAT, width=79)
+    if summary_last:
+        text += "\n\n" + blocks[0]
     return text + "\n"
 
 

@@ -9,7 +9,7 @@ that ``lint``/``ports`` and ``audit`` talk about.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from bindguard.errors import BindguardError, EngineError
 from bindguard.model import Binding
@@ -54,6 +54,12 @@ def lazy_engine_lookup(url: str | None, timeout: float) -> ContainerLookup:
         inner = state["engine"]
         return inner(port, protocol) if inner else None
 
+    def name_of(container_id: str) -> str | None:
+        lookup(0, "tcp")  # asks the engine once
+        inner = state["engine"]
+        return inner.name_of(container_id) if inner else None  # type: ignore[attr-defined]
+
+    lookup.name_of = name_of  # type: ignore[attr-defined]
     return lookup
 
 
@@ -75,8 +81,13 @@ def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], Con
         client.api.close()
     bindings: list[Binding] = []
     names: dict[tuple[int, str], str] = {}
+    by_id: dict[str, str] = {}
+    host_network: dict[str, str] = {}
     for item in listed:
         info = container_info(item)
+        by_id[info.id] = f"{info.name} ({info.image})"
+        if info.network_mode == "host":
+            host_network[info.id] = by_id[info.id]
         for b in running_bindings(info, item.get("Ports") or [], target.name):
             bindings.append(b)
             if b.host_ports is not None:
@@ -85,4 +96,7 @@ def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], Con
     def lookup(port: int, protocol: str) -> str | None:
         return names.get((port, protocol))
 
+    # a host-network container publishes nothing: it is named by the id in its process's cgroup
+    lookup.name_of = by_id.get  # type: ignore[attr-defined]
+    lookup.host_network = host_network  # type: ignore[attr-defined]
     return bindings, lookup

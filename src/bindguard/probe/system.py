@@ -195,7 +195,7 @@ class HostView:
 
     def _with_container(self, owner: Owner, port: int, protocol: str) -> Owner:
         if not owner.is_docker_proxy:
-            return owner
+            return self._host_network_owner(owner)
         found, _ = self.container(port, protocol)
         name = found or proxy_container(owner.cmdline) or "a container (engine not asked)"
         return Owner(
@@ -204,6 +204,28 @@ class HostView:
             cmdline=owner.cmdline,
             user=owner.user,
             container=name,
+            hidden=owner.hidden,
+        )
+
+
+    def _host_network_owner(self, owner: Owner) -> Owner:
+        """The owner, named after its container when its process runs in one (host network)."""
+        from bindguard.probe.hostnet import container_id_of, describe
+
+        cid = container_id_of(owner.pid)
+        if cid is None:
+            return owner
+        name_of = getattr(self.lookup, "name_of", None)
+        try:
+            name = name_of(cid) if name_of else None
+        except Exception:  # the engine is not ours to crash on
+            name = None
+        return Owner(
+            pid=owner.pid,
+            name=owner.name,
+            cmdline=owner.cmdline,
+            user=owner.user,
+            container=describe(cid, {cid: name} if name else None),
             hidden=owner.hidden,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bindguard.reporters.base import Reporter
 
@@ -10,7 +10,13 @@ from bindguard.reporters.base import Reporter
 def _text(color: bool, base_path: str | None) -> Reporter:
     from bindguard.reporters.text import TextReporter
 
-    return TextReporter(color=color)
+    return TextReporter(color=color, base_path=base_path)
+
+
+def _full(color: bool, base_path: str | None) -> Reporter:
+    from bindguard.reporters.text import TextReporter
+
+    return TextReporter(color=color, full=True, base_path=base_path)
 
 
 def _json(color: bool, base_path: str | None) -> Reporter:
@@ -45,7 +51,9 @@ def _gitlab(color: bool, base_path: str | None) -> Reporter:
 
 # name -> factory(color, base_path); modules are imported only when chosen.
 REPORTERS: dict[str, Callable[[bool, str | None], Reporter]] = {
-    "text": _text,
+    "concise": _text,
+    "full": _full,
+    "text": _text,  # = concise
     "json": _json,
     "sarif": _sarif,
     "github": _github,

@@ -51,6 +51,7 @@ class Report(NamedTuple):
     profiles: tuple = ()  # ProfileScope per distinct profile selection (profilescope.py)
     # ``audit PATHS``/``--expect``: one verdict per container or service (engine/confirm.py)
     confirmations: tuple[dict, ...] = ()
+    services: int | None = None  # services checked (lint); None: not counted
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)
@@ -106,3 +107,22 @@ def message_text(finding: Finding) -> str:
     if finding.fix:
         return f"{finding.message} (fix: {finding.fix})"
     return finding.message
+
+
+def rule_url(report: Report, code: str) -> str | None:
+    """The documentation URL of a rule, as the report's rule list gives it (None if unknown)."""
+    rule = report.rule(code)
+    return rule.help_uri if rule is not None and rule.help_uri else None
+
+
+def with_docs_url(report: Report, template: str | None) -> Report:
+    """The report with every rule's URL taken from ``docs-url``.
+
+    ``template`` holds ``{code}`` (``https://docs.example/rules/{code}/``) or
+    is a base that ``CODE.md`` is added to, like the default
+    ``.../docs/rules/``.  None keeps the default URLs.
+    """
+    if not template:
+        return report
+    base = template if "{code}" in template else template.rstrip("/") + "/{code}.md"
+    return report._replace(rules=tuple(r._replace(help_uri=base.replace("{code}", r.code)) for r in report.rules))

@@ -34,7 +34,7 @@ import json
 from typing import Any
 
 from bindguard.model import Finding, Severity
-from bindguard.reporters.base import Report, display_path, message_text
+from bindguard.reporters.base import Report, display_path, message_text, rule_url
 from bindguard.reporters.fingerprint import engine_segment, unique_fingerprints
 
 __all__ = ["GitlabReporter", "gitlab_severity"]
@@ -61,7 +61,7 @@ class GitlabReporter:
             segments.append(engine_segment(loc.container))
         return "/".join(segments), 1
 
-    def _issue(self, finding: Finding, fp: str) -> dict[str, Any]:
+    def _issue(self, finding: Finding, fp: str, url: str | None = None) -> dict[str, Any]:
         path, line = self._path_and_line(finding)
         description = message_text(finding)
         if finding.location.file is None:
@@ -74,9 +74,11 @@ class GitlabReporter:
             "fingerprint": fp,
             "severity": gitlab_severity(finding.severity),
             "location": {"path": path, "lines": {"begin": line}},
+            # Code Climate's optional Markdown body: the rule's documentation
+            **({"content": {"body": f"[{finding.code} documentation]({url})"}, "url": url} if url else {}),
         }
 
     def render(self, report: Report) -> str:
         fingerprints = unique_fingerprints(report.findings)
-        issues = [self._issue(f, fp) for f, fp in zip(report.findings, fingerprints)]
+        issues = [self._issue(f, fp, rule_url(report, f.code)) for f, fp in zip(report.findings, fingerprints)]
         return json.dumps(issues, indent=2) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bindguard.model import Finding
-from bindguard.reporters.base import Report
+from bindguard.reporters.base import Report, rule_url
 
 
 def finding_dict(f: Finding) -> dict[str, object]:
@@ -38,7 +38,7 @@ class JsonReporter:
         data: dict[str, object] = {
             "version": report.tool_version,
             "kind": report.kind,
-            "findings": [finding_dict(f) for f in report.findings],
+            "findings": [{**finding_dict(f), "url": rule_url(report, f.code)} for f in report.findings],
             "summary": {
                 "findings": len(report.findings),
                 "by_rule": report.counts(),

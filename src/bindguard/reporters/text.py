@@ -1,108 +1,226 @@
-"""``--format text``: findings grouped by file (or container), for people.
+"""The text formats for people: ``concise`` (default) and ``full``.
 
-Plain string building; colour is an argument (the CLI decides it from
-``NO_COLOR``/``FORCE_COLOR`` and whether stdout is a terminal), so output is
-testable.  See ``bindguard.ansi`` for why this does not go through rich.
+``concise`` is one grep-able line per finding, as ruff and hadolint print
+them: ``path:line:col: BG001 [service] message`` (``engine/container:`` for
+``audit``), so ``bindguard lint | grep BG002`` keeps the location and editors
+turn it into a link.  ``full`` adds, under each finding, the source line
+with carets under the entry, the fix hint, the rule and its documentation
+URL.  ``--format text`` is ``concise``.
+
+Plain string building; colour, the wrap width, the source lines and the
+base path are arguments (the CLI decides them), so output is byte-stable
+and testable.  The width only wraps on a terminal: piped output keeps one
+finding per line.  See ``bindguard.ansi`` for why this does not go through
+rich.
 """
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections.abc import Mapping
 
 from bindguard.ansi import paint, printable
-from bindguard.model import Finding, Severity
-from bindguard.reporters.base import Report
+from bindguard.model import Finding, Location, Severity
+from bindguard.reporters.base import Report, display_path
+from bindguard.reporters.wrap import Token, words, wrap
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_INDENT = " " * 11
+_HANG = "    "
+# A finding without a file or engine: an expectation (--expect) no linted file defines.
+NO_PLACE = "(no file)"
 
 
-def _group(f: Finding) -> str:
-    loc = f.location
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 finding``, ``2 findings``, ``0 entries`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def place(loc: Location, base_path: str | None = None) -> str:
+    """Where a finding is, as its line starts: ``path:line:col``, ``path`` or ``engine/container``."""
     if loc.file is not None:
-        return loc.file
-    return " / ".join(p for p in (loc.engine, loc.container) if p) or "(whole run)"
+        path = display_path(loc.file, base_path)
+        return f"{path}:{loc.line}:{loc.column}" if loc.line else path
+    return "/".join(p for p in (loc.engine, loc.container) if p) or NO_PLACE
 
 
 class TextReporter:
-    def __init__(self, color: bool = False):
-        self.color = color
+    """Renders findings, optional per-rule statistics and the summary line.
 
+    ``quiet`` 1 drops the summary (findings only); 2 renders nothing.
+    ``statistics`` prints a count per rule instead of the findings.
+    """
+
+    def __init__(
+        self,
+        color: bool = False,
+        full: bool = False,
+        width: int | None = None,
+        statistics: bool = False,
+        quiet: int = 0,
+        lines: Mapping[tuple[str, int], str] | None = None,
+        base_path: str | None = None,
+    ):
+        self.color = color
+        self.full = full
+        self.width = width
+        self.statistics = statistics
+        self.quiet = quiet
+        self.lines = lines or {}
+        self.base_path = base_path
+
+    # Paths, names and messages come from files and engines: every one goes
+    # through printable(), so none can drive the terminal or fake a line.
     def render(self, report: Report) -> str:
-        # Paths, names and messages come from the files and the engine: every one
-        # goes through printable(), so none can drive the terminal or fake a line.
-        color = self.color
-        lines: list[str] = []
-        if report.confirmations:
+        if self.quiet >= 2:
+            return ""
+        out: list[str] = []
+        if report.confirmations and not self.quiet:
+            # audit PATHS / --expect (issue 21): one verdict per service first
             from bindguard.reporters.confirmations import confirmation_table
 
-            lines += confirmation_table(report.confirmations, color)
-        for group, items in groupby(report.findings, key=_group):
-            lines.append(paint(printable(group), "bold underline", color))
-            for f in items:
-                loc = f.location
-                where = f"{loc.line}:{loc.column}" if loc.line else "-"
-                service = f" [{printable(f.service)}]" if f.service else ""
-                head = paint(f"{f.code} {str(f.severity):<7}", _STYLE[f.severity], color)
-                lines.append(f"  {where:>7}  {head}{service} {printable(f.message)}")
-                if loc.container_id or loc.image:
-                    extra = ", ".join(
-                        p
-                        for p in (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}")
-                        if p
-                    )
-                    lines.append(_INDENT + paint(printable(extra), "dim", color))
-                if f.fix:
-                    lines.append(f"{_INDENT}{paint('fix:', 'green', color)} {printable(f.fix)}")
-            lines.append("")
+            out += confirmation_table(report.confirmations, self.color)
+        if self.statistics:
+            out += self._statistics(report)
+        else:
+            for f in report.findings:
+                out += self._finding(f, report)
+        if self.quiet:
+            return "".join(line + "\n" for line in out)
+        if out and not self.full:
+            out.append("")
         for note in report.notes:
-            where = paint(printable(str(note.location)), "bold", color)
-            lines.append(f"{paint('note:', 'cyan', color)} {where}: {printable(note.message)}")
+            where = printable(str(note.location)) + ":"
+            tokens = [Token("note:", paint("note:", "cyan", self.color)), Token(where, paint(where, "bold", self.color))]
+            out += wrap(tokens + words(printable(note.message)), self.width, _HANG)
         if report.notes:
-            lines.append("")
-        lines.append(printable(_summary(report)))
+            out.append("")
+        out += wrap(words(printable(summary(report))), self.width, _HANG)
         if report.profiles:
             from bindguard.profilescope import describe
 
-            lines.extend(printable(describe(scope)) for scope in report.profiles)
-        return "\n".join(lines) + "\n"
+            out.extend(printable(describe(scope)) for scope in report.profiles)
+        return "".join(line + "\n" for line in out)
+
+    def _head(self, f: Finding) -> list[Token]:
+        where = printable(place(f.location, self.base_path)) + ":"
+        tokens = [
+            Token(where, paint(where, "bold", self.color)),
+            Token(f.code, paint(f.code, _STYLE[f.severity], self.color)),
+        ]
+        # a container that is not from Compose is its own "service": say its name once
+        if f.service and f.service != f.location.container:
+            service = f"[{printable(f.service)}]"
+            tokens.append(Token(service, service))
+        return tokens + words(printable(f.message))
+
+    def _finding(self, f: Finding, report: Report) -> list[str]:
+        lines = wrap(self._head(f), self.width, _HANG)
+        if not self.full:
+            return lines
+        loc = f.location
+        source = self.lines.get((loc.file, loc.line)) if loc.file is not None else None
+        gutter = " " * len(str(loc.line)) if source is not None else ""
+        bar = paint("|", "dim", self.color)
+        if source is not None:
+            lines += self._snippet(loc, source, gutter, bar, f.severity)
+        pad = f"{gutter} {paint('=', 'dim', self.color)} "
+        hang = " " * (len(gutter) + 3) + "  "
+        extras: list[tuple[str, str]] = []
+        if loc.container_id or loc.image:
+            parts = (loc.container_id and f"id {loc.container_id[:12]}", loc.image and f"image {loc.image}")
+            ids = ", ".join(p for p in parts if p)
+            extras.append(("container:", ids))
+        if f.fix:
+            extras.append(("fix:", f.fix))
+        rule = report.rule(f.code)
+        name = f.rule_name or (rule.name if rule else "")
+        extras.append(("rule:", f"{f.code} {name} ({f.severity})" if name else f"{f.code} ({f.severity})"))
+        if rule is not None and rule.help_uri:
+            extras.append(("docs:", rule.help_uri))
+        for label, text in extras:
+            style = "green" if label == "fix:" else "dim"
+            tokens = [Token(pad + label, pad + paint(label, style, self.color))] + words(printable(text))
+            lines += wrap(tokens, self.width, hang)
+        lines.append("")
+        return lines
+
+    def _snippet(self, loc: Location, source: str, gutter: str, bar: str, severity: Severity) -> list[str]:
+        from bindguard.reporters.snippets import entry_span
+
+        start, length = entry_span(source, loc.column)
+        shown = printable(source)
+        # escapes widen the text before the entry: move the carets with it
+        offset = len(printable(source[:start]))
+        span = len(printable(source[start : start + length]))
+        if self.width is not None:
+            room = max(self.width - len(gutter) - 3, 20)
+            if len(shown) > room:
+                cut = max(0, min(offset - 8, len(shown) - room))
+                shown = ("…" if cut else "") + shown[cut + (1 if cut else 0) : cut + room - 1] + "…"
+                offset -= cut
+                span = max(1, min(span, room - offset - 1))
+        number = paint(str(loc.line), "dim", self.color)
+        carets = paint("^" * span, _STYLE[severity], self.color)
+        return [
+            f"{gutter} {bar}",
+            f"{number} {bar} {shown}",
+            f"{gutter} {bar} {' ' * offset}{carets}",
+        ]
+
+    def _statistics(self, report: Report) -> list[str]:
+        counts = report.counts()
+        if not counts:
+            return []
+        width = max(len(str(n)) for n in counts.values())
+        out = []
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            rule = report.rule(code)
+            name = rule.name if rule else ""
+            out.append(f"{n:>{width}}  {paint(code, 'bold', self.color)}  {name}".rstrip())
+        return out
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def checked(report: Report) -> str:
+    """What was checked: "9 files, 11 services, 14 published ports, 9 exposed" (unknown counts left out)."""
+    if report.kind == "engine":
+        parts = [plural(len(report.engines) or len(report.sources), "engine")]
+        if report.engines:
+            containers = sum(int(e.get("containers") or 0) for e in report.engines)
+            parts.append(plural(containers, "container"))
+        published = report.published_ports
+    else:
+        parts = [plural(len(report.sources), "file")]
+        if report.services is not None:
+            parts.append(plural(report.services, "service"))
+        published = report.published_ports
+    if published is not None:
+        parts.append(plural(published, "published port"))
+        parts.append(f"{report.exposed} exposed")
+    return ", ".join(parts)
 
 
-def _checked(report: Report) -> str:
-    """Exactly what was checked: "3 files, 12 published ports, 0 exposed"."""
-    text = _plural(len(report.sources), "engine" if report.kind == "engine" else "file")
-    if report.published_ports is None:
-        return text + " checked"
-    return f"{text}, {_plural(report.published_ports, 'published port')}, {report.exposed} exposed"
+def summary(report: Report) -> str:
+    """The last line: the findings by severity, then exactly what was checked.
 
-
-def _summary(report: Report) -> str:
-    """The last line.  It claims an all-clear only for published ports that were
-    checked and are all on loopback; a baseline or no ports at all say so instead."""
-    checked = _checked(report)
+    It claims that every published port is on loopback only when published
+    ports were counted, there were some, and none was found exposed; a
+    baseline or no ports at all say so instead (issue 20).
+    """
+    what = checked(report)
     inline = report.suppressed - report.baselined
     if report.findings:
         sev = report.severity_counts()
-        parts = [f"{count} {name}{'s' if count != 1 else ''}" for name, count in sev.items() if count]
-        rules = ", ".join(f"{code}×{count}" for code, count in report.counts().items())
-        text = f"{_plural(len(report.findings), 'finding')} ({', '.join(parts)}; {rules}) in {checked}."
+        parts = [plural(n, name) for name, n in sev.items() if n]
+        text = f"{plural(len(report.findings), 'finding')} ({', '.join(parts)}) in {what}."
         if report.baselined:
-            text += f" {_plural(report.baselined, 'known finding')} suppressed by the baseline."
+            text += f" {plural(report.baselined, 'known finding')} suppressed by the baseline."
     elif report.baselined:
-        text = (
-            f"No new findings; {_plural(report.baselined, 'known finding')} suppressed "
-            f"by the baseline ({checked})."
-        )
+        text = f"No new findings; {plural(report.baselined, 'known finding')} suppressed by the baseline ({what})."
     elif report.published_ports == 0:
-        text = f"No findings: no published ports ({checked})."
-    elif report.published_ports is None or report.exposed:
-        text = f"No findings ({checked})."
+        text = f"No findings: no published ports ({what})."
+    elif report.published_ports is not None and not report.exposed:
+        text = f"No findings: every published port is on loopback ({what})."
     else:
-        text = f"No findings: every published port is on loopback ({checked})."
+        text = f"No findings ({what})."
     if inline:
         text += f" {inline} suppressed by inline ignores."
     return text

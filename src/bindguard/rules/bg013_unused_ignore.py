@@ -3,7 +3,10 @@
 ## What it does
 Reports an inline ignore comment, `# bindguard: ignore[CODE] reason`, that
 suppresses nothing: no finding of that code is on the line it covers. It also
-reports an ignore that names an unknown rule code. A comment at the end of a
+reports an ignore that names an unknown rule code, and a malformed one: a
+comment that starts `# bindguard:` but is not `ignore[CODES] reason` (for
+example `# bindguard: ignore kiosk`, brackets missing), which suppresses
+nothing although it looks as if it did. A comment at the end of a
 line covers that line; a comment alone on its line covers the next line.
 
 ## Why is this bad?

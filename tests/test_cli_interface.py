@@ -66,7 +66,8 @@ def test_grep_keeps_the_location(examples):
     ).stdout
     picked = [line for line in out.splitlines() if "BG002" in line]
     assert picked == [
-        "compose-examples/explicit-wildcard/compose.yaml:10:9: BG002 [web] host port 80/tcp listens on 0.0.0.0, every IPv4 interface",
+        "compose-examples/explicit-wildcard/compose.yaml:10:9: BG002 [web] host port 80/tcp listens on 0.0.0.0, "
+        "every IPv4 interface",
         "compose-examples/ipv6/compose.yaml:13:9: BG002 [grafana] host port 3000/tcp listens on ::, every IPv6 interface",
     ]
 
@@ -320,7 +321,8 @@ def test_audit_text_names_engine_and_container(engine, containers):
 
 def test_shell_completion_is_offered_and_answers():
     env = {**os.environ, "NO_COLOR": "1"}
-    shown = subprocess.run([sys.executable, "-m", "bindguard", "--show-completion", "bash"], capture_output=True, text=True, env=env)
+    shown = subprocess.run([sys.executable, "-m", "bindguard", "--show-completion", "bash"],
+                           capture_output=True, text=True, env=env)
     assert shown.returncode == 0 and "_bindguard_completion" in shown.stdout
     asked = subprocess.run(
         [sys.executable, "-m", "bindguard"], capture_output=True, text=True,

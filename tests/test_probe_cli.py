@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -122,7 +122,8 @@ def test_text_starts_with_a_summary_and_counts_refused_addresses():
 def test_host_network_container_is_the_owner_and_engine_probes_it(engine, containers):
     """A host-network container publishes nothing: probe names it from its cgroup, --engine finds its port."""
     port = _free_port()
-    box = containers.run("probe-hostnet", network="host", command=["busybox", "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/"])
+    httpd = ["busybox", "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/"]
+    box = containers.run("probe-hostnet", network="host", command=httpd)
     assert wait_http("127.0.0.1", port) == 200
     result = cli(str(port), "--host", engine)
     assert result.returncode == 0, result.stderr

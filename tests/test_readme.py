@@ -47,7 +47,7 @@ def _samples() -> list[tuple[str, str]]:
     """(command, expected output) for each sh block with one command followed by a text block."""
     blocks = _blocks()
     out = []
-    for (lang, body), (next_lang, next_body) in zip(blocks, blocks[1:]):
+    for (lang, body), (next_lang, next_body) in zip(blocks, blocks[1:], strict=False):
         commands = [c for c in map(_command, body.splitlines()) if c]
         alone = len([line for line in body.splitlines() if line.strip()]) == 1  # no set-up steps first
         if lang == "sh" and next_lang == "text" and len(commands) == 1 and alone:
@@ -64,7 +64,8 @@ def _run(command: str) -> subprocess.CompletedProcess:
     args = shlex.split(command)
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR",)}
     env["NO_COLOR"] = "1"
-    return subprocess.run([sys.executable, "-m", "bindguard", *args[1:]], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "bindguard", *args[1:]], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
 
 
 def test_the_readme_has_runnable_commands_and_a_sample():

@@ -11,8 +11,9 @@ import enum
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Any
 
 import typer
 
@@ -92,7 +93,7 @@ def use_color(choice: str = "auto") -> bool:
     return decide(getattr(choice, "value", choice))
 
 
-def emit(report, fmt: Format, output: Optional[Path], look=None, texts=None, docs_url=None) -> None:
+def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None) -> None:
     """Print the report (``concise``/``full`` text when ``--output`` takes the chosen format).
 
     ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
@@ -139,11 +140,13 @@ ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose 
 ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
 IncludeOpt = typer.Option(None, "--include", help="Glob of other file names to read as compose files in folders (repeatable).")
 SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
-ConfigOpt = typer.Option(None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
+ConfigOpt = typer.Option(
+    None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
 NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
 FormatOpt = typer.Option(
     Format.concise, "--output-format", "--format",
-    help="concise: one grep-able line per finding (text is the same); full: with source line, caret, fix and docs URL; or a CI format.",
+    help="concise: one grep-able line per finding (text is the same); full: with source line, caret, fix and docs URL; "
+    "or a CI format.",
 )
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
 StatisticsOpt = typer.Option(False, "--statistics", help="Count findings per rule instead of listing them.")
@@ -153,10 +156,11 @@ FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the
 AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
 SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
-ShowValuesOpt = typer.Option(False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
+ShowValuesOpt = typer.Option(
+    False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
 
 
-def _paths(paths: Optional[List[str]], files) -> list[str]:
+def _paths(paths: list[str] | None, files) -> list[str]:
     if paths:
         return list(paths)
     return [] if files else ["."]
@@ -167,7 +171,8 @@ def _settings(config_file, no_config, **cli):
     from bindguard.settings import CliOptions, lint_settings
 
     config = load_config(str(config_file) if config_file else None, no_config)
-    options = CliOptions(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in cli.items() if v is not None})
+    given: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cli.items() if v is not None}
+    options = CliOptions(**given)
     return lint_settings(options, config)
 
 
@@ -182,30 +187,32 @@ def warn_unrunnable(selection, command: str, select) -> None:
 
 @app.command()
 def lint(
-    paths: Optional[List[str]] = PathsArg,
+    paths: list[str] | None = PathsArg,
     fmt: Format = FormatOpt,
-    output: Optional[Path] = OutputOpt,
-    fail_on: Optional[FailOn] = FailOnOpt,
-    allow: Optional[List[str]] = AllowOpt,
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT the service must publish exactly (repeatable)."),
-    files: Optional[List[str]] = FileOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    exclude: Optional[List[str]] = ExcludeOpt,
-    include: Optional[List[str]] = IncludeOpt,
+    output: Path | None = OutputOpt,
+    fail_on: FailOn | None = FailOnOpt,
+    allow: list[str] | None = AllowOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    expect: list[str] | None = typer.Option(
+        None, "--expect", help="SERVICE=IP:PORT the service must publish exactly (repeatable)."),
+    files: list[str] | None = FileOpt,
+    env_file: list[str] | None = EnvFileOpt,
+    profile: list[str] | None = ProfileOpt,
+    exclude: list[str] | None = ExcludeOpt,
+    include: list[str] | None = IncludeOpt,
     swarm: bool = SwarmOpt,
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
-    config_file: Optional[Path] = ConfigOpt,
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
+    config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
-    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
+    write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
     show_values: bool = ShowValuesOpt,
     statistics: bool = StatisticsOpt,
     quiet: int = QuietOpt,
     color: ColorChoice = ColorOpt,
-    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
+    stdin_filename: str | None = typer.Option(
+        None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
 ) -> None:
     """Check compose files: every published port must listen on loopback.
 
@@ -215,7 +222,7 @@ def lint(
     def body() -> int:
         from bindguard.lint import lint as run_lint
 
-        known = frozenset()
+        known: frozenset[str] = frozenset()
         if baseline is not None:
             from bindguard.baseline import read_baseline
 
@@ -262,15 +269,15 @@ class TextOrJson(str, enum.Enum):
 
 @app.command()
 def ports(
-    paths: Optional[List[str]] = PathsArg,
+    paths: list[str] | None = PathsArg,
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
-    files: Optional[List[str]] = FileOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    exclude: Optional[List[str]] = ExcludeOpt,
-    include: Optional[List[str]] = IncludeOpt,
+    files: list[str] | None = FileOpt,
+    env_file: list[str] | None = EnvFileOpt,
+    profile: list[str] | None = ProfileOpt,
+    exclude: list[str] | None = ExcludeOpt,
+    include: list[str] | None = IncludeOpt,
     swarm: bool = SwarmOpt,
-    config_file: Optional[Path] = ConfigOpt,
+    config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
     show_values: bool = ShowValuesOpt,
     color: ColorChoice = ColorOpt,
@@ -299,29 +306,39 @@ def ports(
 
 @app.command()
 def audit(
-    host: Optional[List[str]] = typer.Option(None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
-    context: Optional[List[str]] = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
+    host: list[str] | None = typer.Option(
+        None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
+    context: list[str] | None = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
     include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
     timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
     fmt: Format = FormatOpt,
-    output: Optional[Path] = OutputOpt,
-    fail_on: Optional[FailOn] = FailOnOpt,
-    allow: Optional[List[str]] = AllowOpt,
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
-    prove: bool = typer.Option(False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
-    config_file: Optional[Path] = ConfigOpt,
+    output: Path | None = OutputOpt,
+    fail_on: FailOn | None = FailOnOpt,
+    allow: list[str] | None = AllowOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    no_drift: bool = typer.Option(
+        False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
+    prove: bool = typer.Option(
+        False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
+    config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
     # issue 21: confirm one project (or --expect) on the engine; engine/confirm.py
-    paths: Optional[List[str]] = typer.Argument(None, help="Compose project files or folders to confirm on the engine (default: the whole engine)."),
-    files: Optional[List[str]] = FileOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    project_name: Optional[str] = typer.Option(None, "--project-name", "-p", help="Compose project name (default: as docker compose finds it)."),
-    expect: Optional[List[str]] = typer.Option(None, "--expect", help="SERVICE=IP:PORT a running container (compose service or container name) must publish (repeatable)."),
-    allow_stopped: bool = typer.Option(False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
-    metrics_file: Optional[Path] = typer.Option(None, "--metrics-file", help="Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
+    paths: list[str] | None = typer.Argument(
+        None, help="Compose project files or folders to confirm on the engine (default: the whole engine)."),
+    files: list[str] | None = FileOpt,
+    env_file: list[str] | None = EnvFileOpt,
+    profile: list[str] | None = ProfileOpt,
+    project_name: str | None = typer.Option(
+        None, "--project-name", "-p", help="Compose project name (default: as docker compose finds it)."),
+    expect: list[str] | None = typer.Option(
+        None, "--expect", help=
+            "SERVICE=IP:PORT a running container (compose service or container name) must publish (repeatable)."),
+    allow_stopped: bool = typer.Option(
+        False, "--allow-stopped", help="A project service without a running container is an info, not a warning."),
+    metrics_file: Path | None = typer.Option(
+        None, "--metrics-file", help=
+            "Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
     show_values: bool = ShowValuesOpt,
     statistics: bool = StatisticsOpt,
     quiet: int = QuietOpt,
@@ -335,7 +352,8 @@ def audit(
     """
 
     def body() -> int:
-        from bindguard.engine.audit import AuditSettings, audit as run_audit
+        from bindguard.engine.audit import AuditSettings
+        from bindguard.engine.audit import audit as run_audit
         from bindguard.engine.client import resolve_targets
 
         if timeout <= 0:
@@ -349,7 +367,8 @@ def audit(
             from bindguard.engine.confirm import ConfirmSettings, confirm
 
             if include_stopped or no_drift or prove:
-                raise fail("--all, --no-drift and --prove audit the whole engine; they do not combine with PATHS, -f, -p or --expect")
+                raise fail("--all, --no-drift and --prove audit the whole engine; "
+                           "they do not combine with PATHS, -f, -p or --expect")
             outcome = confirm(
                 resolve_targets(list(host or ()), list(context or ())),
                 ConfirmSettings(
@@ -421,24 +440,29 @@ def _prover(prove: bool):
 
 @app.command()
 def watch(
-    host: Optional[List[str]] = typer.Option(None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
-    context: Optional[List[str]] = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
+    host: list[str] | None = typer.Option(
+        None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
+    context: list[str] | None = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
     include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
     timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="text lines, or json: one JSON object per line."),
-    fail_on: Optional[FailOn] = FailOnOpt,
-    allow: Optional[List[str]] = AllowOpt,
-    select: Optional[List[str]] = SelectOpt,
-    ignore: Optional[List[str]] = IgnoreOpt,
-    no_drift: bool = typer.Option(False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
+    fail_on: FailOn | None = FailOnOpt,
+    allow: list[str] | None = AllowOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    no_drift: bool = typer.Option(
+        False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
     once_exposed: bool = typer.Option(False, "--once-exposed", help="Exit 1 at the first finding at or above --fail-on."),
-    exec_cmd: Optional[str] = typer.Option(None, "--exec", help="Command (split into words, no shell) run per new finding, the finding as JSON on stdin."),
+    exec_cmd: str | None = typer.Option(
+        None, "--exec", help="Command (split into words, no shell) run per new finding, the finding as JSON on stdin."),
     exec_timeout: float = typer.Option(10.0, "--exec-timeout", help="Seconds before an --exec command is killed."),
     metrics: bool = typer.Option(False, "--metrics", help="Serve Prometheus metrics on 127.0.0.1:9477."),
-    metrics_address: Optional[str] = typer.Option(None, "--metrics-address", help="Serve Prometheus metrics on HOST:PORT (implies --metrics)."),
-    metrics_allow_wildcard: bool = typer.Option(False, "--metrics-allow-wildcard", help="Allow --metrics-address on 0.0.0.0 or ::."),
+    metrics_address: str | None = typer.Option(
+        None, "--metrics-address", help="Serve Prometheus metrics on HOST:PORT (implies --metrics)."),
+    metrics_allow_wildcard: bool = typer.Option(
+        False, "--metrics-allow-wildcard", help="Allow --metrics-address on 0.0.0.0 or ::."),
     backoff_max: float = typer.Option(30.0, "--backoff-max", help="Longest wait in seconds between reconnection attempts."),
-    config_file: Optional[Path] = ConfigOpt,
+    config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
 ) -> None:
     """Audit the engine(s), then report new and resolved findings as containers and networks change.
@@ -492,20 +516,20 @@ def watch(
 
 @app.command()
 def fix(
-    paths: Optional[List[str]] = PathsArg,
+    paths: list[str] | None = PathsArg,
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
     check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if anything would change."),
     address: str = typer.Option("127.0.0.1", "--address", help="Loopback address to bind: 127.0.0.1 or ::1."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only fix these rule codes."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Do not fix these rule codes."),
+    select: list[str] | None = typer.Option(None, "--select", help="Only fix these rule codes."),
+    ignore: list[str] | None = typer.Option(None, "--ignore", help="Do not fix these rule codes."),
     follow_symlinks: bool = typer.Option(
         False, "--follow-symlinks", help="Also write files that symlinks lead to outside the given paths."
     ),
-    files: Optional[List[str]] = FileOpt,
-    env_file: Optional[List[str]] = EnvFileOpt,
-    profile: Optional[List[str]] = ProfileOpt,
-    exclude: Optional[List[str]] = ExcludeOpt,
-    config_file: Optional[Path] = ConfigOpt,
+    files: list[str] | None = FileOpt,
+    env_file: list[str] | None = EnvFileOpt,
+    profile: list[str] | None = ProfileOpt,
+    exclude: list[str] | None = ExcludeOpt,
+    config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
 ) -> None:
     """Rewrite compose files so ports bind on loopback, changing only those bytes.
@@ -546,16 +570,19 @@ def fix(
 
 @app.command()
 def probe(
-    targets: Optional[List[str]] = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
-    compose: Optional[List[str]] = typer.Option(None, "--compose", help="Probe every host port these compose files or folders publish."),
+    targets: list[str] | None = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
+    compose: list[str] | None = typer.Option(
+        None, "--compose", help="Probe every host port these compose files or folders publish."),
     engine: bool = typer.Option(False, "--engine", help="Probe every host port the running containers publish."),
-    host: Optional[str] = typer.Option(None, "--host", "-H", help="Engine URL for --engine and for naming containers."),
+    host: str | None = typer.Option(None, "--host", "-H", help="Engine URL for --engine and for naming containers."),
     http: bool = typer.Option(False, "--http", help="Send HEAD / and report the status line."),
     free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
     timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
-    neighbour: bool = typer.Option(False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
-    neighbour_net: Optional[str] = typer.Option(None, "--neighbour-net", help="IPv4 /30 for the neighbour's link (default: a free one in 198.18.0.0/15)."),
+    neighbour: bool = typer.Option(
+        False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
+    neighbour_net: str | None = typer.Option(
+        None, "--neighbour-net", help="IPv4 /30 for the neighbour's link (default: a free one in 198.18.0.0/15)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every address that refused, not just how many."),
     color: ColorChoice = ColorOpt,
 ) -> None:
@@ -568,7 +595,8 @@ def probe(
     """
 
     def body() -> int:
-        from bindguard.probe import parse_target, probe as run_probe, render_json, render_text
+        from bindguard.probe import parse_target, render_json, render_text
+        from bindguard.probe import probe as run_probe
         from bindguard.probe.results import ProbeVerdict
         from bindguard.probe.sources import engine_bindings, lazy_engine_lookup, targets_from_bindings
 
@@ -588,8 +616,8 @@ def probe(
             found, lookup = engine_bindings(host, max(timeout, 2.0))
             wanted += targets_from_bindings(found)
             if lookup.host_network:  # type: ignore[attr-defined]
-                from bindguard.probe.system import import_psutil
                 from bindguard.probe.hostnet import host_network_targets
+                from bindguard.probe.system import import_psutil
 
                 wanted += host_network_targets(import_psutil(), lookup.host_network)  # type: ignore[attr-defined]
         else:
@@ -605,7 +633,8 @@ def probe(
             if http or free:
                 raise fail("--neighbour only connects: it cannot be combined with --http or --free")
             seen = probe_targets(wanted, timeout, neighbour_net, lookup)
-            write_stdout(render_neighbour_json(seen) if fmt is TextOrJson.json else render_neighbour_text(seen, color=use_color()))
+            rendered = render_neighbour_json(seen) if fmt is TextOrJson.json else render_neighbour_text(seen, color=use_color())
+            write_stdout(rendered)
             return 1 if any(p.verdict.answers for p in seen.ports) else 0
         results = run_probe(wanted, http=http, free=free, timeout=timeout, container_lookup=lookup)
         if fmt is TextOrJson.json:
@@ -624,7 +653,7 @@ def probe(
 
 
 @app.command()
-def rules(code: Optional[str] = typer.Argument(None, help="A rule code (BG001) or prefix (BG01).")) -> None:
+def rules(code: str | None = typer.Argument(None, help="A rule code (BG001) or prefix (BG01).")) -> None:
     """List every rule, or print one rule's documentation."""
 
     def body() -> int:
@@ -666,7 +695,7 @@ def _command_app(argv: list[str]) -> typer.Typer:
     commands get the whole app, so nothing a user can see changes.
     """
     name = argv[0] if argv else ""
-    chosen = [c for c in app.registered_commands if (c.name or c.callback.__name__) == name]
+    chosen = [c for c in app.registered_commands if (c.name or getattr(c.callback, "__name__", "")) == name]
     if len(chosen) != 1:
         return app
     lean = copy.copy(app)

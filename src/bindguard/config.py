@@ -149,13 +149,13 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
     """Validate a config table; ConfigError names the first bad key."""
     if not isinstance(table, dict):
         raise ConfigError("expected a table", path=path, key=prefix.rstrip(".") or None)
-    for key in table:
-        if key not in KNOWN_KEYS:
+    for name in table:
+        if name not in KNOWN_KEYS:
             from bindguard.suggest import did_you_mean
 
             raise ConfigError(
-                f"unknown key{did_you_mean(key, KNOWN_KEYS, 1)} (known: {', '.join(sorted(KNOWN_KEYS))})",
-                path=path, key=prefix + key,
+                f"unknown key{did_you_mean(name, KNOWN_KEYS, 1)} (known: {', '.join(sorted(KNOWN_KEYS))})",
+                path=path, key=prefix + name,
             )
     root = os.path.dirname(os.path.abspath(path))
 

@@ -13,16 +13,16 @@ from typing import NamedTuple
 
 from bindguard import __version__
 from bindguard.compose.discover import discover
-from bindguard.compose.yaml_reader import ComposeFile, read_file
-from bindguard.config import PathOverride
-from bindguard.ignores import apply_ignores
-from bindguard.errors import InputError
 from bindguard.compose.project import (
     DEFAULT_FILES,
     OVERRIDE_FILES,
     ProjectLoader,
     ProjectOptions,
 )
+from bindguard.compose.yaml_reader import ComposeFile, read_file
+from bindguard.config import PathOverride
+from bindguard.errors import InputError
+from bindguard.ignores import apply_ignores
 from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
@@ -165,7 +165,7 @@ def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set
     with another environment.  A pair that reads each other keeps both.
     """
     read_by: dict[str, set[int]] = {}
-    for i, (unit, read) in enumerate(zip(units, sources)):
+    for i, (unit, read) in enumerate(zip(units, sources, strict=True)):
         own = set(unit.files)
         for path in read:
             if path not in own:

@@ -23,10 +23,12 @@ LINES = {
 LONG = Finding(
     code="BG001",
     severity=Severity.ERROR,
-    message="host port 5432/tcp listens on all interfaces (0.0.0.0, ::): no host IP given, so Docker publishes on every interface",
+    message="host port 5432/tcp listens on all interfaces (0.0.0.0, ::): no host IP given, "
+    "so Docker publishes on every interface",
     location=Location(file="deploy/production/compose.yaml", line=12, column=9),
     service="database",
-    fix='use "127.0.0.1:5432:5432", or set host_ip: 127.0.0.1 in the long syntax, or remove the port when nothing outside needs it',
+    fix='use "127.0.0.1:5432:5432", or set host_ip: 127.0.0.1 in the long syntax, '
+    'or remove the port when nothing outside needs it',
     entry="5432:5432",
     rule_name="wildcard-bind",
 )

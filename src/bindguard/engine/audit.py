@@ -11,9 +11,10 @@ line while the others are still reported.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from bindguard.engine.client import EngineTarget, connect, negotiate, translate
 from bindguard.engine.containers import (
@@ -31,7 +32,6 @@ from bindguard.errors import EngineError
 from bindguard.model import EngineFacts, Finding, Subject, Verdict, version_tuple
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
-
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,6 @@ class EngineResult:
     ports: int = 0  # published port entries checked
     exposed: int = 0  # of those, not on loopback
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
-    ports: int = 0  # published port entries checked
-    exposed: int = 0  # of those, not on loopback
     subject: Subject | None = None  # what was read (bindings for --metrics-file)
 
     def summary(self) -> dict[str, Any]:

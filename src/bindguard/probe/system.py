@@ -123,7 +123,7 @@ def owner_of(psutil: Any, pid: int | None) -> Owner:
 
 def proxy_container(cmdline: Sequence[str]) -> str | None:
     """``container 172.17.0.2:80`` from a docker-proxy command line."""
-    args = dict(zip(cmdline, cmdline[1:]))
+    args = dict(zip(cmdline, cmdline[1:], strict=False))
     ip, port = args.get("-container-ip"), args.get("-container-port")
     if ip:
         return f"container at {bracket(ip)}:{port}" if port else f"container at {ip}"

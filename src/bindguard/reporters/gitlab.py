@@ -80,5 +80,5 @@ class GitlabReporter:
 
     def render(self, report: Report) -> str:
         fingerprints = unique_fingerprints(report.findings)
-        issues = [self._issue(f, fp, rule_url(report, f.code)) for f, fp in zip(report.findings, fingerprints)]
+        issues = [self._issue(f, fp, rule_url(report, f.code)) for f, fp in zip(report.findings, fingerprints, strict=True)]
         return json.dumps(issues, indent=2) + "\n"

@@ -158,6 +158,12 @@ SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-se
 IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
 ShowValuesOpt = typer.Option(
     False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
+# engine selection, shared by audit and watch
+HostsOpt = typer.Option(
+    None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
+ContextsOpt = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable).")
+IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start).")
+EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
 
 
 def _paths(paths: list[str] | None, files) -> list[str]:
@@ -306,11 +312,10 @@ def ports(
 
 @app.command()
 def audit(
-    host: list[str] | None = typer.Option(
-        None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
-    context: list[str] | None = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
-    include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
-    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
+    host: list[str] | None = HostsOpt,
+    context: list[str] | None = ContextsOpt,
+    include_stopped: bool = IncludeStoppedOpt,
+    timeout: float = EngineTimeoutOpt,
     fmt: Format = FormatOpt,
     output: Path | None = OutputOpt,
     fail_on: FailOn | None = FailOnOpt,
@@ -440,11 +445,10 @@ def _prover(prove: bool):
 
 @app.command()
 def watch(
-    host: list[str] | None = typer.Option(
-        None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable)."),
-    context: list[str] | None = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable)."),
-    include_stopped: bool = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start)."),
-    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer."),
+    host: list[str] | None = HostsOpt,
+    context: list[str] | None = ContextsOpt,
+    include_stopped: bool = IncludeStoppedOpt,
+    timeout: float = EngineTimeoutOpt,
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="text lines, or json: one JSON object per line."),
     fail_on: FailOn | None = FailOnOpt,
     allow: list[str] | None = AllowOpt,

@@ -352,6 +352,9 @@ class Finding(NamedTuple):
     rule_name: str = ""
     fix_edit: FixEdit | None = None
     resolved: str = ""  # the interpolated entry as a report may show it (see Binding.resolved)
+    # codes of findings about the same port folded into this one (an audit's BG001 that also
+    # drifted from its compose file carries "BG010"), so one story is told once
+    also: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple:
         loc = self.location

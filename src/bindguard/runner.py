@@ -105,11 +105,17 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
             for item in _items(subject, scope):
                 for v in rule.check(item, selection.options):
                     own = v.severity if v.severity is not None and severity == rule.severity else None
-                    findings.append(_finding(rule, severity if own is None else own, v, item))
+                    findings.append(stamp(rule, severity if own is None else own, v, item))
     return findings
 
 
-def _finding(rule: Rule, severity: Severity, v: Violation, item: object = None) -> Finding:
+def stamp(rule: Rule, severity: Severity, v: Violation, item: object = None) -> Finding:
+    """One violation as a finding: code, severity and name stamped, the hint never empty.
+
+    Every command that turns violations into findings (``check`` here, the
+    confirmation of ``audit PATHS``) goes through this, so a manual rule's
+    reason and the written/resolved split of an entry are the same everywhere.
+    """
     entry, resolved = v.entry, ""
     if isinstance(item, Binding) and item.resolved:
         # An interpolated entry: the report shows it as written, and the

@@ -168,12 +168,13 @@ def make_engine_report() -> Report:
         Finding(
             code="BG001",
             severity=Severity.ERROR,
-            message="postgres listens on [::]:5432",
+            message="postgres listens on [::]:5432 (also BG010: created before compose.yaml:4 changed)",
             location=_engine("default", "postgres", "3f2a9c1d7e4b", "postgres:16"),
             service="postgres",
             fix="recreate with -p 127.0.0.1:5432:5432",
             entry="[::]:5432->5432/tcp",
             rule_name="wildcard-bind",
+            also=("BG010",),  # a drift folded into the exposure (engine/remedy.py)
         ),
         Finding(
             code="BG005",

@@ -27,7 +27,7 @@ from bindguard.engine.containers import (
 )
 from bindguard.engine.drift import compare
 from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
-from bindguard.engine.remedy import engine_hints
+from bindguard.engine.remedy import compose_stories
 from bindguard.errors import EngineError
 from bindguard.model import EngineFacts, Finding, Subject, Verdict, version_tuple
 from bindguard.reporters.base import Report
@@ -181,7 +181,7 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
                 if settings.note is not None:
                     settings.note(text)
         result.subject = subject
-        result.findings = engine_hints(check(subject, settings.selection), subject, settings.environ)
+        result.findings = compose_stories(check(subject, settings.selection), subject, settings.environ)
         result.ports = len(subject.bindings)
         result.exposed = sum(b.verdict is not Verdict.LOOPBACK for b in subject.bindings)
     except EngineError as exc:

@@ -46,10 +46,12 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.drift import compare, pair
+from bindguard.engine.remedy import compose_stories
 from bindguard.errors import ConfigError, EngineError, InputError
 from bindguard.lint import LintSettings, plan
 from bindguard.model import (
     Binding,
+    Comparison,
     EngineFacts,
     Finding,
     Location,
@@ -65,7 +67,7 @@ from bindguard.reporters.base import Report
 from bindguard.rules import RULES
 from bindguard.rules.bg010_compose_drift import _recreate as recreate_hint
 from bindguard.rules.options import Expectation
-from bindguard.runner import RuleSelection, check
+from bindguard.runner import RuleSelection, check, stamp
 
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 
@@ -367,18 +369,7 @@ def _stamp(selection: RuleSelection, code: str, v: Violation, severity: Severity
     rule = RULES[code]
     if rule not in selection.enabled():
         return []
-    return [
-        Finding(
-            code=code,
-            severity=severity or selection.severity_of(rule),
-            message=v.message,
-            location=v.location,
-            service=v.service,
-            fix=v.fix,
-            entry=v.entry,
-            rule_name=rule.name,
-        )
-    ]
+    return [stamp(rule, severity or selection.severity_of(rule), v)]
 
 
 def _drift_findings(
@@ -388,12 +379,14 @@ def _drift_findings(
     project: Project,
     selection: RuleSelection,
     location: Location,
-) -> list[Finding]:
+) -> tuple[list[Finding], list[Comparison]]:
     """BG010 for each mismatch: the BG010 rule's words when the container is wider
-    than the file (or the service is gone), else what differs."""
+    than the file (or the service is gone), else what differs; and the comparisons
+    that ``compose_stories`` tells the port's hint from."""
     bg010 = RULES["BG010"]
     out: list[Finding] = []
-    for comparison in pair(info, found.unexplained, service, project.files):
+    comparisons = pair(info, found.unexplained, service, project.files)
+    for comparison in comparisons:
         said = [_stamp(selection, "BG010", v) for v in bg010.check(comparison, selection.options)]
         if any(said):
             out.extend(f for group in said for f in group)
@@ -433,7 +426,7 @@ def _drift_findings(
             info.compose_service,
             e.entry,
         ))
-    return out
+    return out, comparisons
 
 
 def _expect_findings(
@@ -478,36 +471,42 @@ def confirm(targets: list[EngineTarget], settings: ConfirmSettings) -> Outcome:
     projects = load_projects(settings) if settings.paths or settings.lint.compose_files else []
     findings: list[Finding] = [f for p in projects for f in p.findings]
     rows: list[Row] = []
-    calls = 0
+    calls = ports = exposed = 0
     engines = []
     for target in targets:
         view = read_engine(target, settings.timeout, labelled_only=bool(projects))
         calls += view.api_calls
-        # the keys of `audit`'s engine summary that apply here (running containers only)
-        engines.append({"name": target.name, "url": target.url, "version": view.facts.version or None,
-                        "api_version": view.facts.api_version or None, "running": len(view.containers),
-                        "api_calls": view.api_calls, "error": None})
         if projects:
-            selected, new_rows, new_findings = _confirm_projects(projects, view, settings, plain, wants)
-            comparisons: list = []
+            selected, new_rows, engine_findings, paired = _confirm_projects(projects, view, settings, plain, wants)
+            judged: list[Comparison] = []  # _confirm_projects already said each BG010
         else:
             selected = [(i, b) for i, b in view.containers if _expectations_for(i, wants)]
-            new_rows, new_findings = _confirm_expectations(view, selected, wants, plain)
+            new_rows, engine_findings = _confirm_expectations(view, selected, wants, plain)
             # Without paths this is the whole engine's audit, as `audit` reports it, plus expectations.
-            comparisons = compare(((i, list(b)) for i, b in view.containers), target.name, settings.environ)
+            paired = judged = compare(((i, list(b)) for i, b in view.containers), target.name, settings.environ)
             selected = list(view.containers)
         rows += new_rows
-        findings += new_findings
         services = tuple(service_of(i, list(b), target.name, view.gateway_networks) for i, b in selected)
         subject = Subject(services=services, sources=(target.name,), engine=view.facts,
-                          comparisons=tuple(comparisons))
-        findings += check(subject, plain)
+                          comparisons=tuple(judged))
+        engine_findings += check(subject, plain)
+        # a Compose container's port: one hint, and an exposure that also drifted said once
+        findings += compose_stories(_dedupe(engine_findings), subject._replace(comparisons=tuple(paired)),
+                                    settings.environ)
+        published = [b for _, running in selected for b in running]
+        ports += len(published)
+        exposed += sum(b.verdict is not Verdict.LOOPBACK for b in published)
+        # the keys of `audit`'s engine summary that apply here: the containers compared, all running
+        engines.append({"name": target.name, "url": target.url, "version": view.facts.version or None,
+                        "api_version": view.facts.api_version or None, "containers": len(selected),
+                        "running": len(view.containers), "api_calls": view.api_calls, "error": None})
     engine_name = targets[0].name if len(targets) == 1 else ""
     missed_rows, missed = _unmatched_expectations(rows, wants, engine_name, selection)
     rows += missed_rows
     findings += missed
     sources = tuple(t.name for t in targets)
-    report = make_report(_dedupe(findings), "engine", sources, engines=tuple(engines))
+    report = make_report(_dedupe(findings), "engine", sources, engines=tuple(engines),
+                         published_ports=ports, exposed=exposed)
     report = report._replace(confirmations=tuple(r.as_dict() for r in rows))
     return Outcome(report, tuple(rows), calls)
 
@@ -558,6 +557,7 @@ def _confirm_projects(projects, view: EngineView, settings: ConfirmSettings, pla
     selection = settings.lint.selection
     rows: list[Row] = []
     findings: list[Finding] = []
+    comparisons: list[Comparison] = []
     selected = []
     for project in projects:
         by_name = {s.name: s for s in project.services}
@@ -578,7 +578,9 @@ def _confirm_projects(projects, view: EngineView, settings: ConfirmSettings, pla
             container_wants = [] if oneoff else _expectations_for(info, wants)
             expect_found, met = _expect_findings(as_service, container_wants, selection)
             findings += expect_found
-            findings += _drift_findings(info, service, found, project, selection, location)
+            drift, paired = _drift_findings(info, service, found, project, selection, location)
+            findings += drift
+            comparisons += paired
             verdict, reason = _verdict(found, running, met, bool(exposure) or as_service.network_mode == "host")
             if service is None:
                 reason = f"service {info.compose_service!r} is not defined in the compose files; " + reason
@@ -612,7 +614,7 @@ def _confirm_projects(projects, view: EngineView, settings: ConfirmSettings, pla
             rows.append(Row(engine, project.name, service.name, "", "", False, declared, None,
                             ", ".join(str(w) for w in service_wants), verdict,
                             "no running container: cannot be confirmed"))
-    return selected, rows, findings
+    return selected, rows, findings, comparisons
 
 
 def _confirm_expectations(view: EngineView, selected, wants, plain):

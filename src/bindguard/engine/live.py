@@ -6,7 +6,7 @@ list) gives the starting Subject; it is split into one part per container
 part of the container it names, built from ONE inspect with the same pure
 functions the audit uses (``engine.containers``, ``engine.drift``), or the
 network facts when a container joins or leaves a network.  The rules run
-over the reassembled Subject with ``runner.check`` (and ``remedy.engine_hints``),
+over the reassembled Subject with ``runner.check`` (and ``remedy.compose_stories``),
 exactly as in an audit,
 so a finding from ``watch`` is the finding ``audit`` would print; the
 difference from the previous set is what is new and what is resolved.
@@ -29,7 +29,7 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.drift import compare
-from bindguard.engine.remedy import engine_hints
+from bindguard.engine.remedy import compose_stories
 from bindguard.model import (
     Binding,
     Comparison,
@@ -139,7 +139,7 @@ class LiveEngine:
     def recheck(self) -> tuple[list[Finding], list[Finding]]:
         """Run the rules over the whole Subject; (new, resolved) since the last run."""
         subject = self.subject()
-        found = frozenset(engine_hints(check(subject, self.selection), subject, self.environ))
+        found = frozenset(compose_stories(check(subject, self.selection), subject, self.environ))
         new = sorted(found - self.findings, key=Finding.sort_key)
         resolved = sorted(self.findings - found, key=Finding.sort_key)
         self.findings = found

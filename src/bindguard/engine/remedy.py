@@ -5,7 +5,8 @@ fixed in its compose file and then recreated; ``docker run -p ...`` advice
 would be overwritten by the next ``docker compose up``.  So for such a
 container every finding about one of its ports (BG001/BG002/BG003/BG006
 and BG010, the drift from its files) tells one story, built here from the
-same comparison BG010 judges:
+same comparison BG010 judges (and when the port is both exposed and
+wider than its file, BG010 is folded into the exposure finding):
 
 * the file already publishes the port narrower (it was fixed after the
   container was made): name the file and line, and recreate;
@@ -94,8 +95,21 @@ def compose_story(binding: Binding | None, c: Comparison | None, project: str, s
     return f"in {where}: {_file_hint(widest, environ)}; then recreate the container: {command}"
 
 
-def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, str] | None = None) -> list[Finding]:
-    """``findings`` of one engine with Compose-created containers' hints told as one story."""
+# Findings that say a container's port is exposed; a drift (BG010) on the same port is folded in.
+EXPOSURE_CODES = ("BG001", "BG002", "BG003")
+
+
+def compose_stories(findings: list[Finding], subject: Subject, environ: dict[str, str] | None = None) -> list[Finding]:
+    """``findings`` of one engine with each Compose-created container's port told as one story.
+
+    Every finding about the port gets the same hint (``compose_story``).  When
+    the port is both exposed (BG001/BG002/BG003) and wider than its compose
+    file now says (BG010), the two are one finding: the exposure, which
+    carries the higher of the two severities, the drift's reason appended
+    and ``also=("BG010",)``.  The exposure is the one kept so that
+    ``--ignore BG010`` or ``grep BG001`` can never hide an exposed port; if
+    the exposure rule is not selected, BG010 stands alone as before.
+    """
     projects = {
         b.location.container: (b.project, b.service)
         for b in subject.bindings
@@ -114,7 +128,8 @@ def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, s
     bindings = {(b.location.container, b.spec()): b for b in subject.bindings}
     bindings.update({(b.location.container, b.entry): b for b in subject.bindings})
     stories: dict[tuple, str] = {}
-    out = []
+    out: list[Finding] = []
+    about: dict[int, tuple[tuple, Comparison | None]] = {}  # index in out -> (port key, its comparison)
     for f in findings:
         container = f.location.container
         if f.code not in PORT_CODES or container not in projects:
@@ -125,8 +140,39 @@ def engine_hints(findings: list[Finding], subject: Subject, environ: dict[str, s
         c: Comparison | None = missing.get(container)
         if c is None and binding is not None:
             c = by_port.get((container, binding.entry))
+        if binding is None and c is None:
+            out.append(f)  # not about a published port (a service gone, a port not published): its own hint
+            continue
         key = (container, binding.entry if binding else f.entry)
         if key not in stories:
             stories[key] = compose_story(binding, c, project, service, environ)
+        about[len(out)] = (key, c)
         out.append(f._replace(fix=stories[key]))
-    return out
+    return _fold_drift(out, about)
+
+
+def _fold_drift(findings: list[Finding], about: dict[int, tuple[tuple, Comparison | None]]) -> list[Finding]:
+    """BG010 folded into the exposure finding of the same port (see ``compose_stories``)."""
+    from bindguard.rules.bg010_compose_drift import drift_reason
+
+    exposure: dict[tuple, int] = {}
+    for i, (key, _) in about.items():
+        if findings[i].code in EXPOSURE_CODES:
+            exposure.setdefault(key, i)
+    folded: set[int] = set()
+    for i, (key, c) in about.items():
+        f = findings[i]
+        if f.code != "BG010" or key not in exposure or c is None:
+            continue
+        reason = drift_reason(c)
+        if reason is None:
+            continue  # a drift that is not "wider" (another port, say) is its own story
+        j = exposure[key]
+        kept = findings[j]
+        findings[j] = kept._replace(
+            severity=max(kept.severity, f.severity),
+            message=f"{kept.message} (also {f.code}: {reason})",
+            also=(*kept.also, f.code),
+        )
+        folded.add(i)
+    return [f for i, f in enumerate(findings) if i not in folded]

@@ -29,6 +29,7 @@ def finding_dict(f: Finding) -> dict[str, object]:
             container=loc.container,
             container_id=loc.container_id,
             image=loc.image,
+            also=list(f.also),  # codes folded into this finding (an exposure that also drifted: BG010)
         )
     return data
 

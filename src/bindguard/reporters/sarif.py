@@ -200,6 +200,8 @@ class SarifReporter:
             properties["entry"] = finding.entry
         if finding.resolved:
             properties["resolved"] = finding.resolved
+        if finding.also:
+            properties["alsoRuleIds"] = list(finding.also)
         loc = finding.location
         if loc.file is None:
             if loc.container_id:

@@ -134,6 +134,9 @@ class TextReporter:
         rule = report.rule(f.code)
         name = f.rule_name or (rule.name if rule else "")
         extras.append(("rule:", f"{f.code} {name} ({f.severity})" if name else f"{f.code} ({f.severity})"))
+        for code in f.also:  # findings about the same port folded into this one
+            other = report.rule(code)
+            extras.append(("also:", f"{code} {other.name}" if other else code))
         if rule is not None and rule.help_uri:
             extras.append(("docs:", rule.help_uri))
         for label, text in extras:

@@ -54,6 +54,31 @@ def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
 
 
+def drift_reason(c: Comparison) -> str | None:
+    """Why the container's binding is drift, as a clause ("the file now says ..."),
+    or ``None`` when it is not (loopback, or no wider than the file).
+
+    The rule's message leads with what the container publishes; an audit that
+    already reports that exposure (BG001/BG002/BG003) appends only this clause
+    to it instead of saying the port twice (``engine/remedy.py``).
+    """
+    if c.missing_files:
+        return (f"its compose file(s) {', '.join(c.missing_files)} can no longer be found, "
+                "so its bindings cannot be checked against them")
+    b = c.binding
+    if b is None or b.verdict is Verdict.LOOPBACK:
+        return None
+    if not c.service_defined:
+        return f"service {c.service!r} is no longer defined in {', '.join(c.files)}"
+    if not c.declared:
+        return "the compose files no longer publish it"
+    widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
+    if _WIDTH[b.verdict] <= _WIDTH[widest.verdict]:
+        return None
+    loc = widest.location
+    return f"created before {loc.file}:{loc.line} changed to {(widest.resolved or widest.entry)!r}"
+
+
 def check(c: Comparison, options: object) -> Iterator[Violation]:
     if c.missing_files:
         yield Violation(
@@ -66,7 +91,7 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
         )
         return
     b = c.binding
-    if b is None or b.verdict is Verdict.LOOPBACK:
+    if b is None or drift_reason(c) is None:
         return
     where = f"{', '.join(b.effective)} port {b.host_port_text or '(random)'}/{b.protocol}"
     if not c.service_defined:
@@ -77,8 +102,6 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
                    f"but the container still publishes it on {where}")
     else:
         widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
-        if _WIDTH[b.verdict] <= _WIDTH[widest.verdict]:
-            return
         loc = widest.location
         message = (
             f"container publishes {where}, wider than the file now says "

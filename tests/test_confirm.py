@@ -117,7 +117,7 @@ def test_drift_after_editing_the_file(engine, compose, tmp_path):
     # the exposure as audit reports it with the drift folded in: the port is not said twice
     assert len(drift) == len(data["confirmations"][0]["engine_says"])
     assert all(f["rule"] == "BG001" and f["also"] == ["BG010"] for f in drift)
-    assert all(f"changed to '127.0.0.1::80')" in f["message"] for f in drift)
+    assert all("changed to '127.0.0.1::80')" in f["message"] for f in drift)
     # a Compose container's hint names the file and recreates it, never `docker run -p`
     assert all("already publishes it" in f["fix"] and "--force-recreate web" in f["fix"] for f in drift)
     # the summary counts what was compared

@@ -205,6 +205,19 @@ class _Scanner:
         self.used[name] = None
         return self.lookup(name)
 
+    def _substitute(self, name: str, out: list[str], missing: list[str], spans: list[tuple[int, int, str]],
+                    length: int) -> int:
+        """``$NAME`` / ``${NAME}``: its value appended (and its span noted) or the name
+        noted as missing; returns the output length after it."""
+        value = self._value(name)
+        if value is None:
+            missing.append(name)
+        elif value:
+            out.append(value)
+            spans.append((length, length + len(value), name))
+            length += len(value)
+        return length
+
     def expand(self, start: int, end: int, depth: int) -> tuple[str, list[str], list[tuple[int, int, str]]]:
         """(value, missing names in order, possibly repeated, spans) of ``text[start:end]``.
 
@@ -248,14 +261,7 @@ class _Scanner:
                     length += 1
                     pos = after
                     continue
-                name = match.group()
-                value = self._value(name)
-                if value is None:
-                    missing.append(name)
-                elif value:
-                    out.append(value)
-                    spans.append((length, length + len(value), name))
-                    length += len(value)
+                length = self._substitute(match.group(), out, missing, spans, length)
                 pos = match.end()
                 continue
 
@@ -268,13 +274,7 @@ class _Scanner:
             end_of_name = match.end()
             follower = text[end_of_name] if end_of_name < end else ""
             if follower == "}":
-                value = self._value(name)
-                if value is None:
-                    missing.append(name)
-                elif value:
-                    out.append(value)
-                    spans.append((length, length + len(value), name))
-                    length += len(value)
+                length = self._substitute(name, out, missing, spans, length)
                 pos = end_of_name + 1
                 continue
             if follower == ":" and end_of_name + 1 < end and text[end_of_name + 1] in _OPERATOR_CHARS:

@@ -9,6 +9,12 @@ says `127.0.0.1`, the container listens on `0.0.0.0`), a port the files no
 longer publish, a service the files no longer define, and compose files that
 can no longer be found.
 
+When the same port is also exposed (BG001, BG002 or BG003 reports it), the
+audit says it once: the exposure finding carries the drift's reason
+(`(also BG010: created before compose.yaml:12 changed to '127.0.0.1:5432:5432')`)
+and lists `BG010` in its `also` field (JSON `also`, SARIF `alsoRuleIds`).
+With the exposure rule not selected, BG010 is reported on its own.
+
 ## Why is this bad?
 Fixing the file does not fix the running container: `"5432:5432"` changed to
 `"127.0.0.1:5432:5432"` last week still leaves last week's container

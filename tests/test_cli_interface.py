@@ -187,6 +187,14 @@ def test_prefix_selection(examples):
     assert codes == {"BG001", "BG002", "BG004", "BG005"}  # BG014 is not BG00x
     only = run("lint", examples, "--select", "BG01", "--statistics").output
     assert "BG014" in only and "BG001" not in only
+    # a prefix means "whatever of BG01x lint has": no warning for the audit-only codes it covers
+    assert "cannot run" not in only
+
+
+def test_a_code_named_in_full_that_lint_cannot_run_is_warned_once(examples):
+    output = run("lint", examples, "--select", "BG010,BG014", "-q").output
+    warnings = [line for line in output.splitlines() if "cannot run" in line]
+    assert warnings == ["bindguard: warning: --select BG010: `bindguard lint` cannot run it (audit only); skipped"]
 
 
 @pytest.mark.parametrize("code, near", [("BG099", "BG009"), ("BGO01", "BG001"), ("bg0011", "BG001")])

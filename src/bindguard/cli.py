@@ -185,9 +185,9 @@ def _settings(config_file, no_config, **cli):
 def warn_unrunnable(selection, command: str, select) -> None:
     """A warning per ``--select`` code this command cannot run; exit 2 if none can run."""
     from bindguard.runner import runnable
-    from bindguard.settings import parse_codes
+    from bindguard.suggest import named_codes
 
-    for warning in runnable(selection, command, parse_codes(select or ())):
+    for warning in runnable(selection, command, named_codes(select or ())):
         say(str(warning))
 
 

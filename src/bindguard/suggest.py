@@ -74,3 +74,15 @@ def expand_code(token: str) -> tuple[str, ...]:
 def expand_codes(tokens: Iterable[str]) -> frozenset[str]:
     """Every code the tokens (comma-separated, repeated, prefixes) select."""
     return frozenset(c for item in tokens for t in item.split(",") if t.strip() for c in expand_code(t))
+
+
+def named_codes(tokens: Iterable[str]) -> frozenset[str]:
+    """The codes the tokens name in full (``BG010``, not the prefix ``BG01``).
+
+    A code named in full that a command cannot run deserves a warning; the
+    codes a prefix happens to cover do not (``--select BG01`` on ``lint``
+    means "whatever of BG01x lint has", as ``--select E4`` does in ruff).
+    """
+    from bindguard.rules import RULES
+
+    return frozenset(c for item in tokens for t in item.split(",") if (c := t.strip().upper()) in RULES)

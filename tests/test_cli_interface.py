@@ -370,3 +370,13 @@ def test_probe_fits_80_columns_on_a_terminal():
     assert lines[0] == "1 port probed: 1 not listening."
     for line in lines:
         assert len(line) <= 80 or len(max(line.split(), key=len)) > 60, line
+
+
+@pytest.mark.parametrize("option", [["--all"], ["--no-drift"], ["--prove"], ["--metrics-file", "m.prom"]])
+def test_whole_engine_options_are_refused_with_paths_not_ignored(option, examples, tmp_path):
+    """`audit PATHS` confirms one project: an option it would not honour stops the run (exit 2)
+    before any engine is asked, and writes nothing."""
+    result = run("audit", f"{examples}/loopback-62893", *option, "--host", "tcp://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert f"bindguard: {option[0]} is for an audit of the whole engine" in result.output
+    assert not (ROOT / "m.prom").exists()

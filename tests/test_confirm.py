@@ -96,6 +96,10 @@ def test_confirmed(engine, compose, tmp_path):
     out = table(str(root))
     assert out.splitlines()[0].split() == ["SERVICE", "CONTAINER", "FILE", "SAYS", "ENGINE", "SAYS", "VERDICT"]
     assert "2 of 2 confirmed." in out
+    # the summary counts what was compared; -q is findings only (none here), -q -q nothing
+    assert out.rstrip().endswith("No findings: every published port is on loopback "
+                                 "(1 engine, 2 containers, 1 published port, 0 exposed).")
+    assert table(str(root), "-q") == "" and table(str(root), "-qq") == ""
 
 
 def test_drift_after_editing_the_file(engine, compose, tmp_path):

@@ -366,14 +366,17 @@ def audit(
         confirm_settings, confirm_level = _settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile,
-            fail_on=fail_on.value if fail_on else None,
+            fail_on=fail_on.value if fail_on else None, show_values=show_values,
         )
         if paths or files or project_name or confirm_settings.selection.options.expect:
             from bindguard.engine.confirm import ConfirmSettings, confirm
 
-            if include_stopped or no_drift or prove:
-                raise fail("--all, --no-drift and --prove audit the whole engine; "
-                           "they do not combine with PATHS, -f, -p or --expect")
+            whole_engine = [name for name, given in (("--all", include_stopped), ("--no-drift", no_drift),
+                            ("--prove", prove), ("--metrics-file", metrics_file is not None)) if given]
+            if whole_engine:
+                raise fail(f"{', '.join(whole_engine)} {'is' if len(whole_engine) == 1 else 'are'} for an audit "
+                           "of the whole engine, not with PATHS, -f, -p or --expect")
+            warn_unrunnable(confirm_settings.selection, "audit", select)
             outcome = confirm(
                 resolve_targets(list(host or ()), list(context or ())),
                 ConfirmSettings(
@@ -382,7 +385,7 @@ def audit(
                     allow_stopped=allow_stopped, timeout=timeout,
                 ),
             )
-            emit(outcome.report, fmt, output)
+            emit(outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url)
             if confirm_level == FailOn.never.value:
                 return 0
             return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))

@@ -28,6 +28,12 @@ def port18() -> int:
     return random.randint(18600, 18999)
 
 
+def exposed_httpd(name: str, engine_url: str) -> None:
+    """A busybox httpd published on every interface (BG001) on the engine at ``engine_url``."""
+    docker("run", "-d", "--name", name, "--stop-timeout", "1", "-p", f"{port18()}:80",
+           "bindguard-test/busybox:1", "busybox", "httpd", "-f", "-p", "80", "-h", "/", engine_url=engine_url)
+
+
 def parse_time(text: str) -> float:
     """RFC 3339 with up to nanoseconds (Docker's StartedAt) or our ...Z timestamps."""
     text = text.rstrip("Z")
@@ -112,25 +118,7 @@ def test_engine_restart_reconnects_and_reaudits(private_engine, tmp_path, watche
     w = watcher("--host", url, "--format", "json", "--backoff-max", "0.5", "--select", "BG001")
     w.up(url)
     name = f"bindguard-test-watch-restart-{int(time.time() * 1000) % 10**8}"
-    docker(
-        "run",
-        "-d",
-        "--name",
-        name,
-        "--stop-timeout",
-        "1",
-        "-p",
-        f"{port18()}:80",
-        "bindguard-test/busybox:1",
-        "busybox",
-        "httpd",
-        "-f",
-        "-p",
-        "80",
-        "-h",
-        "/",
-        engine_url=private_engine.url,
-    )
+    exposed_httpd(name, private_engine.url)
     w.record("new", name, "BG001")
 
     link.unlink()  # the socket disappears for the watcher ...
@@ -140,25 +128,7 @@ def test_engine_restart_reconnects_and_reaudits(private_engine, tmp_path, watche
     private_engine.start()
     # while the watcher cannot reach it: a new exposed container, and the old one is gone
     late = f"{name}-late"
-    docker(
-        "run",
-        "-d",
-        "--name",
-        late,
-        "--stop-timeout",
-        "1",
-        "-p",
-        f"{port18()}:80",
-        "bindguard-test/busybox:1",
-        "busybox",
-        "httpd",
-        "-f",
-        "-p",
-        "80",
-        "-h",
-        "/",
-        engine_url=private_engine.url,
-    )
+    exposed_httpd(late, private_engine.url)
     assert inspect(name, private_engine.url)["State"]["Running"] is False
     link.symlink_to(private_engine.socket)  # the socket is back
 

@@ -3,19 +3,26 @@
 Issue 8 gives ``bindguard lint one-file.yaml`` twice the time of
 ``python -c "import yaml"``; the benchmarks measure that.  Tests never assert
 on wall-clock time, so these check the things that made the difference:
-what gets imported, how many classes are built the expensive way, whether
-typing has to compile annotation strings, and that typer builds only the
-command that runs.  Each check runs the real entry point in a fresh process.
+what gets imported (not typer, not click: a plain ``lint`` command line
+never reaches them, ``entry.py``), how many classes are built the expensive
+way, whether typing has to compile annotation strings, and that typer, when
+it runs, builds only the command that runs.  Each check runs the real entry
+point (``python -m bindguard``, which is the console script's function) in a
+fresh process.
 """
 
 import json
 import subprocess
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
 import pytest
 
-from bindguard import cli
+from bindguard import cli, entry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Mutable builders of the compose loader: the only dataclasses left on the lint
 # path (a dataclass costs about 0.3-0.5 ms to define; value types are NamedTuples).
@@ -32,11 +39,13 @@ MUTABLE_BUILDERS = {
 # Imported by nothing that `lint` needs; each costs milliseconds.
 HEAVY = ("rich", "docker", "requests", "psutil", "multiprocessing", "concurrent", "tomllib", "hashlib", "json", "xml",
          "prometheus_client")
+# What a plain `lint` command line does not need at all: entry.py parses it without typer (and its click).
+CLI_FRAMEWORK = ("typer", "click")
 
 _PROBE = textwrap.dedent(
     """
-    import dataclasses, gc, sys, typing
-    import typer, yaml  # their own start-up is not ours to count
+    import dataclasses, gc, runpy, sys, typing
+    import yaml  # its own start-up is not ours to count
     made, refs = [], []
     process_class = dataclasses._process_class
     def counting(cls, *args):
@@ -51,16 +60,15 @@ _PROBE = textwrap.dedent(
     for name in [m for m in sys.modules if m == "json" or m.startswith("json.")]:
         del sys.modules[name]  # the probe's own; lint must not need it
     before = set(sys.modules)
-    from bindguard.cli import main
     sys.argv = ["bindguard", "lint", *sys.argv[1:]]
     code = None
     try:
-        main()
+        runpy.run_module("bindguard", run_name="__main__", alter_sys=True)  # python -m bindguard
     except SystemExit as exc:
         code = exc.code
     modules = sorted(set(sys.modules) - before)
     import json
-    sys.stderr.write(json.dumps({
+    sys.stderr.write("\\nPROBE " + json.dumps({
         "code": code,
         "dataclasses": made,
         "forward_refs": refs,
@@ -80,8 +88,10 @@ def _probe(tmp_path, *args: str) -> dict:
         text=True,
         cwd=tmp_path,
     )
-    assert result.stdout, result.stderr  # the report was written
-    return json.loads(result.stderr)
+    probe = json.loads(result.stderr.rsplit("\nPROBE ", 1)[1])
+    if probe["code"] in (0, 1):
+        assert result.stdout, result.stderr  # the report was written
+    return probe
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
@@ -90,6 +100,39 @@ def test_lint_one_file_imports_only_what_it_needs(tmp_path, fmt):
     assert probe["code"] == 1  # BG001 on 5432
     loaded = {m.split(".")[0] for m in probe["modules"]}
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    assert not loaded & set(CLI_FRAMEWORK), sorted(m for m in probe["modules"] if m.split(".")[0] in CLI_FRAMEWORK)
+    assert "bindguard.cli" not in probe["modules"]
+
+
+@pytest.mark.parametrize("args", [
+    ["-q", "--select", "BG001,BG002", "--no-config"],
+    ["--format=json", "--fail-on", "error", "--no-config", "-o", "report.json"],
+])
+def test_lint_with_options_stays_off_typer(tmp_path, args):
+    probe = _probe(tmp_path, *args)
+    assert probe["code"] in (0, 1)
+    assert not {m.split(".")[0] for m in probe["modules"]} & set(CLI_FRAMEWORK)
+
+
+def test_what_typer_would_refuse_still_goes_through_typer(tmp_path):
+    probe = _probe(tmp_path, "--format", "nope")
+    assert probe["code"] == 2
+    assert "typer" in probe["modules"] and "bindguard.cli" in probe["modules"]
+
+
+def test_the_console_script_and_python_m_run_the_entry_point():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"bindguard": "bindguard.entry:main"}
+    assert "from bindguard.entry import main" in (ROOT / "src" / "bindguard" / "__main__.py").read_text()
+
+
+
+def test_cli_main_is_the_same_program(monkeypatch):
+    """``bindguard.cli:main`` (the console script of earlier releases) runs ``entry.main``."""
+    ran = []
+    monkeypatch.setattr(entry, "main", lambda: ran.append(True))
+    cli.main()
+    assert ran == [True]
 
 
 def test_lint_path_defines_no_value_dataclass_and_compiles_no_annotation(tmp_path):

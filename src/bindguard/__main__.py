@@ -1,6 +1,6 @@
-"""``python -m bindguard`` runs the same CLI as the ``bindguard`` script."""
+"""``python -m bindguard`` runs the same program as the ``bindguard`` script."""
 
-from bindguard.cli import main
+from bindguard.entry import main
 
 if __name__ == "__main__":
     main()

@@ -8,17 +8,26 @@ path, engine or internal failure.  Every failure is one line on stderr.
 
 import copy
 import enum
-import gc
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 import typer
 
-from bindguard import __version__
-from bindguard.errors import BindguardError
+from bindguard import __version__, commands
+from bindguard.commands import (
+    FailOn,
+    Format,
+    emit,
+    exit_code,
+    fail,
+    merged_settings,
+    paths_or_default,
+    say,
+    use_color,
+    warn_unrunnable,
+    write_stdout,
+)
 from bindguard.model import Severity
 from bindguard.output import ColorChoice
 
@@ -33,103 +42,9 @@ app = typer.Typer(
 )
 
 
-class Format(str, enum.Enum):
-    """``--output-format`` (alias ``--format``): ``text`` is ``concise``."""
-
-    concise = "concise"
-    full = "full"
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-    junit = "junit"
-    gitlab = "gitlab"
-
-
-class FailOn(str, enum.Enum):
-    info = "info"
-    warning = "warning"
-    error = "error"
-    never = "never"
-
-
-def say(message: str) -> None:
-    """One ``bindguard: ...`` line on stderr, control characters escaped.
-
-    Messages carry paths and engine text (errors, names); a newline in a file
-    name must not start a line a CI log reads as a command, and an engine's
-    ``\\x1b]...`` must not drive the terminal (issue 14).
-    """
-    from bindguard.ansi import printable
-
-    typer.echo(printable(f"bindguard: {message}"), err=True)
-
-
-def fail(message: str) -> typer.Exit:
-    say(message)
-    return typer.Exit(2)
-
-
-def guarded(fn: Callable[[], int]) -> None:
-    """Run a command body; errors become one stderr line and exit 2."""
-    try:
-        code = fn()
-    except typer.Exit:
-        raise
-    except BindguardError as exc:
-        raise fail(str(exc)) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted") from None
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
-        if os.environ.get("BINDGUARD_DEBUG"):
-            raise
-        raise fail(f"internal error: {type(exc).__name__}: {exc}") from None
-    raise typer.Exit(code)
-
-
-def use_color(choice: str = "auto") -> bool:
-    from bindguard.output import use_color as decide
-
-    return decide(getattr(choice, "value", choice))
-
-
-def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None) -> None:
-    """Print the report (``concise``/``full`` text when ``--output`` takes the chosen format).
-
-    ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
-    files held in memory (standard input) for ``full``'s source lines.
-    """
-    from bindguard.atomic import write_atomic
-    from bindguard.output import View, render, terminal_width
-    from bindguard.reporters.base import with_docs_url
-
-    color, quiet, statistics = look or ("auto", 0, False)
-    report = with_docs_url(report, docs_url)
-    base = os.getcwd()
-    if output is not None:
-        text = render(report, View(fmt.value, base=base), texts)
-        try:
-            write_atomic(str(output), text)
-        except OSError as exc:
-            raise fail(f"{output}: cannot write report: {exc.strerror}") from None
-        fmt = Format.full if fmt is Format.full else Format.concise
-    view = View(fmt.value, use_color(color), terminal_width(), quiet, statistics, base)
-    if fmt.value not in ("concise", "full", "text"):
-        view = view._replace(color=False, statistics=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
-    write_stdout(render(report, view, texts))
-
-
-def write_stdout(text: str) -> None:
-    data = text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace")
-    sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def exit_code(report, fail_on: FailOn) -> int:
-    if fail_on is FailOn.never:
-        return 0
-    threshold = Severity.parse(fail_on.value)
-    return 1 if any(f.severity >= threshold for f in report.findings) else 0
+def guarded(fn) -> NoReturn:
+    """Run a command body (``commands.guarded``: errors are one stderr line and 2) and exit with its code."""
+    raise typer.Exit(commands.guarded(fn))
 
 
 # Options shared by lint and ports -------------------------------------------
@@ -166,31 +81,6 @@ IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped con
 EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
 
 
-def _paths(paths: list[str] | None, files) -> list[str]:
-    if paths:
-        return list(paths)
-    return [] if files else ["."]
-
-
-def _settings(config_file, no_config, **cli):
-    from bindguard.config import load_config
-    from bindguard.settings import CliOptions, lint_settings
-
-    config = load_config(str(config_file) if config_file else None, no_config)
-    given: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cli.items() if v is not None}
-    options = CliOptions(**given)
-    return lint_settings(options, config)
-
-
-def warn_unrunnable(selection, command: str, select) -> None:
-    """A warning per ``--select`` code this command cannot run; exit 2 if none can run."""
-    from bindguard.runner import runnable
-    from bindguard.suggest import named_codes
-
-    for warning in runnable(selection, command, named_codes(select or ())):
-        say(str(warning))
-
-
 @app.command()
 def lint(
     paths: list[str] | None = PathsArg,
@@ -224,46 +114,13 @@ def lint(
 
     PATH - reads one compose file from standard input.
     """
-
-    def body() -> int:
-        from bindguard.lint import lint as run_lint
-
-        known: frozenset[str] = frozenset()
-        if baseline is not None:
-            from bindguard.baseline import read_baseline
-
-            known = read_baseline(str(baseline))
-        settings, level = _settings(
-            config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
-            compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
-            include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
-            show_values=show_values,
-        )
-        warn_unrunnable(settings.selection, "lint", select)
-        stdin = None
-        if paths == ["-"] or (stdin_filename and not paths):
-            from bindguard.stdin import read_stdin
-
-            stdin = read_stdin(sys.stdin.buffer, stdin_filename)
-        elif "-" in (paths or ()):
-            raise fail("- (standard input) cannot be combined with other paths")
-        report = run_lint(_paths(paths, files), settings, stdin=stdin)
-        if write_baseline is not None:
-            from bindguard.baseline import write_baseline as record
-
-            count = record(str(write_baseline), report.findings)
-            say(f"recorded {count} findings in {write_baseline}")
-            return 0
-        texts = {stdin.name: stdin.text()} if stdin else None
-        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
-        inline = report.suppressed - report.baselined
-        if report.baselined and not quiet:
-            say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
-        if inline and not quiet:
-            say(f"{inline} findings suppressed by inline ignores")
-        return exit_code(report, FailOn(level))
-
-    guarded(body)
+    raise typer.Exit(commands.lint(
+        paths=paths, fmt=fmt, output=output, fail_on=fail_on, allow=allow, select=select, ignore=ignore,
+        expect=expect, files=files, env_file=env_file, profile=profile, exclude=exclude, include=include,
+        swarm=swarm, jobs=jobs, config_file=config_file, no_config=no_config, baseline=baseline,
+        write_baseline=write_baseline, show_values=show_values, statistics=statistics, quiet=quiet,
+        color=color, stdin_filename=stdin_filename,
+    ))
 
 
 class TextOrJson(str, enum.Enum):
@@ -294,11 +151,11 @@ def ports(
         from bindguard.lint import load_subjects
         from bindguard.ports_report import ports_json, ports_text
 
-        settings, _ = _settings(
+        settings, _ = merged_settings(
             config_file, no_config, compose_files=files, env_files=env_file,
             profiles=profile, exclude=exclude, include=include, swarm=swarm, show_values=show_values,
         )
-        subjects, problems = load_subjects(_paths(paths, files), settings)
+        subjects, problems = load_subjects(paths_or_default(paths, files), settings)
         if fmt is TextOrJson.json:
             write_stdout(ports_json(subjects, problems))
         else:
@@ -363,7 +220,7 @@ def audit(
 
         if timeout <= 0:
             raise fail("--timeout must be above 0")
-        confirm_settings, confirm_level = _settings(
+        confirm_settings, confirm_level = merged_settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile,
             fail_on=fail_on.value if fail_on else None, show_values=show_values,
@@ -389,7 +246,7 @@ def audit(
             if confirm_level == FailOn.never.value:
                 return 0
             return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))
-        settings, level = _settings(
+        settings, level = merged_settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
@@ -485,7 +342,7 @@ def watch(
 
         if timeout <= 0 or exec_timeout <= 0 or backoff_max <= 0:
             raise fail("--timeout, --exec-timeout and --backoff-max must be above 0")
-        settings, level = _settings(
+        settings, level = merged_settings(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
@@ -551,12 +408,12 @@ def fix(
         from bindguard.fix.summary import summary_text
         from bindguard.settings import parse_codes
 
-        settings, _ = _settings(
+        settings, _ = merged_settings(
             config_file, no_config, compose_files=files, env_files=env_file,
             profiles=profile, exclude=exclude,
         )
         plan = plan_fixes(
-            _paths(paths, files), settings, address=address,
+            paths_or_default(paths, files), settings, address=address,
             select=sorted(parse_codes(select or ())) or None,
             ignore=sorted(parse_codes(ignore or ())) or None,
             follow_symlinks=follow_symlinks,
@@ -713,19 +570,13 @@ def _command_app(argv: list[str]) -> typer.Typer:
     return lean
 
 
+def run() -> None:
+    """The typer app on ``sys.argv``: what ``bindguard`` runs when ``entry.lint_params`` declines."""
+    _command_app(sys.argv[1:])(prog_name="bindguard")
+
+
 def main() -> None:
-    # Why: a run allocates many small objects that reference counting frees
-    # (YAML nodes, bindings, findings) and few cycles.  With the default
-    # threshold (700) the collector runs so often over the growing heap of a
-    # large file that the run turns superlinear: 2,000 services took 2.4x the
-    # time of 1,000 and 4,000 took 2.2x 2,000 (issue 8); with this threshold
-    # (mypy uses the same) each doubling costs about 2x.
-    gc.set_threshold(200_000, 30, 30)
-    try:
-        _command_app(sys.argv[1:])(prog_name="bindguard")
-    finally:
-        # Why: when the interpreter exits, CPython runs one last full garbage
-        # collection over every object it ever made, modules included: about
-        # 10 ms of a 100 ms run (issue 8).  Frozen objects are left out of it.
-        # Everything else at exit (flushing, atexit handlers) still happens.
-        gc.freeze()
+    """The ``bindguard`` program, as the console script runs it (``entry.main``)."""
+    from bindguard.entry import main as program
+
+    program()

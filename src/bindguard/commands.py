@@ -133,7 +133,6 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
     files held in memory (standard input) for ``full``'s source lines.
     """
-    from bindguard.atomic import write_atomic
     from bindguard.output import View, render, terminal_width
     from bindguard.reporters.base import with_docs_url
 
@@ -141,6 +140,9 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     report = with_docs_url(report, docs_url)
     base = os.getcwd()
     if output is not None:
+        # only here: atomic imports tempfile (shutil, random, bz2, lzma), 3 ms of a run without --output
+        from bindguard.atomic import write_atomic
+
         text = render(report, View(fmt.value, base=base), texts)
         try:
             write_atomic(str(output), text)

@@ -11,27 +11,34 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from bindguard.bounded_read import read_small_file
+from bindguard.compose.record import Record
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
 
-@dataclass
-class Environment:
+class Environment(Record):
     """Variables for interpolation, and where each was set (for messages that must not print them).
 
     ``show_values`` is ``--show-values``: messages may then print resolved
     values (:mod:`bindguard.redact`).
     """
 
-    values: dict[str, str] = field(default_factory=dict)
-    environ: Mapping[str, str] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    set_at: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (env file, line)
-    show_values: bool = False
+    def __init__(
+        self,
+        values: dict[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        problems: list[Problem] | None = None,
+        set_at: dict[str, tuple[str, int]] | None = None,
+        show_values: bool = False,
+    ) -> None:
+        self.values: dict[str, str] = {} if values is None else values
+        self.environ: Mapping[str, str] = {} if environ is None else environ
+        self.problems: list[Problem] = [] if problems is None else problems
+        self.set_at: dict[str, tuple[str, int]] = {} if set_at is None else set_at  # name -> (env file, line)
+        self.show_values = show_values
 
     def lookup(self, name: str) -> str | None:
         value = self.environ.get(name)

@@ -12,7 +12,6 @@ file and line its entry is written on, whichever file that is.
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import yaml
@@ -21,6 +20,7 @@ from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
+from bindguard.compose.record import Record
 from bindguard.compose.services import (
     FileModel,
     NetworkDef,
@@ -72,15 +72,15 @@ class ProjectOptions(NamedTuple):
 FileReader = Callable[[str], ComposeFile]
 
 
-@dataclass
-class _Loaded:
+class _Loaded(Record):
     """The merged services and networks of a project, before Bindings are made."""
 
-    services: dict[str, ServiceDef] = field(default_factory=dict)
-    networks: dict[str, NetworkDef] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    name: str | None = None
+    def __init__(self) -> None:
+        self.services: dict[str, ServiceDef] = {}
+        self.networks: dict[str, NetworkDef] = {}
+        self.problems: list[Problem] = []
+        self.sources: list[str] = []
+        self.name: str | None = None
 
 
 class ProjectLoader:
@@ -240,7 +240,7 @@ class ProjectLoader:
                 else f"extends chain longer than {MAX_EXTENDS_DEPTH} services at {service.name!r}; refused"
             )
             problems.append(Problem(invalid_file.CODE, why, ext.location, service.name))
-            return replace(service, extends=None)
+            return service.replace(extends=None)
         base_model = model
         if ext.file:
             path = os.path.join(service.base_dir, _interp_value(Value(ext.file, ext.location), env, problems))
@@ -248,7 +248,7 @@ class ProjectLoader:
                 problems.append(
                     Problem(invalid_file.CODE, f"extends file not found: {path}", ext.location, service.name)
                 )
-                return replace(service, extends=None)
+                return service.replace(extends=None)
             models, file_problems = self._models(path, env)
             problems.extend(p for p in file_problems if p not in problems)
             found = next((m for m in models if ext.service in m.services), None)
@@ -261,17 +261,17 @@ class ProjectLoader:
                         service.name,
                     )
                 )
-                return replace(service, extends=None)
+                return service.replace(extends=None)
             base_model = found
         base = base_model.services.get(ext.service)
         if base is None:
             problems.append(
                 Problem(invalid_file.CODE, f"extends: no service {ext.service!r}", ext.location, service.name)
             )
-            return replace(service, extends=None)
+            return service.replace(extends=None)
         base = self._extended(base, base_model, env, problems, chain + (key,))
-        merged = merge_service(replace(base, name=service.name, extends=None), service)
-        return replace(merged, extends=None, location=service.location)
+        merged = merge_service(base.replace(name=service.name, extends=None), service)
+        return merged.replace(extends=None, location=service.location)
 
     # -- bindings ----------------------------------------------------------
     def _subject(self, loaded: _Loaded, selection: tuple[tuple[str, ...] | None, str]) -> Subject:
@@ -467,8 +467,7 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
     profiles = None if "profiles" in over.reset else (
         over.profiles if over.profiles is not None else base.profiles
     )
-    return replace(
-        base,
+    return base.replace(
         file=over.file,
         base_dir=over.base_dir,
         ports=ports,

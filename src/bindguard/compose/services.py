@@ -9,7 +9,6 @@ Structural mistakes become BG000 problems; the rest of the file still counts.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import yaml
@@ -23,19 +22,28 @@ from bindguard.compose.nodes import (
     node_kind,
     resolve_scalar,
 )
+from bindguard.compose.record import Record
 from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, Location, Problem
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 from bindguard.rules import bg007_invalid_port_entry as invalid_entry
 
 
-@dataclass
-class PortItem:
+def _no_variables(name: str) -> str | None:
+    return None
+
+
+class PortItem(Record):
     """One item of a ``ports:`` list, still a node, with the file it is written in."""
 
-    node: yaml.Node
-    file: str
-    base_dir: str
-    lookup: Callable[[str], str | None] = field(default=lambda name: None, repr=False)
+    _hidden = ("lookup",)
+
+    def __init__(
+        self, node: yaml.Node, file: str, base_dir: str, lookup: Callable[[str], str | None] = _no_variables
+    ) -> None:
+        self.node = node
+        self.file = file
+        self.base_dir = base_dir
+        self.lookup = lookup
 
     @property
     def location(self) -> Location:
@@ -49,26 +57,42 @@ class Value(NamedTuple):
     location: Location
 
 
-@dataclass
-class ServiceDef:
+class ServiceDef(Record):
     """A service as written in one file, or after merging and extends."""
 
-    name: str
-    file: str
-    base_dir: str
-    location: Location
-    ports: list[PortItem] = field(default_factory=list)
-    ports_tag: str | None = None
-    network_mode: Value | None = None
-    networks: list[str] | None = None
-    profiles: list[Value] | None = None
-    extends: "Extends | None" = None
-    reset: set[str] = field(default_factory=set)
-    has_ports: bool = False  # a ports list was written (in this file or one merged before)
-    # Entries a later !reset / !override dropped: Compose still interpolates and
-    # parses them while loading their file, so their errors still refuse the project.
-    dropped: list[PortItem] = field(default_factory=list)
-    ports_null: Location | None = None  # "ports:" with no value, where it is written
+    def __init__(
+        self,
+        name: str,
+        file: str,
+        base_dir: str,
+        location: Location,
+        ports: list[PortItem] | None = None,
+        ports_tag: str | None = None,
+        network_mode: Value | None = None,
+        networks: list[str] | None = None,
+        profiles: list[Value] | None = None,
+        extends: "Extends | None" = None,
+        reset: set[str] | None = None,
+        has_ports: bool = False,
+        dropped: list[PortItem] | None = None,
+        ports_null: Location | None = None,
+    ) -> None:
+        self.name = name
+        self.file = file
+        self.base_dir = base_dir
+        self.location = location
+        self.ports: list[PortItem] = [] if ports is None else ports
+        self.ports_tag = ports_tag
+        self.network_mode = network_mode
+        self.networks = networks
+        self.profiles = profiles
+        self.extends = extends
+        self.reset: set[str] = set() if reset is None else reset
+        self.has_ports = has_ports  # a ports list was written (in this file or one merged before)
+        # Entries a later !reset / !override dropped: Compose still interpolates and
+        # parses them while loading their file, so their errors still refuse the project.
+        self.dropped: list[PortItem] = [] if dropped is None else dropped
+        self.ports_null = ports_null  # "ports:" with no value, where it is written
 
 
 class Extends(NamedTuple):
@@ -77,15 +101,24 @@ class Extends(NamedTuple):
     location: Location
 
 
-@dataclass
-class NetworkDef:
-    name: str
-    host_binding_ipv4: Value | None = None
-    external: bool = False
-    location: Location | None = None
-    gateway_modes: dict[str, Value] = field(default_factory=dict)  # family -> mode as written
-    families: dict[str, bool] = field(default_factory=dict)  # enable_ipv4 / enable_ipv6 when written
-    driver: str = ""  # as written; "" is the default (bridge)
+class NetworkDef(Record):
+    def __init__(
+        self,
+        name: str,
+        host_binding_ipv4: Value | None = None,
+        external: bool = False,
+        location: Location | None = None,
+        gateway_modes: dict[str, Value] | None = None,
+        families: dict[str, bool] | None = None,
+        driver: str = "",
+    ) -> None:
+        self.name = name
+        self.host_binding_ipv4 = host_binding_ipv4
+        self.external = external
+        self.location = location
+        self.gateway_modes: dict[str, Value] = {} if gateway_modes is None else gateway_modes  # family -> mode as written
+        self.families: dict[str, bool] = {} if families is None else families  # enable_ipv4 / enable_ipv6 when written
+        self.driver = driver  # as written; "" is the default (bridge)
 
 
 class Include(NamedTuple):
@@ -95,17 +128,26 @@ class Include(NamedTuple):
     location: Location
 
 
-@dataclass
-class FileModel:
+class FileModel(Record):
     """What one compose document says, as far as bindguard cares."""
 
-    file: str
-    base_dir: str
-    services: dict[str, ServiceDef] = field(default_factory=dict)
-    networks: dict[str, NetworkDef] = field(default_factory=dict)
-    includes: list[Include] = field(default_factory=list)
-    name: Value | None = None
-    problems: list[Problem] = field(default_factory=list)
+    def __init__(
+        self,
+        file: str,
+        base_dir: str,
+        services: dict[str, ServiceDef] | None = None,
+        networks: dict[str, NetworkDef] | None = None,
+        includes: list[Include] | None = None,
+        name: Value | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.file = file
+        self.base_dir = base_dir
+        self.services: dict[str, ServiceDef] = {} if services is None else services
+        self.networks: dict[str, NetworkDef] = {} if networks is None else networks
+        self.includes: list[Include] = [] if includes is None else includes
+        self.name = name
+        self.problems: list[Problem] = [] if problems is None else problems
 
 
 def _bg000(file: str, node: yaml.Node, message: str, service: str | None = None) -> Problem:

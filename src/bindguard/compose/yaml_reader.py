@@ -12,13 +12,13 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
+from bindguard.compose.record import Record
 from bindguard.model import Location, Problem
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
@@ -190,14 +190,20 @@ def _collection_follows(text: str, i: int) -> bool:
     return False
 
 
-@dataclass
-class ComposeFile:
+class ComposeFile(Record):
     """One file's documents (node trees), or the problem that stopped its parsing."""
 
-    path: str
-    documents: list[yaml.Node] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    text: str = ""
+    def __init__(
+        self,
+        path: str,
+        documents: list[yaml.Node] | None = None,
+        problems: list[Problem] | None = None,
+        text: str = "",
+    ) -> None:
+        self.path = path
+        self.documents: list[yaml.Node] = [] if documents is None else documents
+        self.problems: list[Problem] = [] if problems is None else problems
+        self.text = text
 
     @property
     def ok(self) -> bool:

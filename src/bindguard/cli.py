@@ -1,9 +1,16 @@
-"""The ``bindguard`` command: options in, one library call, a report out.
+"""The ``bindguard`` commands for typer: options in, one library call, a report out.
 
 No rule logic lives here.  Each command turns its options into library
 settings, calls one function, renders the report and picks the exit code:
 0 clean (or nothing at or above ``--fail-on``), 1 findings, 2 usage, config,
 path, engine or internal failure.  Every failure is one line on stderr.
+
+This module declares the options and help texts; what the commands share
+without typer (``say``, ``guarded``, ``emit``, the exit code, and the whole
+body of ``lint``) is in ``commands.py``.  The program is ``entry.main``: it
+runs a plain ``bindguard lint ...`` without importing this module (typer is
+most of a one-file lint's start-up, issue 8) and everything else through
+:func:`run`.
 """
 
 import copy

@@ -18,7 +18,7 @@ repeat, short options other than ``-o``/``-f``/``-j`` with their value in the
 next word and ``-q``/``-qq``, shell completion (``_BINDGUARD_COMPLETE*`` in
 the environment), and on Windows any word click would expand (``~``,
 variables, wildcards).  So typer prints its usual errors and help, and
-``tests/test_entry.py`` checks against click's own parse that whenever this
+``tests/test_cli_fast_path.py`` checks against click's own parse that whenever this
 parser answers, it answers what typer would have passed.
 
 This module imports neither typer nor the lint machinery at import time.
@@ -84,6 +84,7 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
     from bindguard.commands import Format
     from bindguard.output import ColorChoice
 
+    # what typer passes for options not given: None for the repeatable ones (not []), enum members
     params: dict[str, Any] = {
         "paths": None, "fmt": Format.concise, "output": None, "fail_on": None, "allow": None, "select": None,
         "ignore": None, "expect": None, "files": None, "env_file": None, "profile": None, "exclude": None,

@@ -27,8 +27,11 @@ import typer
 import typer.main
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from typer._click.exceptions import ClickException
-from typer.exceptions import Exit
+
+try:  # typer 0.28 vendors click; the lowest typer we support (0.16) uses the click package
+    from typer._click.exceptions import ClickException
+except ImportError:
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 from bindguard import cli, commands, entry
 
@@ -122,7 +125,7 @@ def typer_values(argv: list[str]):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
             ctx = LINT.make_context("lint", list(argv), resilient_parsing=False)
-        except (ClickException, Exit):  # usage errors, and --help (which exits)
+        except (ClickException, typer.Exit):  # usage errors, and --help (which exits)
             return None
         passed: dict = {}
 

@@ -137,6 +137,30 @@ def config_globs(folder: str, size: int) -> tuple[list[str], str]:
     return paths, config
 
 
+def exposed_entries(folder: str, size: int) -> tuple[list[str], None]:
+    """The plain file with every entry exposed, so each is a finding with a ``fix:`` hint and
+    its region: turning each region's offset into a line by counting from the top made this
+    quadratic (2,000 services: 4.4 of 5.6 s)."""
+    parts = ["services:\n"]
+    total = 10
+    number = 0
+    while total < size:
+        number += 1
+        block = (
+            f"  svc{number}:\n"
+            f"    image: registry.example.com/team/app{number}:1.{number % 50}\n"
+            f"    environment:\n"
+            f"      APP_NAME: app{number}\n"
+            f"      LOG_LEVEL: info\n"
+            f"    ports:\n"
+            f'      - "{10000 + number % 50000}:80"\n'
+            f"      - {20000 + number % 40000}:443\n"
+        )
+        parts.append(block)
+        total += len(block)
+    return _compose(folder, "".join(parts))
+
+
 CASES: dict[str, Case] = {
     "ignore directives (unclosed)": ignore_unclosed,
     "ignore directives (many #)": ignore_many_hashes,
@@ -150,6 +174,7 @@ CASES: dict[str, Case] = {
     "dotenv lines": dotenv_lines,
     "dotenv unterminated quote": dotenv_unterminated,
     "config values (globs)": config_globs,
+    "every entry exposed (fix hints)": exposed_entries,
 }
 
 

@@ -15,6 +15,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bindguard.cli import app
@@ -335,3 +337,14 @@ def test_file_names_in_summary_and_diff_are_escaped(tmp_path):
         for control in ("\x1b", "\x07", "\x9b"):
             assert control not in result.output, (args, result.output)
         assert "\\x1b]0;owned\\x07\\x9b2J" in result.output
+
+
+@given(st.text(alphabet="ab\n\r\u2028é", max_size=40), st.data())
+def test_line_starts_give_the_line_and_column_of_any_index(text, data):
+    """Regions' positions come from a table of line starts (linear), and mean what counting meant."""
+    from bindguard.fix.remedy import LineStarts
+
+    index = data.draw(st.integers(0, len(text)))
+    line = text.count("\n", 0, index) + 1  # only \n ends a line; columns count code points
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    assert LineStarts(text).position(index) == (line, column)

@@ -20,6 +20,11 @@ import pytest
 
 SIZE = 1_000_000
 FACTOR = 2.5
+# A case whose every entry is a finding does more work per byte than the plain file, whose
+# entries are clean: each exposed entry is also a fix hint, decided and proven as `fix` would
+# (about 2.5x a clean entry, linear). Counting lines from the top for each hint's region made
+# it 8.6x at 1 MB and growing with the size; its own bound still catches that.
+FACTORS = {"every entry exposed (fix hints)": 4.0}
 
 _spec = importlib.util.spec_from_file_location(
     "worst_cases", Path(__file__).resolve().parent.parent / "benchmarks" / "worst_cases.py"
@@ -45,12 +50,13 @@ def test_worst_case_within_a_constant_factor_of_a_plain_file(
     paths, config = worst_cases.CASES[name](str(tmp_path), SIZE)
     written = sum(os.path.getsize(p) for p in tmp_path.iterdir() if p.is_file())
     assert written >= SIZE * 0.9, "the worst case must be as large as the plain file"
+    factor = FACTORS.get(name, FACTOR)
     seconds = worst_cases.lint_cpu_seconds(paths, config, repeat=1)
-    if seconds > FACTOR * plain_seconds:  # best of three before calling it a failure
+    if seconds > factor * plain_seconds:  # best of three before calling it a failure
         seconds = min(seconds, worst_cases.lint_cpu_seconds(paths, config, repeat=2))
-    assert seconds <= FACTOR * plain_seconds, (
+    assert seconds <= factor * plain_seconds, (
         f"{name}: {seconds:.3f} s of CPU against {plain_seconds:.3f} s for a plain 1 MB file "
-        f"({seconds / plain_seconds:.1f}x, at most {FACTOR}x)"
+        f"({seconds / plain_seconds:.1f}x, at most {factor}x)"
     )
 
 
@@ -80,5 +86,6 @@ def test_worst_cases_are_reported_not_skipped(tmp_path: Path, monkeypatch: pytes
     assert "BG000" in codes["dotenv unterminated quote"]
     assert codes["ignore directives (many #)"] == set()  # the directive at the end still applies
     assert codes["trailing comment (blanks)"] == set()
+    assert codes["every entry exposed (fix hints)"] == {"BG001"}
     (refused,) = codes["config values (globs)"]
     assert refused in ("config: exclude", "config: overrides[0].paths")

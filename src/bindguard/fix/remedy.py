@@ -459,6 +459,8 @@ def hint_findings(
         at.setdefault((loc.file, loc.line, loc.column), []).append(b)
     items: dict = {}
     decided: dict = {}
+    line_starts: dict[str, LineStarts] = {}
+    refusals: dict[str, Manual | None] = {}
     out = []
     for f in findings:
         loc = f.location
@@ -473,7 +475,9 @@ def hint_findings(
             items[loc.file] = items_by_place(cf.documents)
         item = items.get(loc.file, {}).get((loc.line, loc.column))
         place_bindings = at.get((loc.file, loc.line, loc.column), [])
-        refused = file_manual(loc.file, os.path.realpath(loc.file), allowed)
+        if loc.file not in refusals:  # once per file: realpath walks every component
+            refusals[loc.file] = file_manual(loc.file, os.path.realpath(loc.file), allowed)
+        refused = refusals[loc.file]
         why = precheck(f, item is not None, place_bindings, refused)
         if why is not None:
             out.append(f._replace(fix=why.message))
@@ -484,21 +488,47 @@ def hint_findings(
             entry = Entry(cf.text, loc.file, node, parent, tuple(place_bindings), lookup)
             decision = decide(entry, address, sources)
             change = decision.change
-            region = None if change is None else fix_edit(cf.text, change.start, change.end, change.new)
+            if change is None:
+                region = None
+            else:
+                if loc.file not in line_starts:
+                    line_starts[loc.file] = LineStarts(cf.text)
+                region = fix_edit(line_starts[loc.file], change.start, change.end, change.new)
             decided[key] = (decision_hint(decision, entry), region)
         hint, region = decided[key]
         out.append(f._replace(fix=hint, fix_edit=region))
     return out
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    """1-based (line, column in code points) of ``text[index]``; only ``\\n`` ends a line."""
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+class LineStarts:
+    """Where each line of one text starts, found once, so that turning an index into a line
+    and column costs a binary search, not a count from the top of the file.
+
+    Why: lint computes a region for every fixable finding; counting newlines
+    up to each one made a file with N findings cost N times its length
+    (2,000 services with 7,588 findings: 4.4 of 5.6 s, issue 8's scaling).
+    """
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        at = text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        self.starts = starts
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column in code points) of ``text[index]``; only ``\\n`` ends a line."""
+        from bisect import bisect_right
+
+        line = bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
 
 
-def fix_edit(text: str, start: int, end: int, new: str) -> FixEdit:
+def fix_edit(lines: LineStarts, start: int, end: int, new: str) -> FixEdit:
     """The splice ``text[start:end] = new`` as a line/column region (SARIF's ``replacements``)."""
-    start_line, start_column = _position(text, start)
-    end_line, end_column = _position(text, end)
+    start_line, start_column = lines.position(start)
+    end_line, end_column = lines.position(end)
     return FixEdit(start_line, start_column, end_line, end_column, new)

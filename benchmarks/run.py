@@ -255,10 +255,14 @@ def rel(p: Path) -> str:
 
 
 def side_by_side(label: str, paths: list[str], n_files: int, env: dict[str, str], repeat: int, timeout: float,
-                 with_bindguard: bool) -> dict:
-    """Best-of-``repeat`` for bindguard and the libyaml baseline, interleaved."""
+                 with_bindguard: bool, concise: bool = False) -> dict:
+    """Best-of-``repeat`` for bindguard and the libyaml baseline, interleaved.
+
+    ``concise``: also time the default output (concise lines, no ``--format``), which does not
+    decide the ``fix:`` hints that JSON carries (``LintSettings.hints``).
+    """
     base_cmd = [sys.executable, "-c", BASELINE_SCRIPT] + paths
-    best_bg = best_base = float("inf")
+    best_bg = best_base = best_concise = float("inf")
     seen = None
     note = ""
     for _ in range(repeat):
@@ -269,6 +273,12 @@ def side_by_side(label: str, paths: list[str], n_files: int, env: dict[str, str]
             k = reported_file_count(report)
             if k is not None and k != n_files:
                 note = f"bindguard's summary says {k} files, the baseline's discovery found {n_files}"
+            if concise:
+                r = run_timed(bindguard_cmd(paths, fmt=None), env, timeout)
+                if r.proc.returncode not in (0, 1) or b"Traceback (most recent call last)" in r.proc.stderr:
+                    raise BenchError(f"bindguard (concise) failed on {label} (exit {r.proc.returncode})\n"
+                                     f"{tail(r.proc.stderr)}")
+                best_concise = min(best_concise, r.seconds)
         r = run_timed(base_cmd, env, timeout)
         if r.proc.returncode != 0:
             raise BenchError(f"libyaml baseline failed on {label} (exit {r.proc.returncode})\n{tail(r.proc.stderr)}")
@@ -279,6 +289,7 @@ def side_by_side(label: str, paths: list[str], n_files: int, env: dict[str, str]
         raise BenchError(f"baseline saw {base_files} files on {label}, expected {n_files}")
     return {
         "bindguard_s": best_bg if with_bindguard else None,
+        "bindguard_concise_s": best_concise if with_bindguard and concise else None,
         "libyaml_s": best_base,
         "baseline_yaml_errors": base_errors,
         "note": note,
@@ -421,7 +432,7 @@ def machine_info(env: dict[str, str]) -> dict:
 
 def print_table(rows: list[dict], show_dclint: bool) -> None:
     head = (f"{'corpus':<22} {'files':>7} {'entries':>8} {'MB':>6} {'bindguard s':>11} {'libyaml s':>10} "
-            f"{'ratio':>6} {'bg files/s':>10}")
+            f"{'ratio':>6} {'bg files/s':>10} {'concise s':>9} {'ratio':>6}")
     if show_dclint:
         head += f" {'dclint s':>9}"
     print(head)
@@ -430,8 +441,10 @@ def print_table(rows: list[dict], show_dclint: bool) -> None:
         bg, base = r["bindguard_s"], r["libyaml_s"]
         ratio = f"{bg / base:.2f}" if bg and base else "-"
         fps = f"{r['files'] / bg:,.0f}" if bg else "-"
+        concise = r.get("bindguard_concise_s")
+        concise_ratio = f"{concise / base:.2f}" if concise and base else "-"
         line = (f"{r['corpus']:<22} {r['files']:>7,} {r['entries']:>8,} {r['bytes'] / 1e6:>6.2f} {fmt_s(bg):>11} "
-                f"{fmt_s(base):>10} {ratio:>6} {fps:>10}")
+                f"{fmt_s(base):>10} {ratio:>6} {fps:>10} {fmt_s(concise):>9} {concise_ratio:>6}")
         if show_dclint:
             line += f" {fmt_s(r.get('dclint_s')):>9}"
         print(line)
@@ -502,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         print(f"\n(b) throughput, whole processes, best of {args.repeat} (bindguard and baseline interleaved) ...", flush=True)
         try:
-            res = side_by_side("generated corpus", [str(corpus)], summ["files"], env, args.repeat, args.timeout, with_bg)
+            res = side_by_side("generated corpus", [str(corpus)], summ["files"], env, args.repeat, args.timeout, with_bg,
+                               concise=True)
             rows.append({"corpus": f"generated-{summ['files']}", "files": summ["files"], "entries": summ["port_entries"],
                          "bytes": summ["bytes"], **res})
         except BenchError as exc:
@@ -515,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
             real_list = real_files(real)
             entries, size, bad = count_entries(real_list)
             try:
-                res = side_by_side("real corpus", real_list, len(real_list), env, args.repeat, args.timeout, with_bg)
+                res = side_by_side("real corpus", real_list, len(real_list), env, args.repeat, args.timeout, with_bg,
+                                   concise=True)
                 row = {"corpus": "real (shared)", "files": len(real_list), "entries": entries, "bytes": size,
                        "unloadable": bad, **res}
                 rows.append(row)

@@ -380,3 +380,40 @@ def test_whole_engine_options_are_refused_with_paths_not_ignored(option, example
     assert result.exit_code == 2
     assert f"bindguard: {option[0]} is for an audit of the whole engine" in result.output
     assert not (ROOT / "m.prom").exists()
+
+
+@pytest.mark.parametrize("argv, decided", [
+    (["lint", "compose-examples"], False),  # concise lines show no fix: hint
+    (["lint", "-qq", "compose-examples"], False),
+    (["lint", "--format", "full", "compose-examples"], True),
+    (["lint", "--format", "json", "compose-examples"], True),
+    (["lint", "--format", "github", "compose-examples"], True),  # its message carries the fix
+    (["lint", "-o", "OUT", "compose-examples"], True),  # the file gets the chosen format
+])
+def test_fix_hints_are_decided_only_when_the_output_shows_them(argv, decided, examples, tmp_path, monkeypatch):
+    """A hint is what `fix` would do, decided by fix's code: a third of a lint's time, so it is
+    only spent when the output shows it; what is shown is the same either way."""
+    from bindguard import commands, entry
+    from bindguard.fix import remedy
+
+    calls = []
+    real = remedy.hint_findings
+    monkeypatch.setattr(remedy, "hint_findings", lambda *a, **k: calls.append(1) or real(*a, **k))
+    argv = [str(tmp_path / "out.json") if word == "OUT" else word for word in argv]
+    params = entry.lint_params(argv + ["--no-config", "-j", "1"], {})
+    assert params is not None
+    assert commands.lint(**params) == 1
+    assert bool(calls) is decided
+
+
+def test_concise_lines_never_show_the_fix_hint(examples):
+    """Why skipping the hints for concise output changes nothing a user sees."""
+    from bindguard.lint import LintSettings, lint
+    from bindguard.output import View, render
+
+    report = lint([examples], LintSettings(jobs=1))
+    assert any(f.fix for f in report.findings)
+    bare = report._replace(findings=tuple(f._replace(fix="", fix_edit=None) for f in report.findings))
+    for width in (None, 80):
+        view = View("concise", width=width, base=str(ROOT))
+        assert render(report, view) == render(bare, view)

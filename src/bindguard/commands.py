@@ -246,6 +246,9 @@ def lint(
             show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
+        # concise lines on the terminal (or nothing, or only a baseline) show no fix: hint
+        shown = output is not None or fmt not in (Format.concise, Format.text)
+        settings = settings._replace(hints=shown and write_baseline is None and quiet < 2)
         stdin = None
         if paths == ["-"] or (stdin_filename and not paths):
             from bindguard.stdin import read_stdin

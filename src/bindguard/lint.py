@@ -48,6 +48,10 @@ class LintSettings(NamedTuple):
     config_root: str = "."
     baseline: frozenset[str] = frozenset()
     docs_url: str | None = None  # the config's docs-url: where reports link each rule
+    # Whether findings get their fix: hint. The hint is what `bindguard fix` would do, decided
+    # by the same code, which is about a third of a lint's time; the default concise lines do
+    # not show it, so the CLI asks for it only when the output does (commands.lint).
+    hints: bool = True
 
 
 class Unit(NamedTuple):
@@ -149,7 +153,7 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     # a file that did not parse had nothing evaluated: no ignore in it is "unused"
     unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
     found, suppressed = apply_ignores(found, loader.texts(), settings.selection, unparsed)
-    if len(args) > 2 and found:
+    if len(args) > 2 and found and settings.hints:
         found = _fix_hints(found, files, subject, unit, settings, args[2])
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)

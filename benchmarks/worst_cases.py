@@ -32,8 +32,9 @@ def _compose(folder: str, text: str) -> tuple[list[str], None]:
     return [_write(folder, "compose.yaml", text)], None
 
 
-def plain(folder: str, size: int) -> tuple[list[str], None]:
-    """The yardstick: an ordinary compose file of ``size`` bytes (loopback ports, a few findings)."""
+def _services(folder: str, size: int, ports: Callable[[int], str]) -> tuple[list[str], None]:
+    """An ordinary compose file of ``size`` bytes: one service after another, ``ports(n)`` the
+    ``ports:`` items of service ``n``."""
     parts = ["services:\n"]
     total = 10
     number = 0
@@ -46,12 +47,19 @@ def plain(folder: str, size: int) -> tuple[list[str], None]:
             f"      APP_NAME: app{number}\n"
             f"      LOG_LEVEL: info\n"
             f"    ports:\n"
-            f'      - "127.0.0.1:{10000 + number % 50000}:80"\n'
-            f'      - "127.0.0.1:${{PORT_{number % 7}:-{20000 + number % 40000}}}:443"\n'
+            + ports(number)
         )
         parts.append(block)
         total += len(block)
     return _compose(folder, "".join(parts))
+
+
+def plain(folder: str, size: int) -> tuple[list[str], None]:
+    """The yardstick: an ordinary compose file of ``size`` bytes (loopback ports, a few findings)."""
+    return _services(folder, size, lambda n: (
+        f'      - "127.0.0.1:{10000 + n % 50000}:80"\n'
+        f'      - "127.0.0.1:${{PORT_{n % 7}:-{20000 + n % 40000}}}:443"\n'
+    ))
 
 
 def ignore_unclosed(folder: str, size: int) -> tuple[list[str], None]:
@@ -141,24 +149,7 @@ def exposed_entries(folder: str, size: int) -> tuple[list[str], None]:
     """The plain file with every entry exposed, so each is a finding with a ``fix:`` hint and
     its region: turning each region's offset into a line by counting from the top made this
     quadratic (2,000 services: 4.4 of 5.6 s)."""
-    parts = ["services:\n"]
-    total = 10
-    number = 0
-    while total < size:
-        number += 1
-        block = (
-            f"  svc{number}:\n"
-            f"    image: registry.example.com/team/app{number}:1.{number % 50}\n"
-            f"    environment:\n"
-            f"      APP_NAME: app{number}\n"
-            f"      LOG_LEVEL: info\n"
-            f"    ports:\n"
-            f'      - "{10000 + number % 50000}:80"\n'
-            f"      - {20000 + number % 40000}:443\n"
-        )
-        parts.append(block)
-        total += len(block)
-    return _compose(folder, "".join(parts))
+    return _services(folder, size, lambda n: f'      - "{10000 + n % 50000}:80"\n      - {20000 + n % 40000}:443\n')
 
 
 CASES: dict[str, Case] = {

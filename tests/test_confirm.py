@@ -99,6 +99,7 @@ def test_confirmed(engine, compose, tmp_path):
     # the summary counts what was compared; -q is findings only (none here), -q -q nothing
     assert out.rstrip().endswith("No findings: every published port is on loopback "
                                  "(1 engine, 2 containers, 1 published port, 0 exposed).")
+    assert "\n\n\n" not in out  # one blank line between the table and the summary
     assert table(str(root), "-q") == "" and table(str(root), "-qq") == ""
 
 

@@ -85,7 +85,7 @@ class TextReporter:
                 out += self._finding(f, report)
         if self.quiet:
             return "".join(line + "\n" for line in out)
-        if out and not self.full:
+        if out and not self.full and out[-1]:  # the confirmation table ends with its own blank line
             out.append("")
         for note in report.notes:
             where = printable(str(note.location)) + ":"

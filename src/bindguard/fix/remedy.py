@@ -277,7 +277,7 @@ def _no_variables(name: str) -> str | None:
     return None
 
 
-_NOWHERE = yaml.Mark("", 0, 0, 0, None, None)
+_NOWHERE = yaml.Mark("", 0, 0, 0, None, 0)
 
 
 @functools.lru_cache(maxsize=8192)

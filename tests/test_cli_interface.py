@@ -388,7 +388,9 @@ def test_whole_engine_options_are_refused_with_paths_not_ignored(option, example
     (["lint", "--format", "full", "compose-examples"], True),
     (["lint", "--format", "json", "compose-examples"], True),
     (["lint", "--format", "github", "compose-examples"], True),  # its message carries the fix
-    (["lint", "-o", "OUT", "compose-examples"], True),  # the file gets the chosen format
+    (["lint", "--format", "sarif", "-o", "OUT", "-qq", "compose-examples"], True),  # the file shows them
+    (["lint", "--format", "json", "-qq", "compose-examples"], False),  # nothing is printed
+    (["lint", "-o", "OUT", "compose-examples"], False),  # concise in the file too
 ])
 def test_fix_hints_are_decided_only_when_the_output_shows_them(argv, decided, examples, tmp_path, monkeypatch):
     """A hint is what `fix` would do, decided by fix's code: a third of a lint's time, so it is

@@ -246,9 +246,10 @@ def lint(
             show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
-        # concise lines on the terminal (or nothing, or only a baseline) show no fix: hint
-        shown = output is not None or fmt not in (Format.concise, Format.text)
-        settings = settings._replace(hints=shown and write_baseline is None and quiet < 2)
+        # Concise lines never show a fix: hint; -q -q shows nothing on the terminal, but a report
+        # written with --output still shows what its format shows; a baseline records no hint.
+        shown = fmt not in (Format.concise, Format.text) and (output is not None or quiet < 2)
+        settings = settings._replace(hints=shown and write_baseline is None)
         stdin = None
         if paths == ["-"] or (stdin_filename and not paths):
             from bindguard.stdin import read_stdin

@@ -49,7 +49,7 @@ class LintSettings(NamedTuple):
     baseline: frozenset[str] = frozenset()
     docs_url: str | None = None  # the config's docs-url: where reports link each rule
     # Whether findings get their fix: hint. The hint is what `bindguard fix` would do, decided
-    # by the same code, which is about a third of a lint's time; the default concise lines do
+    # by the same code, a quarter to a third of a lint's time; the default concise lines do
     # not show it, so the CLI asks for it only when the output does (commands.lint).
     hints: bool = True
 

@@ -23,6 +23,7 @@ defines NamedTuples only and imports nothing heavy (issue 8).
 
 import functools
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -273,10 +274,6 @@ def _change(entry: Entry, address: str) -> Change | Refusal:
     return Refusal("invalid-entry", "the entry is not a string or a mapping")
 
 
-def _no_variables(name: str) -> str | None:
-    return None
-
-
 _NOWHERE = yaml.Mark("", 0, 0, 0, None, 0)
 
 
@@ -287,7 +284,8 @@ def _plain_trial(value: str) -> Binding | Problem:
     (``127.0.0.1:5432:5432``) file after file: proving each once was a fifth of a corpus run."""
     node = yaml.ScalarNode(STR_TAG, value, style='"')
     node.start_mark = node.end_mark = _NOWHERE
-    return item_binding(PortItem(node, "", ".", _no_variables), "", _no_variables)
+    item = PortItem(node, "", ".")  # its default lookup knows no variable
+    return item_binding(item, "", item.lookup)
 
 
 def trial(entry: Entry, value: str, lookup: Lookup) -> Binding | Problem:
@@ -543,8 +541,6 @@ class LineStarts:
 
     def position(self, index: int) -> tuple[int, int]:
         """1-based (line, column in code points) of ``text[index]``; only ``\\n`` ends a line."""
-        from bisect import bisect_right
-
         line = bisect_right(self.starts, index)
         return line, index - self.starts[line - 1] + 1
 

@@ -66,11 +66,9 @@ def drift_reason(c: Comparison) -> str | None:
 
     The rule's message leads with what the container publishes; an audit that
     already reports that exposure (BG001/BG002/BG003) appends only this clause
-    to it instead of saying the port twice (``engine/remedy.py``).
+    to it instead of saying the port twice (``engine/remedy.py``).  Missing
+    compose files are not about one port (``check`` words them on their own).
     """
-    if c.missing_files:
-        return (f"its compose file(s) {', '.join(c.missing_files)} can no longer be found, "
-                "so its bindings cannot be checked against them")
     b = c.binding
     if b is None or b.verdict is Verdict.LOOPBACK:
         return None

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from bindguard.errors import ConfigError
-from bindguard.model import Binding, Finding, Verdict
+from bindguard.model import Binding, Finding, Verdict, address_verdict
 
 DEFAULT_ADDRESS = "127.0.0.1:9477"
 
@@ -164,9 +164,11 @@ def parse_address(text: str, allow_wildcard: bool = False) -> tuple[str, int]:
     """``HOST:PORT`` (``[v6]:PORT``) of the metrics server; ConfigError if unusable.
 
     Loopback is the default and anything else must be an IP address; a
-    wildcard (``0.0.0.0``, ``::``, or no host) would publish the inventory of
-    exposed ports to every network the host is on, so it needs
-    ``--metrics-allow-wildcard``.
+    wildcard would publish the inventory of exposed ports to every network
+    the host is on, so it needs ``--metrics-allow-wildcard``.  Every spelling
+    counts: no host, ``*``, ``0``, ``0.0.0.0``, ``::`` in any form, with a
+    zone, and the IPv4-mapped ``::ffff:0.0.0.0`` (a dual-stack socket bound
+    there takes every IPv4 address), as ``model.address_verdict`` classifies.
     """
     key = "--metrics-address"
     host, sep, port_text = text.rpartition(":")
@@ -176,15 +178,15 @@ def parse_address(text: str, allow_wildcard: bool = False) -> tuple[str, int]:
         host = host[1:-1]
     if host == "localhost":
         host = "127.0.0.1"
-    if host in ("", "*"):
+    if host in ("", "*", "0"):
         host = "0.0.0.0"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         raise ConfigError(f"{host!r} is not an IP address (give e.g. 127.0.0.1 or [::1])", key=key) from None
-    if address.is_unspecified and not allow_wildcard:
+    if address_verdict(str(address)) is Verdict.WILDCARD and not allow_wildcard:
         raise ConfigError(
-            f"{host} listens on every interface and would show every exposed port to the network; "
+            f"{address} listens on every interface and would show every exposed port to the network; "
             "use a loopback or specific address, or add --metrics-allow-wildcard",
             key=key,
         )

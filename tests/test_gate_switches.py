@@ -1,0 +1,111 @@
+"""Issue 25 section 4: the gate cannot be emptied or switched off silently.
+
+Each test failed on the code before its fix. Where Compose decides what a file
+means, the real Docker Compose v2 (``composebed.compose_config``) is asked too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from composebed import compose_config
+from helpers import write
+
+
+def bg(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``bindguard ARGS`` in ``cwd`` with a clean environment (no config above /tmp leaks in)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bindguard", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", **(env or {})},
+        timeout=120,
+    )
+
+
+def bg000s(result: subprocess.CompletedProcess) -> list[tuple[str, int]]:
+    data = json.loads(result.stdout)
+    return sorted((f["file"], f["line"]) for f in data["findings"] if f["rule"] == "BG000")
+
+
+SERVICE = 'services:\n  app:\n    image: x\n    ports: ["127.0.0.1:8080:80"]\n'
+
+
+# -- 1. an emptied compose file is refused, not vouched for ---------------------------
+@pytest.mark.parametrize(
+    ("text", "compose_says"),
+    [
+        ("", "empty compose file"),
+        ("# nothing here\n# at all\n", "empty compose file"),
+        ("services:\n", "services must be a mapping"),
+        ("services: ~\n", "services must be a mapping"),
+        ("version: '3.8'\n", "empty compose file"),
+        ("# a comment\nversion: '3.8'\n", "empty compose file"),
+    ],
+    ids=["empty", "comments", "services-no-value", "services-null", "version-only", "comment-version"],
+)
+def test_an_emptied_compose_file_is_bg000_at_the_file(tmp_path, text, compose_says):
+    write(tmp_path, "compose.yaml", text) if text else (tmp_path / "compose.yaml").write_text("")
+    code, _, err = compose_config([tmp_path / "compose.yaml"], tmp_path)
+    assert code != 0 and compose_says in err, err
+    result = bg(tmp_path, "lint", "--output-format", "json", ".")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert [f for f, _ in bg000s(result)] == ["compose.yaml"], result.stdout
+
+
+def test_the_text_summary_of_an_empty_file_is_not_no_findings(tmp_path):
+    (tmp_path / "compose.yaml").write_text("")
+    result = bg(tmp_path, "lint", ".")
+    assert result.returncode == 1 and "No findings" not in result.stdout, result.stdout
+    assert "compose.yaml:1:1: BG000 empty compose file" in result.stdout
+
+
+@pytest.mark.parametrize("override", ["", "# only a comment\n", "version: '3'\n"])
+def test_an_empty_override_beside_a_real_file_is_fine_as_for_compose(tmp_path, override):
+    write(tmp_path, "compose.yaml", SERVICE)
+    (tmp_path / "compose.override.yaml").write_text(override)
+    code, data, err = compose_config([tmp_path / "compose.yaml", tmp_path / "compose.override.yaml"], tmp_path)
+    assert code == 0, err
+    result = bg(tmp_path, "lint", "--output-format", "json", ".")
+    assert result.returncode == 0 and bg000s(result) == [], result.stdout
+
+
+def test_an_empty_base_with_a_real_override_is_fine_as_for_compose(tmp_path):
+    (tmp_path / "compose.yaml").write_text("")
+    write(tmp_path, "compose.override.yaml", SERVICE)
+    code, _, err = compose_config([tmp_path / "compose.yaml", tmp_path / "compose.override.yaml"], tmp_path)
+    assert code == 0, err
+    result = bg(tmp_path, "lint", "--output-format", "json", ".")
+    assert result.returncode == 0 and bg000s(result) == [], result.stdout
+
+
+def test_services_with_no_value_in_an_override_or_include_is_refused_as_by_compose(tmp_path):
+    write(tmp_path, "compose.yaml", SERVICE)
+    write(tmp_path, "compose.override.yaml", "services:\n")
+    code, _, err = compose_config([tmp_path / "compose.yaml", tmp_path / "compose.override.yaml"], tmp_path)
+    assert code != 0 and "services must be a mapping" in err, err
+    result = bg(tmp_path, "lint", "--output-format", "json", ".")
+    assert result.returncode == 1 and bg000s(result) == [("compose.override.yaml", 1)], result.stdout
+
+    inc = tmp_path / "inc"
+    write(inc, "compose.yaml", "include:\n  - other.yaml\n" + SERVICE)
+    write(inc, "other.yaml", "services:\n")
+    code, _, err = compose_config([inc / "compose.yaml"], inc)
+    assert code != 0 and "services must be a mapping" in err, err
+    result = bg(inc, "lint", "--output-format", "json", ".")
+    assert result.returncode == 1 and bg000s(result) == [("other.yaml", 1)], result.stdout
+
+
+def test_an_empty_included_file_is_fine_as_for_compose(tmp_path):
+    write(tmp_path, "compose.yaml", "include:\n  - other.yaml\n" + SERVICE)
+    (tmp_path / "other.yaml").write_text("# nothing yet\n")
+    code, _, err = compose_config([tmp_path / "compose.yaml"], tmp_path)
+    assert code == 0, err
+    result = bg(tmp_path, "lint", "--output-format", "json", ".")
+    assert result.returncode == 0 and bg000s(result) == [], result.stdout

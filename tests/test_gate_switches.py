@@ -7,6 +7,7 @@ means, the real Docker Compose v2 (``composebed.compose_config``) is asked too.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,58 @@ def test_an_empty_included_file_is_fine_as_for_compose(tmp_path):
     assert code == 0, err
     result = bg(tmp_path, "lint", "--output-format", "json", ".")
     assert result.returncode == 0 and bg000s(result) == [], result.stdout
+
+
+# -- 6. watch --exec: stopping the watch stops the running hook and its children -------
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_closing_the_hook_stops_its_whole_process_group(tmp_path):
+    import threading
+
+    from bindguard.hooks import ExecHook
+
+    pids = tmp_path / "pids"
+    script = tmp_path / "hook.py"
+    script.write_text(
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "time.sleep(600)\n"
+    )
+    notes: list[str] = []
+    hook = ExecHook([sys.executable, str(script)], 600, notes.append)
+    hook.submit(b"{}")
+    hook.submit(b"{}")  # queued behind the running one: must never start once the watch stops
+    started = threading.Event()
+    for _ in range(600):
+        if pids.exists() and len(pids.read_text().split()) == 2:
+            started.set()
+            break
+        started.wait(0.05)
+    assert started.is_set(), "the hook never started"
+    leader, child = (int(p) for p in pids.read_text().split())
+    try:
+        hook.close(0.1)  # what guard() does when SIGTERM stops the watch
+        gone = threading.Event()
+        for _ in range(200):
+            if not _alive(leader) and not _alive(child):
+                gone.set()
+                break
+            gone.wait(0.05)
+        assert not _alive(leader), "the running hook outlived the watch"
+        assert not _alive(child), "the hook's child outlived the watch"
+        assert any("stopping" in n for n in notes), notes
+        hook._thread.join(5)
+        assert not hook._thread.is_alive() and pids.read_text() == f"{leader} {child}"
+    finally:
+        for pid in (leader, child):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass

@@ -6,6 +6,7 @@ means, the real Docker Compose v2 (``composebed.compose_config``) is asked too.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
@@ -165,3 +166,108 @@ def test_closing_the_hook_stops_its_whole_process_group(tmp_path):
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+
+
+# -- 4. one escaping function for terminal and CI-log text, used everywhere ------------
+HOSTILE = "\x1b]2;owned\x07\u202eevil\u2028FAKE\u2029\u2066x\u2069"
+
+
+def _no_raw(text: str) -> None:
+    for char in ("\x1b", "\x07", "\u202e", "\u2028", "\u2029", "\u2066", "\u2069"):
+        assert char not in text, repr(text[:400])
+
+
+def test_printable_escapes_every_control_format_and_separator_character():
+    import unicodedata
+
+    from bindguard.ansi import printable
+
+    unsafe = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]
+    escaped = printable("".join(unsafe))
+    assert escaped.isascii() and escaped.count("\\") == len(unsafe)
+    assert printable("a\u202eb\u2028c\U000e0041") == "a\\u202eb\\u2028c\\U000e0041"
+    assert printable("Grüße, 東京, 🙂") == "Grüße, 東京, 🙂"
+
+
+def test_bidi_and_line_separators_are_escaped_in_text_output(tmp_path):
+    # YAML escapes: a raw ESC is a YAML error, and a raw U+2028 a line break
+    name = r"web\e]2;owned\a\u202Eevil\u2028FAKE\u2029\u2066x\u2069"
+    write(tmp_path, "compose.yaml", f'services:\n  "{name}":\n    image: x\n    ports: ["8080:80"]\n')
+    for fmt in ("concise", "full"):
+        result = bg(tmp_path, "lint", "--output-format", fmt, ".")
+        assert result.returncode == 1, result.stderr
+        assert "web\\x1b]2;owned\\x07\\u202eevil\\u2028FAKE" in result.stdout, result.stdout
+        _no_raw(result.stdout + result.stderr)
+
+
+def test_metrics_label_values_are_escaped():
+    from bindguard.engine.containers import container_info, running_bindings
+    from bindguard.engine.live import list_item
+    from bindguard.metrics import EngineSnapshot, render
+    from bindguard.model import Finding, Location, Severity
+
+    engine = "unix:///x.sock"
+    doc = {
+        "Id": "c1",
+        "Name": f"/web{HOSTILE}",
+        "State": {"Status": "running"},
+        "Config": {"Image": "img:1", "Labels": {"com.docker.compose.service": f"svc{HOSTILE}"}},
+        "HostConfig": {"NetworkMode": "bridge", "PortBindings": {}},
+        "NetworkSettings": {"Networks": {"bridge": {}}, "Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}},
+    }
+    item = list_item(doc)
+    bindings = tuple(running_bindings(container_info(item), item["Ports"], engine))
+    loc = Location(engine=engine, container=f"web{HOSTILE}", container_id="c1", image="img")
+    finding = Finding("BG001", Severity.ERROR, "open", loc, service=f"svc{HOSTILE}", entry="0.0.0.0:8080:80")
+    text = render([EngineSnapshot(engine, True, (finding,), bindings, last_audit=1.0)])
+    assert "bindguard_exposed_port{" in text and "svc\\\\x1b]2;owned" in text, text
+    _no_raw(text)
+
+
+class _HostileEngine(http.server.BaseHTTPRequestHandler):
+    """An engine whose every answer is an error carrying terminal escapes and bidi controls."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.dumps({"message": f"boom {HOSTILE} end"}).encode()
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_watch_status_lines_are_escaped_on_stderr(tmp_path):
+    import signal
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HostileEngine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"tcp://127.0.0.1:{server.server_address[1]}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bindguard", "watch", "--no-config", "--host", host, "--timeout", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent"},
+    )
+    killer = threading.Timer(60, proc.kill)
+    killer.start()
+    try:
+        seen = b""
+        while b"boom" not in seen:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            seen += line
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        killer.cancel()
+        proc.kill()
+        server.shutdown()
+        server.server_close()
+    text = (seen + err).decode("utf-8")
+    assert "boom" in text and "\\x1b]2;owned\\x07\\u202eevil" in text, text
+    _no_raw(text + out.decode("utf-8"))

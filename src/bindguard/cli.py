@@ -379,7 +379,7 @@ def watch(
                 metrics_address=address,
             ),
             write_stdout,
-            lambda text: typer.echo(f"bindguard: {text}", err=True),
+            say,  # status lines carry engine text (errors, names): escaped, as every stderr line
         )
 
     guarded(body)

@@ -271,3 +271,29 @@ def test_watch_status_lines_are_escaped_on_stderr(tmp_path):
     text = (seen + err).decode("utf-8")
     assert "boom" in text and "\\x1b]2;owned\\x07\\u202eevil" in text, text
     _no_raw(text + out.decode("utf-8"))
+
+
+# -- 7. dependency floors exclude the SDK's HTTP stack with known CVEs ----------------
+@pytest.mark.parametrize(
+    ("package", "vulnerable"),
+    [
+        ("requests", ["2.26.0", "2.31.0", "2.32.0", "2.32.3"]),  # CVE-2024-35195 (<2.32.0), CVE-2024-47081 (<2.32.4)
+        ("urllib3", ["1.26.0", "1.26.18", "2.0.0", "2.2.1", "2.4.0"]),  # CVE-2024-37891 (<2.2.2), CVE-2025-50181 (<2.5.0)
+    ],
+)
+def test_dependency_floors_exclude_known_cves(package, vulnerable):
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    root = Path(__file__).resolve().parent.parent
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    direct = [Requirement(d) for d in deps if Requirement(d).name == package]
+    assert direct, f"{package} has no floor of its own: docker>=7.1 lets in vulnerable versions"
+    for version in vulnerable:
+        assert not any(r.specifier.contains(version) for r in direct), (package, version)
+    lowest = subprocess.run(
+        [sys.executable, str(root / ".ci" / "lowest-constraints.py")], capture_output=True, text=True, check=True
+    ).stdout.split()
+    pinned = next(line.split("==")[1] for line in lowest if line.startswith(f"{package}=="))
+    assert pinned not in vulnerable and direct[0].specifier.contains(pinned)

@@ -249,7 +249,10 @@ def audit(
                     allow_stopped=allow_stopped, timeout=timeout,
                 ),
             )
-            emit(outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url)
+            emit(
+                outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url,
+                confirm_settings.weakened,
+            )
             if confirm_level == FailOn.never.value:
                 return 0
             return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))
@@ -289,7 +292,7 @@ def audit(
             for e in errors[:-1]:
                 say(str(e))
             raise errors[-1]
-        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url)
+        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url, settings.weakened)
         for e in errors:
             say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))

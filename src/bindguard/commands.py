@@ -127,17 +127,20 @@ def use_color(choice: str = "auto") -> bool:
     return decide(getattr(choice, "value", choice))
 
 
-def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None) -> None:
+def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None, weakened=None) -> None:
     """Print the report (``concise``/``full`` text when ``--output`` takes the chosen format).
 
     ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
-    files held in memory (standard input) for ``full``'s source lines.
+    files held in memory (standard input) for ``full``'s source lines;
+    ``weakened`` how the config file turned the gate down (every format says it).
     """
     from bindguard.output import View, render, terminal_width
     from bindguard.reporters.base import with_docs_url
 
     color, quiet, statistics = look or ("auto", 0, False)
     report = with_docs_url(report, docs_url)
+    if weakened is not None:
+        report = report._replace(weakened=weakened)
     base = os.getcwd()
     if output is not None:
         # only here: atomic imports tempfile (shutil, random, bz2, lzma), 3 ms of a run without --output
@@ -265,7 +268,7 @@ def lint(
             say(f"recorded {count} findings in {write_baseline}")
             return 0
         texts = {stdin.name: stdin.text()} if stdin else None
-        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
+        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url, settings.weakened)
         inline = report.suppressed - report.baselined
         if report.baselined and not quiet:
             say(f"{report.baselined} known findings suppressed by the baseline {baseline}")

@@ -297,3 +297,167 @@ def test_dependency_floors_exclude_known_cves(package, vulnerable):
     ).stdout.split()
     pinned = next(line.split("==")[1] for line in lowest if line.startswith(f"{package}=="))
     assert pinned not in vulnerable and direct[0].specifier.contains(pinned)
+
+
+# -- 2. a config that turns the gate down says so in every output ----------------------
+EXPOSED = 'services:\n  app:\n    image: x\n    ports: ["8080:80"]\n'
+WEAK = 'fail-on = "never"\nignore = ["BG001"]\nenv-file = ["/etc/hostname"]\n[severity]\nBG003 = "info"\n'
+
+
+@pytest.mark.parametrize("fmt", ["concise", "full", "json", "sarif", "github", "gitlab", "junit"])
+def test_every_format_names_the_config_that_weakened_the_gate(tmp_path, fmt):
+    write(tmp_path, "compose.yaml", EXPOSED)
+    write(tmp_path, ".bindguard.toml", WEAK)
+    result = bg(tmp_path, "lint", "--output-format", fmt, ".")
+    assert result.returncode == 0, result.stderr  # the config's fail-on = "never" still holds...
+    out = result.stdout
+    assert ".bindguard.toml" in out, out  # ...but the output says who turned the gate down and how
+    assert "never" in out and "BG001" in out and "BG003" in out and "/etc/hostname" in out, out
+    if fmt == "json":
+        weak = json.loads(out)["weakened"]
+        assert weak["fail-on"] == "never" and weak["ignored"] == ["BG001"]
+        assert weak["downgraded"] == [{"rule": "BG003", "default": "warning", "configured": "info"}]
+        assert weak["env-file-outside"] == ["/etc/hostname"]
+    if fmt == "sarif":
+        run = json.loads(out)["runs"][0]
+        assert run["properties"]["weakened"]["config"] == ".bindguard.toml"
+        notes = run["invocations"][0]["toolExecutionNotifications"]
+        assert any(n["level"] == "warning" and "weakens the gate" in n["message"]["text"] for n in notes)
+    if fmt == "github":
+        assert any(line.startswith("::warning file=.bindguard.toml,") for line in out.splitlines()), out
+
+
+def test_pyproject_weakening_is_named_and_command_line_options_replace_it(tmp_path):
+    write(tmp_path, "compose.yaml", EXPOSED)
+    write(tmp_path, "pyproject.toml", '[tool.bindguard]\nfail-on = "never"\nselect = ["BG002"]\n')
+    result = bg(tmp_path, "lint", ".")
+    assert "pyproject.toml weakens the gate" in result.stdout and "BG001" in result.stdout, result.stdout
+    # what the command line sets is not the config's doing: the Action passes --fail-on
+    result = bg(tmp_path, "lint", "--fail-on", "warning", "--select", "BG001", ".")
+    assert result.returncode == 1 and "weakens" not in result.stdout, result.stdout
+
+
+def test_a_stricter_config_is_not_called_weak_but_its_env_file_is_named(tmp_path):
+    write(tmp_path, "compose.yaml", EXPOSED)
+    write(tmp_path, ".bindguard.toml", 'fail-on = "info"\nenv-file = [".env.ci"]\n[severity]\nBG003 = "error"\n')
+    write(tmp_path, ".env.ci", "X=1\n")
+    result = bg(tmp_path, "lint", ".")
+    assert result.returncode == 1
+    # an env file inside the repository is still named: its values decide what ${VAR} ports become
+    assert "env files added" in result.stdout and "outside" not in result.stdout, result.stdout
+    assert "fail-on" not in result.stdout and "severity lowered" not in result.stdout
+
+
+def test_weakening_reads_each_key_and_overrides():
+    from bindguard.config import parse_config
+    from bindguard.settings import CliOptions
+    from bindguard.weakening import weakening
+
+    config = parse_config(
+        {
+            "fail-on": "error",
+            "select": ["BG001", "BG002"],
+            "exclude": ["prod/**"],
+            "allow": ["10.0.0.0/8"],
+            "overrides": [{"paths": ["dev/*"], "ignore": ["BG002"], "severity": {"BG001": "warning"}}],
+        },
+        "/repo/.bindguard.toml",
+    )
+    weak = weakening(config)
+    assert weak is not None and weak.config == "/repo/.bindguard.toml"
+    assert weak.fail_on == "error" and "BG003" in weak.ignored and "BG001" not in weak.ignored
+    assert weak.excluded == ("prod/**",) and weak.allowed == ("10.0.0.0/8",)
+    assert weak.per_path == ("for dev/*: rules turned off: BG002; severity lowered: BG001 error -> warning",)
+    assert weakening(config._replace(path=None)) is None
+    cli = CliOptions(fail_on="error", select=("BG001",), exclude=("x",), allow=("10.0.0.0/8",))
+    only_overrides = weakening(config._replace(overrides=()), cli)
+    assert only_overrides is None
+
+
+# -- 2b. the Action can take the config from the base branch or a trusted path ---------
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd, capture_output=True, text=True, check=True,
+    ).stdout
+
+
+def _action_script() -> tuple[str, dict]:
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "lint")
+    return step["run"], step["env"]
+
+
+def _run_action(workspace: Path, inputs: dict[str, str], base_ref: str = "main") -> subprocess.CompletedProcess:
+    script, _ = _action_script()
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "NO_COLOR": "1",
+        "HOME": str(workspace.parent),
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(workspace.parent / "github_output"),
+        "GITHUB_BASE_REF": base_ref,
+        "BG_PATHS": ".",
+        "BG_CONFIG": "",
+        "BG_TRUSTED_CONFIG": "",
+        "BG_FAIL_ON": "warning",
+        "BG_FORMAT": "github",
+        "BG_OUTPUT": str(workspace.parent / "report.txt"),
+        **inputs,
+    }
+    return subprocess.run(["bash", "-c", script], cwd=workspace, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def pull_request(tmp_path) -> Path:
+    """A base branch with a strict config, and a pull request checkout that weakens it."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git(origin, "init", "-q")
+    write(origin, "compose.yaml", 'services:\n  app:\n    image: x\n    ports: ["127.0.0.1:8080:80"]\n')
+    write(origin, ".bindguard.toml", 'fail-on = "warning"\n')
+    _git(origin, "add", ".")
+    _git(origin, "commit", "-qm", "base")
+    work = tmp_path / "work"
+    _git(tmp_path, "clone", "-q", str(origin), str(work))
+    _git(work, "checkout", "-qb", "pr")
+    write(work, "compose.yaml", EXPOSED)
+    write(work, ".bindguard.toml", 'ignore = ["BG001", "BG002", "BG003"]\n')
+    _git(work, "commit", "-qam", "pr")
+    return work
+
+
+def test_action_default_reads_the_pull_requests_config_and_says_it_weakens_the_gate(pull_request):
+    result = _run_action(pull_request, {})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ".bindguard.toml weakens the gate" in result.stdout, result.stdout  # the job log
+    report = (pull_request.parent / "report.txt").read_text()
+    assert "::warning file=.bindguard.toml," in report
+
+
+def test_action_trusted_config_base_ignores_the_pull_requests_config(pull_request):
+    result = _run_action(pull_request, {"BG_TRUSTED_CONFIG": "base"})
+    assert result.returncode == 1, result.stdout + result.stderr  # the exposure fails the step again
+    assert "config from the base branch (main:.bindguard.toml)" in result.stdout
+    assert "BG001" in (pull_request.parent / "report.txt").read_text()
+    assert "weakens" not in result.stdout
+
+
+def test_action_trusted_config_base_without_a_config_there_uses_none(pull_request):
+    origin = pull_request.parent / "origin"
+    _git(origin, "rm", "-q", ".bindguard.toml")
+    _git(origin, "commit", "-qm", "no config")
+    result = _run_action(pull_request, {"BG_TRUSTED_CONFIG": "base"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "has no bindguard config" in result.stdout
+
+
+def test_action_trusted_config_path(pull_request, tmp_path):
+    trusted = write(tmp_path, "trusted/policy.toml", 'fail-on = "error"\n')
+    (pull_request / ".bindguard-trusted.toml").symlink_to(tmp_path / "victim")  # the PR cannot redirect the copy
+    result = _run_action(pull_request, {"BG_TRUSTED_CONFIG": str(trusted)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"config from the trusted path {trusted}" in result.stdout
+    assert not (tmp_path / "victim").exists()

@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bindguard.model import Finding, Note, Severity
-from bindguard.reporters.base import Report, RuleInfo, display_path, message_text
+from bindguard.reporters.base import Report, RuleInfo, message_text
 from bindguard.reporters.fingerprint import (
     FINGERPRINT_KEY,
     display_path,

@@ -154,7 +154,7 @@ class ProjectLoader:
         message = "empty compose file: Compose refuses it"
         if len(files) > 1:
             message = f"empty compose file: none of the project's {len(files)} files holds anything; Compose refuses it"
-        return Problem(invalid_file.CODE, message, Location(first, 1, 1))
+        return Problem(INVALID_FILE, message, Location(first, 1, 1))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.

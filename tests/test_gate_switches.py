@@ -461,3 +461,121 @@ def test_action_trusted_config_path(pull_request, tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"config from the trusted path {trusted}" in result.stdout
     assert not (tmp_path / "victim").exists()
+
+
+# -- 5. probe --neighbour removes only what its run created ----------------------------
+def _need_root_and_ip():
+    from bindguard.probe.netns import refusal
+
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("needs root on Linux")
+    if refusal() is not None:
+        pytest.skip(refusal())
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["/bin/ip", *args], capture_output=True, text=True, check=check)
+
+
+def _netns_exists(name: str) -> bool:
+    return os.path.exists(f"/run/netns/{name}")
+
+
+def _link_exists(name: str) -> bool:
+    return _ip("link", "show", "dev", name, check=False).returncode == 0
+
+
+def test_a_run_whose_id_is_taken_leaves_the_live_run_alone():
+    _need_root_and_ip()
+    from bindguard.probe.netns import Neighbour, NeighbourError, new_run_id
+
+    run_id = new_run_id()
+    with Neighbour(run_id=run_id) as live:
+        with pytest.raises(NeighbourError, match="in use|already exists"):
+            Neighbour(run_id=run_id).open()
+        assert _netns_exists(live.name) and _link_exists(live.name), "the live run's neighbour was removed"
+    assert not _netns_exists(live.name) and not _link_exists(live.name)
+
+
+def test_hand_made_bindguard_names_are_never_reaped():
+    _need_root_and_ip()
+    from bindguard.probe.netns import Neighbour, new_run_id
+
+    ns, veth = f"bindguard-{new_run_id()}", f"bindguard-{new_run_id()}"
+    _ip("netns", "add", ns)
+    try:
+        _ip("link", "add", veth, "type", "veth", "peer", "name", f"bgt{new_run_id()}")
+        with Neighbour() as n:
+            assert n.reaped == []
+        assert _netns_exists(ns) and _link_exists(veth), "a namespace or veth made by hand was removed"
+    finally:
+        _ip("link", "del", veth, check=False)
+        _ip("netns", "del", ns, check=False)
+
+
+def test_a_killed_runs_leftovers_are_reaped_only_while_they_are_what_it_made():
+    _need_root_and_ip()
+    from bindguard.probe import netns
+
+    dead = netns.Neighbour()
+    dead.open()
+    name = dead.name
+    # the process "dies": its lock goes, its objects and record stay
+    dead._record.close()
+    dead._created.clear()
+    # someone deletes the namespace and makes their own under the same name
+    _ip("link", "del", name)
+    _ip("netns", "del", name)
+    _ip("netns", "add", name)
+    try:
+        with netns.Neighbour() as n:
+            assert n.reaped == []
+        assert _netns_exists(name), "a namespace that is not the one the dead run made was removed"
+        assert not os.path.exists(os.path.join(netns.STATE_DIR, f"run-{name[len(netns.PREFIX):]}"))
+    finally:
+        _ip("netns", "del", name, check=False)
+
+
+def test_the_setup_lock_cannot_be_squatted():
+    """On main anyone could bind the abstract socket @bindguard-neighbour-setup: every run
+    then waited 60 s and failed. Now the lock lives in a directory only root can enter."""
+    _need_root_and_ip()
+    import socket as socketlib
+    import stat
+
+    from bindguard.probe import netns
+
+    squatter = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
+    try:
+        squatter.bind("\0bindguard-neighbour-setup")
+    except OSError:
+        squatter.close()
+        squatter = None
+    try:
+        with netns.Neighbour() as n:
+            assert n.net is not None
+    finally:
+        if squatter is not None:
+            squatter.close()
+    info = os.lstat(netns.STATE_DIR)
+    assert stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o077
+    nobody = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",
+         f": > {netns.STATE_DIR}/{netns.SETUP_LOCK}"],
+        capture_output=True, text=True,
+    )
+    assert nobody.returncode != 0, "another user could open the set-up lock"
+
+
+def test_ip_is_never_taken_from_path(tmp_path, monkeypatch):
+    _need_root_and_ip()
+    from bindguard.probe import netns
+
+    marker = tmp_path / "called"
+    fake = tmp_path / "ip"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {marker}\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with netns.Neighbour() as n:
+        assert n.net is not None
+    assert not marker.exists(), "a PATH entry chose the `ip` that runs as root"

@@ -356,6 +356,8 @@ def watch(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
+        if settings.weakened is not None:  # watch has no summary: say it once, at the start
+            say(settings.weakened.sentence())
         address = None
         if metrics or metrics_address is not None:
             from bindguard.metrics import DEFAULT_ADDRESS, parse_address

@@ -374,9 +374,10 @@ def test_control_character_is_pointed_at(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", []),
-        ("# only a comment\n", []),
-        ("\n\n\n", []),
+        # Compose refuses a file that holds nothing: "empty compose file" (issue 25)
+        ("", [("BG000", 1)]),
+        ("# only a comment\n", [("BG000", 1)]),
+        ("\n\n\n", [("BG000", 1)]),
         ("---\n...\n", [("BG000", 2)]),  # one empty document
         ("- a\n- b\n", [("BG000", 1)]),
         ("just a string\n", [("BG000", 1)]),

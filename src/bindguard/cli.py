@@ -488,9 +488,10 @@ def probe(
             wanted += targets_from_bindings(found)
             if lookup.host_network:  # type: ignore[attr-defined]
                 from bindguard.probe.hostnet import host_network_targets
-                from bindguard.probe.system import import_psutil
+                from bindguard.probe.system import import_psutil, socket_table
 
-                wanted += host_network_targets(import_psutil(), lookup.host_network)  # type: ignore[attr-defined]
+                rows, _ = socket_table(import_psutil())
+                wanted += host_network_targets(rows, lookup.host_network)  # type: ignore[attr-defined]
         else:
             # names containers behind docker-proxy if an engine answers; else none
             lookup = lazy_engine_lookup(host, max(timeout, 2.0))
@@ -580,10 +581,3 @@ def _command_app(argv: list[str]) -> typer.Typer:
 def run() -> None:
     """The typer app on ``sys.argv``: what ``bindguard`` runs when ``entry.lint_params`` declines."""
     _command_app(sys.argv[1:])(prog_name="bindguard")
-
-
-def main() -> None:
-    """The ``bindguard`` program, as the console script runs it (``entry.main``)."""
-    from bindguard.entry import main as program
-
-    program()

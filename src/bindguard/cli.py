@@ -121,13 +121,10 @@ def lint(
 
     PATH - reads one compose file from standard input.
     """
-    raise typer.Exit(commands.lint(
-        paths=paths, fmt=fmt, output=output, fail_on=fail_on, allow=allow, select=select, ignore=ignore,
-        expect=expect, files=files, env_file=env_file, profile=profile, exclude=exclude, include=include,
-        swarm=swarm, jobs=jobs, config_file=config_file, no_config=no_config, baseline=baseline,
-        write_baseline=write_baseline, show_values=show_values, statistics=statistics, quiet=quiet,
-        color=color, stdin_filename=stdin_filename,
-    ))
+    # The parameters above are the one declaration of the lint options: commands.lint takes them by
+    # name (so: locals(), the first statement), and entry's fast path reads lint_options.py, generated
+    # from them by lint_options_gen; tests/test_cli_fast_path.py checks both (issue 26).
+    raise typer.Exit(commands.lint(**locals()))
 
 
 class TextOrJson(str, enum.Enum):

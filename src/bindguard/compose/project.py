@@ -31,6 +31,7 @@ from bindguard.compose.services import (
 )
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
+    HOST_BINDING_OPT,
     Binding,
     GatewayMode,
     Location,
@@ -45,6 +46,7 @@ from bindguard.model import (
     exposing_gateway_mode,
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
+from bindguard.redact import hidden_spans, invalid, joined, masked
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 from bindguard.rules import bg007_invalid_port_entry as invalid_entry
 
@@ -81,6 +83,7 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
+        self.name_shown: str | None = None  # ``name`` as a message may print it
 
 
 class ProjectLoader:
@@ -93,6 +96,7 @@ class ProjectLoader:
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
         self.project_name: str | None = None  # ``name:`` of the project loaded last
+        self.project_name_shown: str | None = None  # the same as a message may print it (redact.py)
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
@@ -134,6 +138,7 @@ class ProjectLoader:
         loaded.problems[:0] = env.problems
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
+        self.project_name_shown = loaded.name_shown
         return self._subject(loaded, self._active_profiles(env))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
@@ -157,7 +162,8 @@ class ProjectLoader:
             for model in models:
                 out.problems.extend(model.problems)
                 if model.name:  # as compose-go: the last file that names the project wins
-                    out.name = _interp_value(model.name, env, out.problems)
+                    name = _interp(model.name, env, out.problems)
+                    out.name, out.name_shown = name.text, masked(name.text, name.spans)
                 self._resolve_extends(model, env, out.problems)
                 for inc in model.includes:
                     self._include(inc, model, env, out, depth)
@@ -168,30 +174,28 @@ class ProjectLoader:
         if depth >= MAX_INCLUDE_DEPTH:
             out.problems.append(Problem(invalid_file.CODE, "include nested too deeply", inc.location))
             return
-        paths = [
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems))
-            for v in inc.paths
-        ]
-        missing = [p for p in paths if not os.path.isfile(p)]
+        values = [_interp(v, env, out.problems) for v in inc.paths]
+        paths = [os.path.join(model.base_dir, v.text) for v in values]
+        missing = [v for p, v in zip(paths, values) if not os.path.isfile(p)]
         if missing:
-            out.problems.append(
-                Problem(invalid_file.CODE, f"included file not found: {missing[0]}", inc.location)
-            )
+            shown = joined(model.base_dir, missing[0].text, missing[0].spans)
+            out.problems.append(Problem(invalid_file.CODE, f"included file not found: {shown}", inc.location))
             return
         project_dir = (
-            os.path.join(model.base_dir, _interp_value(inc.project_directory, env, out.problems))
+            os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
             if inc.project_directory
             else os.path.dirname(paths[0]) or "."
         )
-        env_files = tuple(
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems)) for v in inc.env_files
-        )
+        env_values = [_interp(v, env, out.problems) for v in inc.env_files]
+        env_files = tuple(os.path.join(model.base_dir, v.text) for v in env_values)
         inc_env = Environment.for_project(
             project_dir,
             env_files,
             self.options.environ,
             use_default_dotenv=not env_files,
             strict=False,
+            # an env file named through a variable is named as it may be printed
+            labels={p: joined(model.base_dir, v.text, v.spans) for p, v in zip(env_files, env_values) if v.spans},
         )
         inc_env.show_values = self.options.show_values
         self._envs.append(inc_env)
@@ -243,10 +247,12 @@ class ProjectLoader:
             return service.replace(extends=None)
         base_model = model
         if ext.file:
-            path = os.path.join(service.base_dir, _interp_value(Value(ext.file, ext.location), env, problems))
+            file = _interp(Value(ext.file, ext.location), env, problems)
+            path = os.path.join(service.base_dir, file.text)
+            shown = joined(service.base_dir, file.text, file.spans)
             if not os.path.isfile(path):
                 problems.append(
-                    Problem(invalid_file.CODE, f"extends file not found: {path}", ext.location, service.name)
+                    Problem(invalid_file.CODE, f"extends file not found: {shown}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
             models, file_problems = self._models(path, env)
@@ -256,7 +262,7 @@ class ProjectLoader:
                 problems.append(
                     Problem(
                         invalid_file.CODE,
-                        f"extends: service {ext.service!r} not found in {path}",
+                        f"extends: service {ext.service!r} not found in {shown}",
                         ext.location,
                         service.name,
                     )
@@ -283,7 +289,8 @@ class ProjectLoader:
         defined: dict[str, None] = {}
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
-            defined.update(dict.fromkeys(own))
+            # the summary names profiles as they may be printed (a name from ${VAR} is not)
+            defined.update(dict.fromkeys(masked(p.text, p.spans) for p in sdef.profiles or []))
             if wanted is not None and own and not wanted.intersection(own):
                 continue
             services.append(self._service(sdef, loaded, problems))
@@ -358,7 +365,10 @@ class ProjectLoader:
                     # a driver option, not a port entry: no brackets are removed
                     address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
-                    problems.append(Problem(invalid_entry.CODE, str(exc), value.location, sdef.name))
+                    message = invalid("host IP", value.text, value.spans) + f" ({HOST_BINDING_OPT} of network {name!r})"
+                    problems.append(
+                        Problem(invalid_entry.CODE, message if value.spans else str(exc), value.location, sdef.name)
+                    )
                     defaults.append(DOCKER_DEFAULT)
                     continue
                 if address_verdict(address) is Verdict.WILDCARD:
@@ -378,9 +388,14 @@ class ProjectLoader:
         if len(distinct) == 1:
             return defaults[0]
         widest = max(defaults, key=lambda d: _exposure(d.addresses))
+        # A name not defined in the files may come from ${VAR}: it is not printed.
+        undefined = [n for n in names if n not in loaded.networks and n != "default"]
+        shown = [n for n in names if n not in undefined] + (
+            [f"{len(undefined)} undefined network{'s' if len(undefined) > 1 else ''}"] if undefined else []
+        )
         return HostDefault(
             widest.addresses,
-            f"networks {', '.join(names)} give different default host IPs; the widest "
+            f"networks {', '.join(shown)} give different default host IPs; the widest "
             f"is assumed: {widest.origin}",
         )
 
@@ -431,18 +446,16 @@ def _attach_env(model: FileModel, env: Environment) -> None:
 
 
 def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
-    text = _interp_value(value, env, problems)
-    return value if text == value.text else Value(text, value.location)
-
-
-def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> str:
+    """``value`` interpolated, with the spans of the values it may not print (none under ``--show-values``)."""
     if "$" not in value.text:
-        return value.text
+        return value
     try:
-        return interpolate(value.text, env.lookup).value
+        result = interpolate(value.text, env.lookup)
     except InterpolationError as exc:
         problems.append(Problem(invalid_entry.CODE, str(exc), value.location))
-        return value.text
+        return value
+    spans = () if env.show_values else tuple(hidden_spans(result.value, result.spans))
+    return Value(result.value, value.location, spans)
 
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:

@@ -11,8 +11,8 @@ outside the project that an ``include`` names, and searches stdout and stderr
 of every command and format for any canary.
 
 The engine part brings a small project up with the real ``docker compose``
-(project name from a canary, free host ports) and runs ``audit PATH``,
-``audit --metrics-file``, plain ``audit`` (which reads the labelled compose
+(project name from a canary, free host ports) and runs ``audit PATH``
+(``--metrics-file`` is refused there), ``audit --metrics-file``, plain ``audit`` (which reads the labelled compose
 files with the auditor's variables) and ``watch``.
 """
 
@@ -317,18 +317,30 @@ def running(engine, compose, tmp_path: Path):
     return root, env, values
 
 
+def engine_names_removed(text: str, project: str) -> str:
+    """``text`` without the container names the engine reports (``PROJECT-SERVICE-N``).
+
+    The engine names a Compose container after its project, so a project
+    name from ``${VAR}`` is part of what the engine says; a container is
+    named by its name in every report.  The project name on its own (BG016's
+    message, the ``-p`` of a hint, a confirmation row) must not appear.
+    """
+    return re.sub(re.escape(project) + r"[-_][A-Za-z0-9_.-]+[-_]\d+", "<container>", text)
+
+
 AUDIT_FORMATS = ["concise", "full", "json", "sarif", "github", "junit", "gitlab"]
 
 
 def test_audit_path_prints_no_canary(engine, running, tmp_path: Path) -> None:
     root, env, values = running
     for fmt in AUDIT_FORMATS:
-        metrics = tmp_path / f"metrics-{fmt}.prom"
-        result = bindguard_cli(
-            "audit", "-H", engine, "--output-format", fmt, "--metrics-file", str(metrics), str(root), env=env
-        )
-        assert "Traceback" not in result.stderr, result.stderr
-        out = result.stdout + result.stderr + (metrics.read_text() if metrics.exists() else "")
+        result = bindguard_cli("audit", "-H", engine, "--output-format", fmt, str(root), env=env)
+        assert result.returncode in (0, 1), result.stdout + result.stderr
+        out = result.stdout + result.stderr
+        if fmt == "json":
+            # the run reached what the canaries could leak through: a missing service, a drifted port
+            assert {"BG016", "BG010"} <= set(re.findall(r"BG0\d\d", out)), out
+        out = engine_names_removed(out, values["CANARY_NAME"])
         assert not find_canary(out, values), f"audit PATH --output-format {fmt}: {_context(out)}"
 
 
@@ -338,8 +350,9 @@ def test_plain_audit_and_watch_print_no_canary(engine, running, tmp_path: Path) 
     for fmt in ("concise", "json", "sarif"):
         metrics = tmp_path / f"metrics-{fmt}.prom"
         result = bindguard_cli("audit", "-H", engine, "--output-format", fmt, "--metrics-file", str(metrics), env=env)
-        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode in (0, 1), result.stdout + result.stderr
         out = result.stdout + result.stderr + (metrics.read_text() if metrics.exists() else "")
+        out = engine_names_removed(out, values["CANARY_NAME"])
         assert not find_canary(out, values), f"audit --output-format {fmt}: {_context(out)}"
     for fmt in ("text", "json"):
         import os
@@ -353,4 +366,5 @@ def test_plain_audit_and_watch_print_no_canary(engine, running, tmp_path: Path) 
         time.sleep(4)  # the first full audit; the output is searched, the time is not asserted
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=30)
-        assert not find_canary(stdout + stderr, values), f"watch --format {fmt}: {_context(stdout + stderr)}"
+        out = engine_names_removed(stdout + stderr, values["CANARY_NAME"])
+        assert not find_canary(out, values), f"watch --format {fmt}: {_context(out)}"

@@ -176,7 +176,7 @@ class ProjectLoader:
             return
         values = [_interp(v, env, out.problems) for v in inc.paths]
         paths = [os.path.join(model.base_dir, v.text) for v in values]
-        missing = [v for p, v in zip(paths, values) if not os.path.isfile(p)]
+        missing = [v for p, v in zip(paths, values, strict=True) if not os.path.isfile(p)]
         if missing:
             shown = joined(model.base_dir, missing[0].text, missing[0].spans)
             out.problems.append(Problem(invalid_file.CODE, f"included file not found: {shown}", inc.location))
@@ -195,7 +195,7 @@ class ProjectLoader:
             use_default_dotenv=not env_files,
             strict=False,
             # an env file named through a variable is named as it may be printed
-            labels={p: joined(model.base_dir, v.text, v.spans) for p, v in zip(env_files, env_values) if v.spans},
+            labels={p: joined(model.base_dir, v.text, v.spans) for p, v in zip(env_files, env_values, strict=True) if v.spans},
         )
         inc_env.show_values = self.options.show_values
         self._envs.append(inc_env)

@@ -83,7 +83,6 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
-        self.name_shown: str | None = None  # ``name`` as a message may print it
 
 
 class ProjectLoader:
@@ -96,7 +95,6 @@ class ProjectLoader:
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
         self.project_name: str | None = None  # ``name:`` of the project loaded last
-        self.project_name_shown: str | None = None  # the same as a message may print it (redact.py)
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
@@ -138,7 +136,6 @@ class ProjectLoader:
         loaded.problems[:0] = env.problems
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
-        self.project_name_shown = loaded.name_shown
         return self._subject(loaded, self._active_profiles(env))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
@@ -162,8 +159,7 @@ class ProjectLoader:
             for model in models:
                 out.problems.extend(model.problems)
                 if model.name:  # as compose-go: the last file that names the project wins
-                    name = _interp(model.name, env, out.problems)
-                    out.name, out.name_shown = name.text, masked(name.text, name.spans)
+                    out.name = _interp(model.name, env, out.problems).text
                 self._resolve_extends(model, env, out.problems)
                 for inc in model.includes:
                     self._include(inc, model, env, out, depth)
@@ -195,7 +191,11 @@ class ProjectLoader:
             use_default_dotenv=not env_files,
             strict=False,
             # an env file named through a variable is named as it may be printed
-            labels={p: joined(model.base_dir, v.text, v.spans) for p, v in zip(env_files, env_values, strict=True) if v.spans},
+            labels={
+                p: joined(model.base_dir, v.text, v.spans)
+                for p, v in zip(env_files, env_values, strict=True)
+                if v.spans
+            },
         )
         inc_env.show_values = self.options.show_values
         self._envs.append(inc_env)
@@ -365,10 +365,10 @@ class ProjectLoader:
                     # a driver option, not a port entry: no brackets are removed
                     address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
-                    message = invalid("host IP", value.text, value.spans) + f" ({HOST_BINDING_OPT} of network {name!r})"
-                    problems.append(
-                        Problem(invalid_entry.CODE, message if value.spans else str(exc), value.location, sdef.name)
-                    )
+                    message = str(exc)
+                    if value.spans:  # the value came from ${VAR}: named, never printed
+                        message = f"{invalid('host IP', value.text, value.spans)} ({HOST_BINDING_OPT} of network {name!r})"
+                    problems.append(Problem(invalid_entry.CODE, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
                 if address_verdict(address) is Verdict.WILDCARD:

@@ -210,7 +210,8 @@ ATTACKS = {
     "host-binding-ipv4": (
         'services:\n  web:\n    ports: ["8080:80"]\nnetworks:\n  default:\n    driver_opts:\n'
         '      com.docker.network.bridge.host_binding_ipv4: "${DEPLOY_TOKEN}"\n',
-        "host IP '<value of DEPLOY_TOKEN>' is invalid", "host_binding_ipv4"),
+        "host IP '<value of DEPLOY_TOKEN>' is invalid: it comes from DEPLOY_TOKEN set in the environment",
+        "host_binding_ipv4"),
     "profiles": ('services:\n  web:\n    profiles: ["${DEPLOY_TOKEN}"]\n    ports: ["127.0.0.1:80:80"]\n',
                  "profiles <value of DEPLOY_TOKEN>", ""),
     "long-syntax-name": (

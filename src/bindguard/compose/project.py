@@ -367,7 +367,8 @@ class ProjectLoader:
                 except PortSyntaxError as exc:
                     message = str(exc)
                     if value.spans:  # the value came from ${VAR}: named, never printed
-                        message = f"{invalid('host IP', value.text, value.spans)} ({HOST_BINDING_OPT} of network {name!r})"
+                        where = f" ({HOST_BINDING_OPT} of network {name!r})"
+                        message = invalid("host IP", value.text, value.spans, value.origin) + where
                     problems.append(Problem(invalid_entry.CODE, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
@@ -455,7 +456,7 @@ def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
         problems.append(Problem(invalid_entry.CODE, str(exc), value.location))
         return value
     spans = () if env.show_values else tuple(hidden_spans(result.value, result.spans))
-    return Value(result.value, value.location, spans)
+    return Value(result.value, value.location, spans, env.origin)
 
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:

@@ -55,12 +55,14 @@ class Value(NamedTuple):
 
     ``spans`` marks the values interpolation put into ``text`` that may not
     be printed (:mod:`bindguard.redact`): a message shows the setting with
-    ``redact.masked(value.text, value.spans)``, never ``text`` itself.
+    ``redact.masked(value.text, value.spans)``, never ``text`` itself, and
+    ``origin`` says where each variable was set ("set in .env:3").
     """
 
     text: str
     location: Location
     spans: tuple[tuple[int, int, str], ...] = ()
+    origin: Callable[[str], str] | None = None
 
 
 class ServiceDef(Record):

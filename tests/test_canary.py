@@ -8,7 +8,8 @@ field names which variable, so this test gives EVERY field of the Compose
 specification its own variable with a unique canary value, set once from the
 process environment and once from ``.env``, plus a value from an env file
 outside the project that an ``include`` names, and searches stdout and stderr
-of every command and format for any canary.
+of every command and format for any canary (``lint``, ``ports``, ``fix
+--diff``, ``probe --compose``, ``lint -o FILE``).
 
 The engine part brings a small project up with the real ``docker compose``
 (project name from a canary, free host ports) and runs ``audit PATH``
@@ -218,6 +219,8 @@ LINT_FORMATS = ["concise", "full", "json", "sarif", "github", "junit", "gitlab"]
 COMMANDS = (
     [("lint", "--output-format", f) for f in LINT_FORMATS]
     + [("lint", "--statistics"), ("ports",), ("ports", "--format", "json"), ("fix", "--diff")]
+    # probe connects to the file's published ports on this host (refused: nothing listens)
+    + [("probe", "--compose"), ("probe", "--format", "json", "--compose")]
 )
 
 

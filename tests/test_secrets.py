@@ -263,3 +263,13 @@ def test_show_values_prints_interpolated_settings(tmp_path: Path) -> None:
     write(tmp_path, "compose.yaml", ATTACKS["extends-file"][0])
     text, _ = outputs("lint", "--show-values", str(tmp_path), env={"DEPLOY_TOKEN": SECRET})
     assert f"extends file not found: {tmp_path}/{SECRET}" in text
+
+
+def test_profile_named_through_a_variable_reads_as_selected(tmp_path: Path) -> None:
+    """``profiles: [${PROF}]`` selected by COMPOSE_PROFILES: named masked, and not as unused or skipped."""
+    write(tmp_path, "compose.yaml", 'services:\n  a:\n    profiles: ["${PROF}"]\n    ports: ["127.0.0.1:80:80"]\n'
+          '  b:\n    profiles: [other]\n    ports: ["127.0.0.1:81:80"]\n')
+    text, _ = outputs("lint", str(tmp_path), env={"PROF": SECRET, "COMPOSE_PROFILES": f"{SECRET},zzz"})
+    assert_hidden(text, SECRET)
+    assert "Profiles: <value of PROF>; 1 name no service uses (from COMPOSE_PROFILES)" in text
+    assert "services only in profiles other were not checked" in text

@@ -287,10 +287,15 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
+        shown_as: dict[str, dict[str, None]] = {}  # a profile made by ${VAR} -> how it may be printed
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
-            # the summary names profiles as they may be printed (a name from ${VAR} is not)
-            defined.update(dict.fromkeys(masked(p.text, p.spans) for p in sdef.profiles or []))
+            for p in sdef.profiles or []:
+                # the summary names profiles as they may be printed (a name from ${VAR} is not)
+                shown = masked(p.text, p.spans)
+                defined[shown] = None
+                if shown != p.text:
+                    shown_as.setdefault(p.text, {})[shown] = None
             if wanted is not None and own and not wanted.intersection(own):
                 continue
             services.append(self._service(sdef, loaded, problems))
@@ -298,7 +303,7 @@ class ProjectLoader:
             services=tuple(services),
             problems=tuple(_dedupe(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
-            profiles=ProfileScope(active, source, tuple(sorted(defined))),
+            profiles=ProfileScope(_shown_active(active, defined, shown_as), source, tuple(sorted(defined))),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -399,6 +404,21 @@ class ProjectLoader:
             f"networks {', '.join(shown)} give different default host IPs; the widest "
             f"is assumed: {widest.origin}",
         )
+
+
+def _shown_active(
+    active: tuple[str, ...] | None, defined: dict[str, None], shown_as: dict[str, dict[str, None]]
+) -> tuple[str, ...] | None:
+    """The selected profiles as the summary names them: a selected profile that a service
+    names through ``${VAR}`` is ``<value of VAR>`` there, so it reads as selected, not unused."""
+    if active is None:
+        return None
+    out: dict[str, None] = {}
+    for name in active:
+        if name in defined or name not in shown_as:
+            out[name] = None
+        out.update(shown_as.get(name, {}))
+    return tuple(out)
 
 
 def _exposure(addresses: tuple[str, ...]) -> int:

@@ -32,6 +32,8 @@ from bindguard.compose.services import (
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
     HOST_BINDING_OPT,
+    INVALID_FILE,
+    INVALID_PORT_ENTRY,
     Binding,
     GatewayMode,
     Location,
@@ -47,8 +49,6 @@ from bindguard.model import (
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
 from bindguard.redact import hidden_spans, invalid, joined, masked
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = (
@@ -168,14 +168,14 @@ class ProjectLoader:
 
     def _include(self, inc, model: FileModel, env: Environment, out: _Loaded, depth: int) -> None:
         if depth >= MAX_INCLUDE_DEPTH:
-            out.problems.append(Problem(invalid_file.CODE, "include nested too deeply", inc.location))
+            out.problems.append(Problem(INVALID_FILE, "include nested too deeply", inc.location))
             return
         values = [_interp(v, env, out.problems) for v in inc.paths]
         paths = [os.path.join(model.base_dir, v.text) for v in values]
         missing = [v for p, v in zip(paths, values, strict=True) if not os.path.isfile(p)]
         if missing:
             shown = joined(model.base_dir, missing[0].text, missing[0].spans)
-            out.problems.append(Problem(invalid_file.CODE, f"included file not found: {shown}", inc.location))
+            out.problems.append(Problem(INVALID_FILE, f"included file not found: {shown}", inc.location))
             return
         project_dir = (
             os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
@@ -207,7 +207,7 @@ class ProjectLoader:
             if name in out.services:
                 out.problems.append(
                     Problem(
-                        invalid_file.CODE,
+                        INVALID_FILE,
                         f"service {name!r} from included {service.file} conflicts with "
                         f"{out.services[name].file}",
                         service.location,
@@ -243,7 +243,7 @@ class ProjectLoader:
                 if key in chain
                 else f"extends chain longer than {MAX_EXTENDS_DEPTH} services at {service.name!r}; refused"
             )
-            problems.append(Problem(invalid_file.CODE, why, ext.location, service.name))
+            problems.append(Problem(INVALID_FILE, why, ext.location, service.name))
             return service.replace(extends=None)
         base_model = model
         if ext.file:
@@ -252,7 +252,7 @@ class ProjectLoader:
             shown = joined(service.base_dir, file.text, file.spans)
             if not os.path.isfile(path):
                 problems.append(
-                    Problem(invalid_file.CODE, f"extends file not found: {shown}", ext.location, service.name)
+                    Problem(INVALID_FILE, f"extends file not found: {shown}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
             models, file_problems = self._models(path, env)
@@ -261,7 +261,7 @@ class ProjectLoader:
             if found is None:
                 problems.append(
                     Problem(
-                        invalid_file.CODE,
+                        INVALID_FILE,
                         f"extends: service {ext.service!r} not found in {shown}",
                         ext.location,
                         service.name,
@@ -272,7 +272,7 @@ class ProjectLoader:
         base = base_model.services.get(ext.service)
         if base is None:
             problems.append(
-                Problem(invalid_file.CODE, f"extends: no service {ext.service!r}", ext.location, service.name)
+                Problem(INVALID_FILE, f"extends: no service {ext.service!r}", ext.location, service.name)
             )
             return service.replace(extends=None)
         base = self._extended(base, base_model, env, problems, chain + (key,))
@@ -374,7 +374,7 @@ class ProjectLoader:
                     if value.spans:  # the value came from ${VAR}: named, never printed
                         where = f" ({HOST_BINDING_OPT} of network {name!r})"
                         message = invalid("host IP", value.text, value.spans, value.origin) + where
-                    problems.append(Problem(invalid_entry.CODE, message, value.location, sdef.name))
+                    problems.append(Problem(INVALID_PORT_ENTRY, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
                 if address_verdict(address) is Verdict.WILDCARD:
@@ -473,7 +473,7 @@ def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
     try:
         result = interpolate(value.text, env.lookup)
     except InterpolationError as exc:
-        problems.append(Problem(invalid_entry.CODE, str(exc), value.location))
+        problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
         return value
     spans = () if env.show_values else tuple(hidden_spans(result.value, result.spans))
     return Value(result.value, value.location, spans, env.origin)
@@ -525,7 +525,7 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
             # compose-go validates the merged model: a null list merged onto an
             # earlier list keeps that list, but null on its own is refused.
             out.problems.append(
-                Problem(invalid_entry.CODE, "'ports' must be a list, not null: Compose refuses the file "
+                Problem(INVALID_PORT_ENTRY, "'ports' must be a list, not null: Compose refuses the file "
                         "(write `ports: []` for none)", service.ports_null, service=name)
             )
         if name in out.services:

@@ -13,7 +13,8 @@ engine's API documentation for engines that are not on this machine):
   "confirm": {"paths": ["compose.yaml"]},                     # optional: audit PATHS instead
   "answers_from": "other.json",                               # optional: that fixture's answers
   "answers": {"version": {}, "info": {}, "networks": [], "containers": [],
-              "inspect": {"<id>": {}}, "libpod_containers": []}
+              "inspect": {"<id>": {}}, "libpod_containers": [],
+              "info_refused": false}                          # true: /info answers 403
 }
 ```
 
@@ -65,6 +66,14 @@ class RecordedAPI:
         return self._answer("version", {})
 
     def info(self) -> dict[str, Any]:
+        if self.answers.get("info_refused"):  # a socket proxy that denies /info
+            import docker.errors
+            import requests
+
+            self.request()
+            response = requests.Response()
+            response.status_code = 403
+            raise docker.errors.APIError("403 Client Error: Forbidden", response=response)
         return self._answer("info", {})
 
     def networks(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
@@ -186,6 +195,7 @@ def replay(path: Path) -> dict[str, Any]:
     return {
         "engine": [e.get("engine") for e in engines],
         "errors": [e.get("error") for e in engines if e.get("error")],
+        "notes": [n for e in engines for n in e.get("notes") or ()],
         "published_ports": report.published_ports,
         "exposed": report.exposed,
         "findings": rows,

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bindguard.engine.client import EngineTarget, connect, negotiate, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
 from bindguard.engine.containers import (
     container_info,
     network_default,
@@ -97,7 +97,8 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         result.version = str(version.get("Version", ""))
         result.api_version = str(version.get("ApiVersion", ""))
         kind = engine_kind(version)
-        engine_info = api.info() or {}  # rootless, Docker Desktop, firewall backend: engine/facts.py
+        engine_info, refused = read_info(api)  # rootless, Docker Desktop, firewall backend: engine/facts.py
+        result.notes.extend([refused] if refused else [])
         nets = network_facts(api.networks())
         listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
         by_name = {n.name: n for n in nets}

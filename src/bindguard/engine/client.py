@@ -239,6 +239,20 @@ def negotiate(client: CountingClient, target: EngineTarget) -> dict[str, Any]:
     return version
 
 
+def read_info(api: Any) -> tuple[dict[str, Any], str | None]:
+    """``/info`` (rootless, Docker Desktop, firewall backend: engine/facts.py), or ``{}`` and a
+    note when the engine refuses it: a socket proxy that allows only the container endpoints
+    answers 403 there, and the audit goes on without those facts. Transport errors propagate."""
+    import docker.errors
+
+    try:
+        return api.info() or {}, None
+    except docker.errors.APIError as exc:
+        status = getattr(exc, "status_code", None) or "error"
+        return {}, (f"the engine refused /info ({status}): whether it is rootless or Docker Desktop, "
+                    "and its firewall backend, are unknown")
+
+
 def _tls_files(target: EngineTarget) -> tuple[tuple[str, str] | None, str | None]:
     """(client cert and key, CA) from the cert folder, as the docker CLI reads them.
 

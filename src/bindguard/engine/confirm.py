@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.project import ProjectLoader
-from bindguard.engine.client import EngineTarget, connect, negotiate, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
 from bindguard.engine.containers import (
     PROJECT_LABEL,
     ContainerInfo,
@@ -259,7 +259,7 @@ def read_engine(target: EngineTarget, timeout: float, labelled_only: bool) -> En
     api = client.api
     try:
         version = negotiate(client, target)
-        engine_info = api.info() or {}  # what BG011 reads as in audit (engine/facts.py)
+        engine_info = read_info(api)[0]  # what BG011 reads, as in audit (engine/facts.py)
         nets = network_facts(api.networks())
         filters = {"label": PROJECT_LABEL} if labelled_only else None
         listed = []

@@ -77,3 +77,59 @@ def test_an_empty_host_ip_on_the_inspect_path_is_every_interface() -> None:
     item = list_item(inspect)
     [binding] = running_bindings(container_info(item), item["Ports"], "e")
     assert binding.host_ip == "" and set(binding.effective) == {WILDCARD_V4, WILDCARD_V6}
+
+
+# -- lint --default-host-ip (issue 28: daemon defaults change what a file means) ----------------
+def test_default_host_ip_config_key_is_validated(tmp_path: Path) -> None:
+    import pytest
+
+    from bindguard.config import load_config
+    from bindguard.errors import ConfigError
+
+    good = tmp_path / "good.toml"
+    good.write_text('[tool.bindguard]\ndefault-host-ip = "[::1]"\n')
+    assert load_config(str(good)).default_host_ip == "::1"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[tool.bindguard]\ndefault-host-ip = "localhost"\n')
+    with pytest.raises(ConfigError, match="default-host-ip"):
+        load_config(str(bad))
+
+
+class _BridgeAPI:
+    """The two calls engine_default_host_ip makes."""
+
+    def __init__(self, options: dict[str, str]):
+        self.options = options
+
+    def request(self, *args, **kwargs) -> None:
+        return None
+
+    def version(self, api_version: bool = True) -> dict:
+        return {"Version": "28.0.0", "ApiVersion": "1.48"}
+
+    def networks(self, names=None) -> list[dict]:
+        return [{"Name": "bridge", "Driver": "bridge", "Options": self.options}]
+
+    def close(self) -> None:
+        pass
+
+
+def test_default_host_ip_read_from_the_engine(monkeypatch) -> None:
+    from bindguard.engine import client
+
+    target = EngineTarget("e", "unix:///var/run/docker.sock")
+    for options, want in (({"com.docker.network.bridge.host_binding_ipv4": "127.0.0.1"}, "127.0.0.1"), ({}, "0.0.0.0")):
+        monkeypatch.setattr(client, "connect", lambda t, timeout=5.0, o=options: client.CountingClient(_BridgeAPI(o)))
+        assert client.engine_default_host_ip(target) == want
+
+
+def test_lint_with_the_engine_default_told(tmp_path: Path, monkeypatch) -> None:
+    from bindguard.compose.project import ProjectOptions
+    from bindguard.lint import LintSettings, lint
+
+    compose = tmp_path / "compose.yaml"
+    compose.write_text('services:\n  db:\n    image: x\n    ports: ["5432:5432"]\n')
+    told = lint([str(compose)], LintSettings(project=ProjectOptions(environ={}, default_host_ip="127.0.0.1"), jobs=1))
+    assert not told.findings
+    [untold] = lint([str(compose)], LintSettings(project=ProjectOptions(environ={}), jobs=1)).findings
+    assert untold.code == "BG001" and "Docker's default assumed" in untold.message

@@ -116,6 +116,10 @@ def lint(
     color: ColorChoice = ColorOpt,
     stdin_filename: str | None = typer.Option(
         None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
+    default_host_ip: str | None = typer.Option(
+        None, "--default-host-ip", help=
+            "The engine's default host IP for entries without one (daemon.json ip), or 'engine' to ask it; "
+            "default: Docker's, every interface."),
 ) -> None:
     """Check compose files: every published port must listen on loopback.
 
@@ -126,7 +130,7 @@ def lint(
         expect=expect, files=files, env_file=env_file, profile=profile, exclude=exclude, include=include,
         swarm=swarm, jobs=jobs, config_file=config_file, no_config=no_config, baseline=baseline,
         write_baseline=write_baseline, show_values=show_values, statistics=statistics, quiet=quiet,
-        color=color, stdin_filename=stdin_filename,
+        color=color, stdin_filename=stdin_filename, default_host_ip=default_host_ip,
     ))
 
 

@@ -63,6 +63,7 @@ _OPTIONS: dict[str, tuple[str, int]] = {
     "-q": ("quiet", _COUNT),
     "--color": ("color", _COLOR),
     "--stdin-filename": ("stdin_filename", _TEXT),
+    "--default-host-ip": ("default_host_ip", _TEXT),
 }
 
 _COMPLETION = "_BINDGUARD_COMPLETE"  # typer's completion: `_{PROG_NAME}_COMPLETE`, set by the shell's script
@@ -90,7 +91,7 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
         "ignore": None, "expect": None, "files": None, "env_file": None, "profile": None, "exclude": None,
         "include": None, "swarm": False, "jobs": None, "config_file": None, "no_config": False, "baseline": None,
         "write_baseline": None, "show_values": False, "statistics": False, "quiet": 0, "color": ColorChoice.auto,
-        "stdin_filename": None,
+        "stdin_filename": None, "default_host_ip": None,
     }
     paths: list[str] = []
     given: set[str] = set()

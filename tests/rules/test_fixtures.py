@@ -6,8 +6,9 @@ linted on its own with only ``<CODE>`` selected.  The exact set of
 ``# error: [<CODE>]``: a missing and an extra finding both fail, and a clean
 file must give nothing.  An optional ``<stem>.toml`` next to a fixture gives
 its options: ``allow`` (CIDRs), ``expect`` (``SERVICE=IP:PORT`` strings),
-``swarm`` (bool) and ``env`` (the interpolation environment; empty by
-default, so the real process environment never leaks in).
+``swarm`` (bool), ``env`` (the interpolation environment; empty by
+default, so the real process environment never leaks in) and ``default-host-ip``
+(the engine's default host IP lint is told, as ``--default-host-ip``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bindguard.runner import RuleSelection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANNOTATION = re.compile(r"#\s*error:\s*\[([^\]]*)\]\s*$")
-OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also"})
+OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also", "default-host-ip"})
 HEADINGS = REQUIRED_HEADINGS
 
 
@@ -99,7 +100,7 @@ def _settings(path: Path, code: str) -> LintSettings:
         selection=RuleSelection(select=frozenset({code}) | also, options=options),
         # As the CLI does, --swarm changes both what the rules are told and how
         # the project is read; always an explicit environment.
-        project=ProjectOptions(environ=env, swarm=swarm),
+        project=ProjectOptions(environ=env, swarm=swarm, default_host_ip=data.get("default-host-ip")),
         jobs=1,
     )
 

@@ -110,6 +110,8 @@ def test_audit_recognises_rootless_and_warns_only_about_the_wide_port(rootless, 
     assert flagged and all(wide[0] in json.dumps(f) for f in flagged)
     assert all(f["rule"] == "BG001" for f in flagged)
     assert not any(loop[0] in json.dumps(f) for f in data["findings"])
+    text = _bindguard("audit", "--no-config", env={"DOCKER_HOST": rootless}).stdout.splitlines()[-1]
+    assert "in 1 engine (rootless Docker " in text, text
 
 
 def test_a_rootless_docker_context_and_host_flag_reach_the_same_engine(rootless, published, tmp_path) -> None:

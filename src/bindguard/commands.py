@@ -223,7 +223,7 @@ def lint(
     quiet: int,
     color: ColorChoice,
     stdin_filename: str | None,
-    default_host_ip: str | None = None,
+    default_host_ip: str | None,
 ) -> int:
     """``bindguard lint``: check compose files and return the exit code.
 

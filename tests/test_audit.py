@@ -94,13 +94,13 @@ def test_constant_number_of_api_calls(engine, containers):
     _, after = run_audit(engine)
     # other containers may come and go on a shared engine: count only ours
     assert after[0].containers >= 4
-    assert after[0].api_calls == before[0].api_calls == 3  # version, networks, containers
+    assert after[0].api_calls == before[0].api_calls == 4  # version, info, networks, containers
 
 
 def test_stopped_containers_cost_one_inspect_each(engine, containers):
     _, before = run_audit(engine, include_stopped=True)
     stopped_before = before[0].containers - before[0].running
-    assert before[0].api_calls == 3 + stopped_before
+    assert before[0].api_calls == 4 + stopped_before
 
 
 def test_two_engines_at_once(engine, second_engine, containers):

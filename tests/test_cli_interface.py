@@ -319,7 +319,7 @@ def test_audit_text_names_engine_and_container(engine, containers):
     lines = result.output.splitlines()
     assert any(line.startswith(f"{engine}/{box.name}: BG001 ") for line in lines), result.output
     assert not any(line.startswith(("-", " -")) for line in lines)
-    assert re.search(r"in 1 engine, \d+ containers?, \d+ published ports?, \d+ exposed\.", lines[-1]), lines[-1]
+    assert re.search(r"in 1 engine \(Docker [^)]+\), \d+ containers?, \d+ published ports?, \d+ exposed\.", lines[-1]), lines[-1]
     full = run("audit", "--host", engine, "--no-drift", "--output-format", "full").output
     assert "= container: id " in full and "= docs: https://" in full
 

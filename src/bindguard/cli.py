@@ -124,6 +124,10 @@ def lint(
     color: ColorChoice = ColorOpt,
     stdin_filename: str | None = typer.Option(
         None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
+    default_host_ip: str | None = typer.Option(
+        None, "--default-host-ip", help=
+            "The engine's default host IP for entries without one (daemon.json ip), or 'engine' to ask it; "
+            "default: Docker's, every interface."),
 ) -> None:
     """Check compose files: every published port must listen on loopback.
 

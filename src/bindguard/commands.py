@@ -223,6 +223,7 @@ def lint(
     quiet: int,
     color: ColorChoice,
     stdin_filename: str | None,
+    default_host_ip: str | None,
 ) -> int:
     """``bindguard lint``: check compose files and return the exit code.
 
@@ -243,7 +244,7 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
-            show_values=show_values,
+            show_values=show_values, default_host_ip=default_host_ip,
         )
         warn_unrunnable(settings.selection, "lint", select)
         # Concise lines never show a fix: hint; -q -q shows nothing on the terminal, but a report

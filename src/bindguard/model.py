@@ -423,6 +423,17 @@ class EngineFacts(NamedTuple):
     networks: tuple[NetworkFacts, ...] = ()
     kind: str = "docker"  # "docker" or "podman" (from /version Components): whose risks apply
     tls_unverified: bool = False  # TLS, but the engine's certificate was not checked
+    # From /info (engine/facts.py): rootless (SecurityOptions name=rootless), Docker Desktop
+    # (OperatingSystem), the firewall backend (FirewallBackend.Driver, Docker 28.2+: "iptables",
+    # "iptables+firewalld", "nftables", ...; "" when not reported)
+    rootless: bool = False
+    desktop: bool = False
+    firewall_backend: str = ""
+    # From the engine's host when bindguard runs there as root (engine/daemon.py): the names of
+    # risky variables set in dockerd's environment (values are never kept), and whether firewalld
+    # runs; None = not known (remote engine, not root)
+    daemon_env: tuple[str, ...] | None = None
+    firewalld: bool | None = None
 
 
 class Comparison(NamedTuple):

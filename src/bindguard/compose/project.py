@@ -69,6 +69,9 @@ class ProjectOptions(NamedTuple):
     profiles: tuple[str, ...] = ()
     swarm: bool = False
     show_values: bool = False  # --show-values: messages may print values from the environment
+    # --default-host-ip / default-host-ip: what the engine gives an entry without host IP on a
+    # network that sets none (daemon.json "ip", default-network-opts); None = not told, Docker's
+    default_host_ip: str | None = None
 
 
 FileReader = Callable[[str], ComposeFile]
@@ -345,12 +348,13 @@ class ProjectLoader:
         """
         if sdef.network_mode is not None:
             return DOCKER_DEFAULT
+        engine = engine_default(self.options.default_host_ip)
         names = sdef.networks if sdef.networks else ["default"]
         defaults: list[HostDefault] = []
         for name in names:
             net = loaded.networks.get(name)
             if net is None:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
             elif net.external:
                 defaults.append(
                     HostDefault(
@@ -377,10 +381,15 @@ class ProjectLoader:
                     problems.append(Problem(INVALID_PORT_ENTRY, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
-                if address_verdict(address) is Verdict.WILDCARD:
-                    defaults.append(DOCKER_DEFAULT)  # the option spells out Docker's default
-                    continue
                 loc = value.location
+                if address_verdict(address) is Verdict.WILDCARD:
+                    # the option spells out Docker's default: every interface, said, not assumed
+                    defaults.append(HostDefault(
+                        DOCKER_DEFAULT.addresses,
+                        f"network {name!r} sets default host IP {address} "
+                        f"(host_binding_ipv4, {loc.file}:{loc.line}), every interface",
+                    ))
+                    continue
                 defaults.append(
                     HostDefault(
                         (address,),
@@ -389,7 +398,7 @@ class ProjectLoader:
                     )
                 )
             else:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
         distinct = {d.addresses for d in defaults}
         if len(distinct) == 1:
             return defaults[0]
@@ -419,6 +428,17 @@ def _shown_active(
             out[name] = None
         out.update(shown_as.get(name, {}))
     return tuple(out)
+
+
+def engine_default(told: str | None) -> HostDefault:
+    """What a network without host_binding_ipv4 gives an entry without host IP: the engine's
+    default host IP when bindguard was told it, else Docker's (every interface)."""
+    if told is None:
+        return DOCKER_DEFAULT
+    address = told.strip().strip("[]")
+    # Docker: 0.0.0.0 as the default means every IPv4 and IPv6 address, :: only IPv6 ones
+    addresses = DOCKER_DEFAULT.addresses if address == "0.0.0.0" else (address,)
+    return HostDefault(addresses, f"the engine's default host IP is {address} (--default-host-ip)")
 
 
 def _exposure(addresses: tuple[str, ...]) -> int:

@@ -186,6 +186,8 @@ def checked(report: Report) -> str:
     """What was checked: "9 files, 11 services, 14 published ports, 9 exposed" (unknown counts left out)."""
     if report.kind == "engine":
         parts = [plural(len(report.engines) or len(report.sources), "engine")]
+        if len(report.engines) == 1 and report.engines[0].get("engine"):
+            parts[0] += f" ({report.engines[0]['engine']})"  # "rootless Docker 20.10.24": whose rules applied
         if report.engines:
             containers = sum(int(e.get("containers") or 0) for e in report.engines)
             parts.append(plural(containers, "container"))

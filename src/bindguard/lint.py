@@ -116,14 +116,24 @@ class UnitResult(NamedTuple):
 
 
 def _port_keys(subject: Subject) -> tuple[frozenset[tuple], frozenset[tuple]]:
-    """(every published port entry, those not on loopback), as (location, entry) keys."""
+    """(every published port entry of every service, those not on loopback).
+
+    A key is (location, service, entry, ports it publishes): an entry that an
+    anchor shares between three services publishes three times, as Compose does,
+    while a file read by two projects still counts once.  ``count`` adds them up.
+    """
     ports, exposed = set(), set()
     for b in subject.bindings:
-        key = (b.location, b.entry)
+        key = (b.location, b.service, b.entry, b.published)
         ports.add(key)
         if b.verdict is not Verdict.LOOPBACK:
             exposed.add(key)
     return frozenset(ports), frozenset(exposed)
+
+
+def count(keys: set[tuple] | frozenset[tuple]) -> int:
+    """How many ports the keys of ``_port_keys`` publish."""
+    return sum(key[-1] for key in keys)
 
 
 def project_dir(unit: Unit) -> str:
@@ -289,7 +299,7 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
     report = make_report(
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,
-        published_ports=len(ports), exposed=len(exposed), baselined=baselined,
+        published_ports=count(ports), exposed=count(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
     )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
     return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop))
@@ -316,15 +326,25 @@ def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Fi
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per rule and place: a file read by two projects reports once."""
-    seen: set[tuple] = set()
-    out = []
+    """One finding per rule and place: a file read by two projects reports once.
+
+    A line that several services share (a YAML anchor, a merge key, ``extends``)
+    publishes for each of them: the one finding there names every service
+    (``Finding.services``) instead of keeping the first and dropping the rest
+    (issue 29).  Findings at one place whose messages differ stay apart.
+    """
+    kept: dict[tuple, int] = {}
+    out: list[Finding] = []
     for f in sorted(findings, key=Finding.sort_key):
         key = (f.code, f.location, f.message) if not f.location.line else (f.code, f.location)
-        if key in seen:
+        at = kept.get(key)
+        if at is None:
+            kept[key] = len(out)
+            out.append(f)
             continue
-        seen.add(key)
-        out.append(f)
+        first = out[at]
+        if f.service and f.service not in first.service_names and f.message == first.message:
+            out[at] = first._replace(services=(*first.service_names, f.service))
     return out
 
 

@@ -291,7 +291,8 @@ class ProjectLoader:
             services=tuple(services),
             problems=tuple(_dedupe(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
-            profiles=ProfileScope(active, source, tuple(sorted(defined))),
+            profiles=ProfileScope(active, source, tuple(sorted(defined)),
+                                  names_shown=source != "COMPOSE_PROFILES" or self.options.show_values),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -308,6 +309,12 @@ class ProjectLoader:
                 token = _published_token(item, result)
                 keyed.append((_swarm(result) if self.options.swarm else result, token))
         bindings = _compose_unique(keyed)
+        if mode is not None and mode.text.split(":", 1)[0] in _SHARED_NETWORK_MODES:
+            # Docker refuses to create the container at all: not an exposure, an entry it rejects.
+            problems.extend(_refused_by_shared_network(b, mode.text) for b in bindings)
+            bindings = []
+        elif mode is not None and mode.text == "none":
+            bindings = []  # no network, no endpoint: Docker publishes nothing (checked on Docker 20.10)
         for item in sdef.dropped:
             # Not published, but Compose parsed it before the merge dropped it.
             dropped = item_binding(item, sdef.name, item.lookup, default, loaded.name)
@@ -536,6 +543,29 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
 MAX_EXPANDED_RANGE = 1024
 
 _NIL = ("nil",)  # compose-go's key for a port with no published port at all
+
+
+# network_mode values that share another container's network namespace
+_SHARED_NETWORK_MODES = ("service", "container")
+
+
+def _refused_by_shared_network(b: Binding, mode: str) -> Problem:
+    """A ports: entry of a service on another container's network: Docker refuses it.
+
+    ``docker create --network container:X -p ...`` fails with "conflicting
+    options: port publishing and the container type network mode", and Compose
+    turns ``service:NAME`` into exactly that; nothing is published (issue 29).
+    """
+    kind = mode.split(":", 1)[0]
+    return Problem(
+        invalid_entry.CODE,
+        f"port entry {b.resolved or b.entry!r} cannot be published: the service shares the network of a "
+        f"{'service' if kind == 'service' else 'container'} (network_mode: {kind}:...) and Docker refuses "
+        "'conflicting options: port publishing and the container type network mode'",
+        b.location,
+        b.service,
+        b.raw or b.entry,
+    )
 
 
 def _published_token(item: PortItem, binding: Binding) -> tuple:

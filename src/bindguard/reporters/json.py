@@ -18,6 +18,7 @@ def finding_dict(f: Finding) -> dict[str, object]:
         "line": loc.line or None,
         "column": loc.column or None,
         "service": f.service,
+        "services": list(f.service_names),  # every service a shared (anchored) entry publishes for
         "message": f.message,
         "fix": f.fix or None,
         "entry": f.entry or None,

@@ -108,7 +108,7 @@ class TextReporter:
         ]
         # a container that is not from Compose is its own "service": say its name once
         if f.service and f.service != f.location.container:
-            service = f"[{printable(f.service)}]"
+            service = f"[{printable(', '.join(f.service_names))}]"
             tokens.append(Token(service, service))
         return tokens + words(printable(f.message))
 

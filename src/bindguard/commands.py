@@ -246,9 +246,10 @@ def lint(
             show_values=show_values,
         )
         warn_unrunnable(settings.selection, "lint", select)
-        # Concise lines never show a fix: hint; -q -q shows nothing on the terminal, but a report
-        # written with --output still shows what its format shows; a baseline records no hint.
-        shown = fmt not in (Format.concise, Format.text) and (output is not None or quiet < 2)
+        # Every format shows the hint or marks what fix rewrites ([*] and the fixable count in
+        # concise lines, issue 29); -q -q shows nothing on the terminal, but a report written with
+        # --output still shows what its format shows; a baseline records no hint.
+        shown = output is not None or quiet < 2
         settings = settings._replace(hints=shown and write_baseline is None)
         stdin = None
         if paths == ["-"] or (stdin_filename and not paths):
@@ -266,11 +267,7 @@ def lint(
             return 0
         texts = {stdin.name: stdin.text()} if stdin else None
         emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
-        inline = report.suppressed - report.baselined
-        if report.baselined and not quiet:
-            say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
-        if inline and not quiet:
-            say(f"{inline} findings suppressed by inline ignores")
+        # the summary already says what a baseline or inline ignores suppressed: said once (issue 29)
         return exit_code(report, FailOn(level))
 
     return guarded(body)

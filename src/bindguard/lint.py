@@ -167,7 +167,7 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
         found = _fix_hints(found, files, subject, unit, settings, args[2])
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
-    notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip)
+    notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip) | set(subject.notes)
     return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles)
 
 

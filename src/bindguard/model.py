@@ -371,6 +371,11 @@ class Finding(NamedTuple):
     services: tuple[str, ...] = ()
 
     @property
+    def fixable(self) -> bool:
+        """``bindguard fix`` rewrites this finding's entry (the hint is that rewrite)."""
+        return self.fix_edit is not None
+
+    @property
     def service_names(self) -> tuple[str, ...]:
         """The services this finding is about, in the order they were found."""
         if self.services:
@@ -486,6 +491,7 @@ class Subject(NamedTuple):
     comparisons: tuple[Comparison, ...] = ()
     proofs: tuple[NeighbourProof, ...] = ()  # audit --prove: what a neighbour reached
     profiles: ProfileScope = ProfileScope()
+    notes: tuple[Note, ...] = ()  # what the verdict assumes (required variables left unset)
 
     @property
     def bindings(self) -> tuple[Binding, ...]:

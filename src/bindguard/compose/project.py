@@ -21,6 +21,7 @@ from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
 from bindguard.compose.record import Record
+from bindguard.compose.required import unset_required
 from bindguard.compose.services import (
     FileModel,
     NetworkDef,
@@ -91,6 +92,8 @@ class ProjectLoader:
         self.reader = reader
         self._cache: dict[str, ComposeFile] = {}
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
+        # required variables (${VAR:?}) without a value in the project being loaded
+        self._required: dict[str, Location] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
         self.project_name: str | None = None  # ``name:`` of the project loaded last
 
@@ -116,6 +119,8 @@ class ProjectLoader:
                 model = read_document(doc, cf.path, base_dir)
                 _attach_env(model, env)
                 models.append(model)
+            for name, where in unset_required(cf.documents, cf.text, cf.path, env.lookup):
+                self._required.setdefault(name, where)
             self._models_cache[key] = (models, list(cf.problems))
         return self._models_cache[key]
 
@@ -130,11 +135,18 @@ class ProjectLoader:
         env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
         env.show_values = self.options.show_values
         self._envs.append(env)
+        self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
-        return self._subject(loaded, self._active_profiles(env))
+        subject = self._subject(loaded, self._active_profiles(env))
+        # an entry the variable breaks is already a finding (BG007) at that line: not said again
+        reported = {(p.location.file, p.location.line) for p in subject.problems}
+        required = {n: at for n, at in self._required.items() if (at.file, at.line) not in reported}
+        if required:
+            subject = subject._replace(notes=(_assumed_note(required),))
+        return subject
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.
@@ -547,6 +559,20 @@ _NIL = ("nil",)  # compose-go's key for a port with no published port at all
 
 # network_mode values that share another container's network namespace
 _SHARED_NETWORK_MODES = ("service", "container")
+
+
+def _assumed_note(required: dict[str, Location]) -> Note:
+    """One note for every required variable Compose would refuse the project without."""
+    names = list(required)
+    first = next(iter(required.values()))
+    which = (f"variable {names[0]} is" if len(names) == 1
+             else f"variables {', '.join(names)} are")
+    return Note(
+        f"required {which} unset: Compose refuses this project until "
+        f"{'it is' if len(names) == 1 else 'they are'} set, and this report assumes "
+        f"{'it is' if len(names) == 1 else 'they are'}",
+        first,
+    )
 
 
 def _refused_by_shared_network(b: Binding, mode: str) -> Problem:

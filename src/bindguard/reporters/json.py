@@ -21,6 +21,7 @@ def finding_dict(f: Finding) -> dict[str, object]:
         "services": list(f.service_names),  # every service a shared (anchored) entry publishes for
         "message": f.message,
         "fix": f.fix or None,
+        "fixable": f.fixable,  # bindguard fix rewrites the entry: the hint is that rewrite
         "entry": f.entry or None,
         "resolved": f.resolved or None,
     }
@@ -50,6 +51,7 @@ class JsonReporter:
                 "exposed": report.exposed,
                 "suppressed": report.suppressed,
                 "baselined": report.baselined,
+                "fixable": sum(f.fixable for f in report.findings),
             },
             "notes": [
                 {"file": n.location.file, "line": n.location.line or None, "message": n.message}

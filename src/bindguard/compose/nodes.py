@@ -27,8 +27,10 @@ STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_TAG = "tag:bindguard,2026:plain"
 # Implicit tags PyYAML's own resolver gives plain scalars (nodes composed by
 # another loader, e.g. in tests); those are re-resolved as YAML 1.2 too.
+# ``!override`` only tells the merge to replace: compose-go reads the value under it as
+# if untagged, so a plain scalar under it is typed like any plain scalar.
 _IMPLICIT = frozenset(
-    [PLAIN_TAG]
+    [PLAIN_TAG, "!override"]
     + ["tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")]
 )
 # Compose's parser (go-yaml v3) reads plain integers with Go's ParseInt(s, 0, 64):
@@ -251,6 +253,12 @@ def mapping_entries(
 
 def iter_sequence(node: yaml.SequenceNode) -> Iterator[yaml.Node]:
     return iter(node.value)
+
+
+def is_reset(node: yaml.Node) -> bool:
+    """A ``!reset`` node: compose-go removes it, whatever its value (``key: !reset null``,
+    ``- !reset "80:80"``, ``svc: !reset``), and a later merge drops what it names."""
+    return node.tag == RESET_TAG
 
 
 def plain_value(node: yaml.Node, budget: int = 100_000) -> object:

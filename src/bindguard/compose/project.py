@@ -82,6 +82,8 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
+        # services a later file removed (``svc: !reset``): Compose parsed their ports first
+        self.removed: list[ServiceDef] = []
 
 
 class ProjectLoader:
@@ -293,6 +295,9 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
+        for gone in loaded.removed:
+            # not started, but Compose refuses the project for an entry it cannot parse
+            problems.extend(_refusals(gone, loaded))
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
             defined.update(dict.fromkeys(own))
@@ -504,6 +509,10 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
+    for name in model.reset_services:
+        gone = out.services.pop(name, None)  # ``svc: !reset`` in a later file removes the service
+        if gone is not None:
+            out.removed.append(gone)
     for name, service in model.services.items():
         earlier = out.services.get(name)
         if service.ports_null is not None and (earlier is None or not earlier.has_ports):
@@ -559,6 +568,16 @@ _NIL = ("nil",)  # compose-go's key for a port with no published port at all
 
 # network_mode values that share another container's network namespace
 _SHARED_NETWORK_MODES = ("service", "container")
+
+
+def _refusals(sdef: ServiceDef, loaded: _Loaded) -> list[Problem]:
+    """The problems of a removed service's entries (what was published is gone)."""
+    out = []
+    for item in (*sdef.ports, *sdef.dropped):
+        result = item_binding(item, sdef.name, item.lookup, DOCKER_DEFAULT, loaded.name)
+        if isinstance(result, Problem):
+            out.append(result)
+    return out
 
 
 def _assumed_note(required: dict[str, Location]) -> Note:

@@ -178,3 +178,26 @@ def test_same_count_in_lint_and_ports():
     lint = json.loads(run("lint", "--format", "json", "compose-examples/").stdout)["summary"]["published_ports"]
     rows = json.loads(run("ports", "--format", "json", "compose-examples/").stdout)["bindings"]
     assert lint == sum(r["published"] for r in rows)
+
+
+def test_baseline_applies_from_any_folder(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "compose.yaml").write_text((ROOT / "compose-examples/database-exposed/compose.yaml").read_text())
+    assert run("lint", ".", "--write-baseline", "bl.json", cwd=project).returncode == 0
+    data = json.loads((project / "bl.json").read_text())
+    assert data["format"] == "bindguard-baseline/2"
+    assert {f["file"] for f in data["findings"].values()} == {"compose.yaml"}  # relative to the baseline
+    for cwd, args in [(tmp_path, ("project", "--baseline", "project/bl.json")),
+                      (project, (".", "--baseline", "bl.json")),
+                      (ROOT, (str(project), "--baseline", str(project / "bl.json")))]:
+        result = run("lint", *args, cwd=cwd)
+        assert result.returncode == 0, (cwd, result.stdout)
+        assert "No new findings; 2 known findings suppressed by the baseline" in result.stdout
+
+
+def test_baseline_of_format_1_is_read_relative_to_the_working_directory(tmp_path):
+    from bindguard.baseline import FORMAT_CWD, read_baseline
+
+    (tmp_path / "old.json").write_text(json.dumps({"format": FORMAT_CWD, "findings": {"abc": {}}}))
+    assert read_baseline(str(tmp_path / "old.json")).base == "."

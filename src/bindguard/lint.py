@@ -291,7 +291,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     if settings.baseline:
         from bindguard.baseline import baseline_key
 
-        kept = [f for f in findings if baseline_key(f) not in settings.baseline]
+        base = getattr(settings.baseline, "base", ".")  # a Baseline knows its folder
+        kept = [f for f in findings if baseline_key(f, base) not in settings.baseline]
         baselined = len(findings) - len(kept)
         suppressed += baselined
         findings = kept

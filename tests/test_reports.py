@@ -201,3 +201,33 @@ def test_baseline_of_format_1_is_read_relative_to_the_working_directory(tmp_path
 
     (tmp_path / "old.json").write_text(json.dumps({"format": FORMAT_CWD, "findings": {"abc": {}}}))
     assert read_baseline(str(tmp_path / "old.json")).base == "."
+
+
+def test_fix_says_once_and_counts_what_it_did_not_write(tmp_path):
+    """fix on a read-only file: the reason once, and the entries it did not write counted."""
+    path = tmp_path / "compose.yaml"
+    path.write_text((ROOT / "compose-examples/database-exposed/compose.yaml").read_text())
+    path.chmod(0o444)
+    result = run("fix", str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert lines == [f"{path}: not written: file is read-only",
+                     "fixed 0 entries in 0 files; 2 entries in 1 file not written (above)."]
+
+
+@pytest.mark.parametrize("typed, first", [("bg1", "BG001"), ("BGO1", "BG001"), ("bg16", "BG016")])
+def test_rule_number_without_zeros_suggests_that_rule_first(typed, first):
+    result = subprocess.run([sys.executable, "-m", "bindguard", "rules", typed], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 2
+    assert f"(did you mean {first!r}" in result.stderr
+
+
+def test_host_network_plural():
+    from bindguard.model import Location, Service
+    from bindguard.rules.bg004_host_network import check
+
+    one = Service("s", Location(), network_mode="host", discarded=("b",))  # type: ignore[arg-type]
+    two = Service("s", Location(), network_mode="host", discarded=("b", "c"))  # type: ignore[arg-type]
+    assert next(iter(check(one, None))).message.endswith("its ports: entry is ignored")
+    assert next(iter(check(two, None))).message.endswith("its 2 ports: entries are ignored")

@@ -30,7 +30,7 @@ class Baseline(frozenset):
 
     base: str
 
-    def __new__(cls, keys=(), base: str = ".") -> "Baseline":
+    def __new__(cls, keys=(), base: str = ".") -> Baseline:
         self = super().__new__(cls, keys)
         self.base = base
         return self

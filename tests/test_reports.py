@@ -231,3 +231,76 @@ def test_host_network_plural():
     two = Service("s", Location(), network_mode="host", discarded=("b", "c"))  # type: ignore[arg-type]
     assert next(iter(check(one, None))).message.endswith("its ports: entry is ignored")
     assert next(iter(check(two, None))).message.endswith("its 2 ports: entries are ignored")
+
+
+@pytest.fixture
+def tree(tmp_path):
+    for folder in ("nested/sub", "sub", "keep", "deep/a/b/vendor/x"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "compose.yaml").write_text('services:\n  a:\n    image: x\n    ports: ["80:80"]\n')
+    return tmp_path
+
+
+def linted(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return run("lint", ".", "--format", "json", *args, cwd=tmp_path)
+
+
+def files_of(result: subprocess.CompletedProcess) -> list[str]:
+    return sorted({f["file"] for f in json.loads(result.stdout)["findings"]})
+
+
+@pytest.mark.parametrize("pattern, left", [
+    ("sub", ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml"]),  # a name at any depth
+    ("sub/", ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml"]),  # folders only
+    ("nested/sub", ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml", "sub/compose.yaml"]),  # anchored
+    ("/sub", ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml", "nested/sub/compose.yaml"]),
+    ("**/vendor", ["keep/compose.yaml", "nested/sub/compose.yaml", "sub/compose.yaml"]),
+    ("deep/**/x", ["keep/compose.yaml", "nested/sub/compose.yaml", "sub/compose.yaml"]),
+    ("*/sub/*", ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml", "sub/compose.yaml"]),
+    ("compose.yaml", None),  # every file: nothing left to check
+])
+def test_exclude_matches_like_gitignore(tree, pattern, left):
+    result = linted(tree, "--exclude", pattern)
+    if left is None:
+        assert result.returncode == 2 and "no compose file found" in result.stderr
+        return
+    assert files_of(result) == left
+    assert "matched nothing" not in result.stderr
+
+
+def test_exclude_that_matched_nothing_is_warned(tree):
+    result = linted(tree, "--exclude", "nosuch", "--exclude", "sub")
+    assert result.stderr == "bindguard: warning: --exclude 'nosuch' matched nothing\n"
+    assert files_of(result) == ["deep/a/b/vendor/x/compose.yaml", "keep/compose.yaml"]
+
+
+def test_config_exclude_is_relative_to_the_config(tree):
+    (tree / "keep" / ".bindguard.toml").write_text('exclude = ["/sub"]\n')
+    (tree / "keep" / "sub").mkdir()
+    (tree / "keep" / "sub" / "compose.yaml").write_text('services:\n  a:\n    image: x\n    ports: ["80:80"]\n')
+    environ = {k: v for k, v in __import__("os").environ.items() if not k.startswith("COMPOSE_")}
+    result = subprocess.run([sys.executable, "-m", "bindguard", "lint", "--format", "json", "--config",
+                             "keep/.bindguard.toml", "keep", "sub"], capture_output=True, text=True, cwd=tree,
+                            env=environ)
+    data = json.loads(result.stdout)
+    # "/sub" starts at the config's folder: keep/sub goes, ./sub (named on the command line) stays
+    assert sorted({f["file"] for f in data["findings"]}) == ["keep/compose.yaml", "sub/compose.yaml"]
+
+
+def test_a_missing_path_does_not_hide_the_others(tree):
+    result = run("lint", "keep", "missing", cwd=tree)
+    assert result.returncode == 2
+    assert "keep/compose.yaml:4:13: BG001" in result.stdout
+    assert result.stderr == "bindguard: missing: no such file or directory\n"
+    alone = run("lint", "missing", cwd=tree)
+    assert alone.returncode == 2 and alone.stdout == ""
+    baseline = run("lint", "keep", "missing", "--write-baseline", "bl.json", cwd=tree)
+    assert baseline.returncode == 2 and not (tree / "bl.json").exists()
+
+
+def test_pattern_matching_is_by_component():
+    from bindguard.pathmatch import PathPatterns
+
+    patterns = PathPatterns(["**/" * 300 + "x"], base="/")
+    assert patterns.matches("/" + "a/" * 200 + "x", is_dir=True)
+    assert not PathPatterns(["a*b"], base="/").matches("/a/b", is_dir=False)  # * stays in a component

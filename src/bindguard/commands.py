@@ -259,6 +259,10 @@ def lint(
         elif "-" in (paths or ()):
             raise fail("- (standard input) cannot be combined with other paths")
         report = run_lint(paths_or_default(paths, files), settings, stdin=stdin)
+        if write_baseline is not None and report.errors:
+            for error in report.errors:
+                say(error)  # a baseline of part of the paths would hide what the rest holds
+            return 2
         if write_baseline is not None:
             from bindguard.baseline import write_baseline as record
 
@@ -266,7 +270,13 @@ def lint(
             say(f"recorded {count} findings in {write_baseline}")
             return 0
         texts = {stdin.name: stdin.text()} if stdin else None
+        for warning in report.warnings:
+            say(warning)
         emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
+        for error in report.errors:
+            say(error)  # the other paths were reported; this one stops the run (exit 2)
+        if report.errors:
+            return 2
         # the summary already says what a baseline or inline ignores suppressed: said once (issue 29)
         return exit_code(report, FailOn(level))
 

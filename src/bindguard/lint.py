@@ -41,6 +41,7 @@ class LintSettings(NamedTuple):
     selection: RuleSelection = RuleSelection()
     project: ProjectOptions = ProjectOptions()
     exclude: tuple[str, ...] = ()
+    exclude_root: str = "."  # where anchored --exclude patterns start: here, or the config's folder
     include: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     jobs: int | None = None
@@ -61,7 +62,20 @@ class Unit(NamedTuple):
     project_dir: str | None = None
 
 
-def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Problem]]:
+class RunNotes:
+    """What a run says besides its findings (issue 29), filled by :func:`plan`.
+
+    ``warnings``: an ``--exclude`` pattern that matched nothing.  ``errors``:
+    paths that could not be read while other paths were checked; the report of
+    the others is shown, then these stop the run (exit 2), as ruff does.
+    """
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.errors: list[InputError] = []
+
+
+def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None) -> tuple[list[Unit], list[Problem]]:
     for env_file in settings.project.env_files:
         if not os.path.isfile(env_file) or not os.access(env_file, os.R_OK):
             raise InputError(env_file, "env file not found or not readable")
@@ -72,7 +86,15 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     if settings.compose_files:
         units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
-    files, problems = discover(paths, settings.exclude, settings.include)
+    from bindguard.pathmatch import PathPatterns
+
+    exclude = PathPatterns(settings.exclude, settings.exclude_root)
+    deferred = None if notes is None else notes.errors
+    files, problems = discover(paths, exclude, settings.include, deferred)
+    if notes is not None:
+        if notes.errors and not files and not units and not problems:
+            raise notes.errors[0]  # nothing at all was checked: no report, one error line
+        notes.warnings += [f"warning: --exclude {p!r} matched nothing" for p in exclude.unused()]
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
@@ -253,7 +275,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     """
     from bindguard.fix.remedy import writable
 
-    units, problems = plan(paths, settings) if stdin is None else ([Unit((stdin.name,))], [])
+    said = RunNotes()
+    units, problems = plan(paths, settings, said) if stdin is None else ([Unit((stdin.name,))], [])
     findings: list[Finding] = []
     sources: list[str] = []
     allowed = writable(units, paths, settings.compose_files, follow_symlinks)
@@ -303,7 +326,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         published_ports=count(ports), exposed=count(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
     )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
-    return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop))
+    return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop),
+                           warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors))
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

@@ -70,6 +70,7 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
             show_values=cli.show_values,
         ),
         exclude=cli.exclude or config.exclude,
+        exclude_root="." if cli.exclude else config.root,
         include=cli.include or config.include,
         compose_files=cli.compose_files,
         jobs=cli.jobs,

@@ -171,6 +171,11 @@ PINNED: list[tuple[dict[str, str], dict[str, str]]] = [
                       'host_ip: !reset 0.0.0.0}]\n'}, {}),
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: ["80:80"]\n  b:\n    image: y\n',
       "compose.override.yaml": 'services:\n  a: !reset\n'}, {}),
+    # !reset under !override is no reset at all for compose-go (its reset processor stops there)
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n',
+      "compose.override.yaml": 'services:\n  a:\n    ports: !override\n      - !reset "80"\n'}, {}),
+    ({"compose.yaml": 'services:\n  a: !override\n    image: x\n    ports:\n      - !reset "80"\n'
+                      '      - {target: 81, host_ip: !reset 0.0.0.0}\n'}, {}),
     # a service a later file removes still refuses the project for an entry Compose cannot parse
     ({"compose.yaml": 'services:\n  c:\n    image: x\n    ports:\n      - 0\n      - "80"\n',
       "compose.override.yaml": 'services:\n  c: !reset\n'}, {}),

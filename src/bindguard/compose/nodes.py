@@ -255,6 +255,33 @@ def iter_sequence(node: yaml.SequenceNode) -> Iterator[yaml.Node]:
     return iter(node.value)
 
 
+def untag_resets_under_override(root: yaml.Node) -> None:
+    """Read ``!reset`` below an ``!override`` as compose-go does: as no tag at all.
+
+    compose-go's reset processor does not descend into a node tagged
+    ``!override``, so ``ports: !override [!reset "80"]`` publishes 80 (found
+    by the differential fuzz, issue 29).  The nodes are retagged in place, once
+    per file (only files whose text holds both tags are walked).
+    """
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    seen: set[int] = set()
+    while stack:
+        node, inside = stack.pop()
+        if id(node) in seen:  # an alias: the same node object again
+            continue
+        seen.add(id(node))
+        if inside and node.tag == RESET_TAG:
+            if isinstance(node, yaml.ScalarNode):
+                node.tag = "tag:yaml.org,2002:str" if node.style else PLAIN_TAG
+            else:
+                node.tag = "tag:yaml.org,2002:seq" if isinstance(node, yaml.SequenceNode) else "tag:yaml.org,2002:map"
+        inside = inside or node.tag == OVERRIDE_TAG
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, inside) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, inside) for pair in node.value for child in pair)
+
+
 def is_reset(node: yaml.Node) -> bool:
     """A ``!reset`` node: compose-go removes it, whatever its value (``key: !reset null``,
     ``- !reset "80:80"``, ``svc: !reset``), and a later merge drops what it names."""

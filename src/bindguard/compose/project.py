@@ -19,7 +19,7 @@ import yaml
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
-from bindguard.compose.nodes import RESET_TAG, resolve_scalar
+from bindguard.compose.nodes import OVERRIDE_TAG, RESET_TAG, resolve_scalar, untag_resets_under_override
 from bindguard.compose.record import Record
 from bindguard.compose.required import unset_required
 from bindguard.compose.services import (
@@ -117,7 +117,10 @@ class ProjectLoader:
             cf = self._read(path)
             base_dir = os.path.dirname(path) or "."
             models = []
+            overridden = RESET_TAG in cf.text and OVERRIDE_TAG in cf.text
             for doc in cf.documents:
+                if overridden:
+                    untag_resets_under_override(doc)
                 model = read_document(doc, cf.path, base_dir)
                 _attach_env(model, env)
                 models.append(model)

@@ -304,3 +304,14 @@ def test_pattern_matching_is_by_component():
     patterns = PathPatterns(["**/" * 300 + "x"], base="/")
     assert patterns.matches("/" + "a/" * 200 + "x", is_dir=True)
     assert not PathPatterns(["a*b"], base="/").matches("/a/b", is_dir=False)  # * stays in a component
+
+
+def test_watch_and_audit_name_a_container_the_same_way():
+    from bindguard.engine.changes import Change, Trigger, render_text
+    from bindguard.model import Finding, Location, Severity
+    from bindguard.reporters.text import place
+
+    loc = Location(engine="unix:///var/run/docker.sock", container="demo-db-1")
+    finding = Finding("BG001", Severity.ERROR, "host port 5432/tcp ...", loc, service="db")
+    line = render_text(Change("new", finding, "unix:///var/run/docker.sock", Trigger("audit", "initial"), 0.0))
+    assert f" {place(loc)} [db]: host port" in line

@@ -315,3 +315,44 @@ def test_watch_and_audit_name_a_container_the_same_way():
     finding = Finding("BG001", Severity.ERROR, "host port 5432/tcp ...", loc, service="db")
     line = render_text(Change("new", finding, "unix:///var/run/docker.sock", Trigger("audit", "initial"), 0.0))
     assert f" {place(loc)} [db]: host port" in line
+
+
+def test_progress_only_on_a_terminal_and_only_after_a_while():
+    import io
+
+    from bindguard.progress import DELAY, Progress
+
+    now = [0.0]
+    out = io.StringIO()
+    line = Progress("projects", 3, out, clock=lambda: now[0], tty=True)
+    line.step()
+    assert out.getvalue() == ""  # quick runs show nothing
+    now[0] = DELAY + 0.01
+    line.step()
+    assert out.getvalue() == "\r\x1b[Kbindguard: 2/3 projects"
+    line.close()
+    assert out.getvalue().endswith("\r\x1b[K")  # erased: the report starts on a clean line
+    piped = io.StringIO()
+    other = Progress("projects", 3, piped, clock=lambda: 100.0)
+    other.step()
+    other.close()
+    assert piped.getvalue() == ""  # not a terminal: never
+
+
+def test_lint_counts_every_project_on_the_progress_line():
+    from bindguard.lint import LintSettings, lint
+
+    seen = []
+
+    class Line:
+        def __init__(self, what, total):
+            seen.append((what, total))
+
+        def step(self):
+            seen.append("step")
+
+        def close(self):
+            seen.append("close")
+
+    lint([str(ROOT / "compose-examples")], LintSettings(jobs=1), progress=Line)
+    assert seen[0][0] == "projects" and seen.count("step") == seen[0][1] and seen[-1] == "close"

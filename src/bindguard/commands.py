@@ -258,7 +258,10 @@ def lint(
             stdin = read_stdin(sys.stdin.buffer, stdin_filename)
         elif "-" in (paths or ()):
             raise fail("- (standard input) cannot be combined with other paths")
-        report = run_lint(paths_or_default(paths, files), settings, stdin=stdin)
+        from bindguard.progress import Progress
+
+        report = run_lint(paths_or_default(paths, files), settings, stdin=stdin,
+                          progress=None if quiet else Progress)
         if write_baseline is not None and report.errors:
             for error in report.errors:
                 say(error)  # a baseline of part of the paths would hide what the rest holds

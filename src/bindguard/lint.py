@@ -268,10 +268,12 @@ def _workers(settings: LintSettings, units: list[Unit]) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False, stdin=None) -> Report:
+def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False, stdin=None,
+         progress=None) -> Report:
     """Lint ``paths``; ``follow_symlinks`` is what ``fix`` would be run with (for the hints).
 
     ``stdin``: a ``bindguard.stdin.StdinFile`` to lint instead of ``paths``.
+    ``progress``: ``(what, total) -> Progress`` (``bindguard.progress``), told of each project.
     """
     from bindguard.fix.remedy import writable
 
@@ -287,9 +289,9 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
         chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_lint_unit, jobs, chunksize=chunk))
+            results = _counted(pool.map(_lint_unit, jobs, chunksize=chunk), len(jobs), progress)
     else:
-        results = [_lint_unit(job, stdin and stdin.reader) for job in jobs]
+        results = _counted((_lint_unit(job, stdin and stdin.reader) for job in jobs), len(jobs), progress)
     services: set[str] = set()
     suppressed = 0
     drop = _covered_elsewhere(units, [r.sources for r in results])
@@ -328,6 +330,21 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
     return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop),
                            warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors))
+
+
+def _counted(results, total: int, progress) -> list:
+    """The results, in order, with each one counted on the progress line (if any)."""
+    if progress is None:
+        return list(results)
+    line = progress("projects", total)
+    out = []
+    try:
+        for result in results:
+            out.append(result)
+            line.step()
+    finally:
+        line.close()
+    return out
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

@@ -356,3 +356,34 @@ def test_lint_counts_every_project_on_the_progress_line():
 
     lint([str(ROOT / "compose-examples")], LintSettings(jobs=1), progress=Line)
     assert seen[0][0] == "projects" and seen.count("step") == seen[0][1] and seen[-1] == "close"
+
+
+def test_ports_never_cuts_a_location_when_piped(tmp_path):
+    deep = tmp_path / ("a-very-long-folder-name-" * 6) / "helper-scripts" / "docker-compose.override.yml.d"
+    deep.mkdir(parents=True)
+    path = deep / "PROMETHEUS.yml"
+    path.write_text('services:\n  prometheus:\n    image: x\n    ports: ["9090:9090"]\n')
+    out = run("ports", str(path)).stdout
+    assert f"{path}:4:13" in out and "…" not in out
+
+
+def test_statistics_as_json_and_never_silently_ignored():
+    data = json.loads(run("lint", "compose-examples", "--statistics", "--output-format", "json").stdout)
+    assert data[0] == {"code": "BG001", "name": "implicit-all-interfaces", "count": 7, "fixable": 7}
+    refused = run("lint", "compose-examples", "--statistics", "--output-format", "sarif")
+    assert refused.returncode == 2
+    assert refused.stderr == "bindguard: --statistics prints counts as text or json, not --output-format sarif\n"
+
+
+@pytest.mark.parametrize("command", ["lint", "ports", "audit", "watch", "probe"])
+def test_one_spelling_of_the_format_option_everywhere(command):
+    text = subprocess.run([sys.executable, "-m", "bindguard", command, "--help"], capture_output=True, text=True,
+                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+    assert "--output-format, --format" in text
+
+
+@pytest.mark.parametrize("command", ["lint", "audit", "watch"])
+def test_quiet_and_color_everywhere_a_report_is_printed(command):
+    text = subprocess.run([sys.executable, "-m", "bindguard", command, "--help"], capture_output=True, text=True,
+                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+    assert "-q, --quiet" in text and "--color" in text

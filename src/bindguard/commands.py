@@ -137,6 +137,10 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     from bindguard.reporters.base import with_docs_url
 
     color, quiet, statistics = look or ("auto", 0, False)
+    shown = Format.concise if output is not None and fmt is not Format.full else fmt
+    if statistics and shown.value not in ("concise", "full", "text", "json"):
+        # never silently ignored (issue 29): counts are text or JSON
+        raise fail(f"--statistics prints counts as text or json, not --output-format {fmt.value}")
     report = with_docs_url(report, docs_url)
     base = os.getcwd()
     if output is not None:
@@ -151,7 +155,7 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
         fmt = Format.full if fmt is Format.full else Format.concise
     view = View(fmt.value, use_color(color), terminal_width(), quiet, statistics, base)
     if fmt.value not in ("concise", "full", "text"):
-        view = view._replace(color=False, statistics=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
+        view = view._replace(color=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
     write_stdout(render(report, view, texts))
 
 

@@ -67,3 +67,18 @@ class JsonReporter:
         if report.confirmations:
             data["confirmations"] = list(report.confirmations)
         return json.dumps(data, indent=2) + "\n"
+
+
+def statistics_json(report: Report) -> str:
+    """``--statistics --output-format json``: one object per rule, most frequent first (as ruff)."""
+    counts = report.counts()
+    rows = []
+    for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = report.rule(code)
+        rows.append({
+            "code": code,
+            "name": rule.name if rule else "",
+            "count": n,
+            "fixable": sum(f.fixable for f in report.findings if f.code == code),
+        })
+    return json.dumps(rows, indent=2) + "\n"

@@ -176,6 +176,9 @@ PINNED: list[tuple[dict[str, str], dict[str, str]]] = [
       "compose.override.yaml": 'services:\n  a:\n    ports: !override\n      - !reset "80"\n'}, {}),
     ({"compose.yaml": 'services:\n  a: !override\n    image: x\n    ports:\n      - !reset "80"\n'
                       '      - {target: 81, host_ip: !reset 0.0.0.0}\n'}, {}),
+    # a scalar under !override is its text: "080" is port 80 (a plain 080 is refused), 0x50 is refused
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !override 080\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !override 0x50\n'}, {}),
     # a service a later file removes still refuses the project for an entry Compose cannot parse
     ({"compose.yaml": 'services:\n  c:\n    image: x\n    ports:\n      - 0\n      - "80"\n',
       "compose.override.yaml": 'services:\n  c: !reset\n'}, {}),

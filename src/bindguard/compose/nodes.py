@@ -27,10 +27,10 @@ STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_TAG = "tag:bindguard,2026:plain"
 # Implicit tags PyYAML's own resolver gives plain scalars (nodes composed by
 # another loader, e.g. in tests); those are re-resolved as YAML 1.2 too.
-# ``!override`` only tells the merge to replace: compose-go reads the value under it as
-# if untagged, so a plain scalar under it is typed like any plain scalar.
+# A scalar under a tag of its own (``!override 080``) is its text for compose-go, as for
+# ``!!str``: "080" is then port 80, where a plain 080 is refused (the differential fuzz).
 _IMPLICIT = frozenset(
-    [PLAIN_TAG, "!override"]
+    [PLAIN_TAG]
     + ["tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")]
 )
 # Compose's parser (go-yaml v3) reads plain integers with Go's ParseInt(s, 0, 64):

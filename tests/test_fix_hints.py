@@ -77,7 +77,12 @@ def test_planner_tables_follow_the_rules(monkeypatch) -> None:
     from bindguard.fix import remedy
 
     monkeypatch.setitem(RULES, "BG003", RULES["BG003"]._replace(fix=FixInfo(True)))
-    assert "BG003" in remedy.auto_codes()
+    remedy.auto_codes.cache_clear()  # computed once per process from the rules; here they changed
+    try:
+        assert "BG003" in remedy.auto_codes()
+    finally:
+        monkeypatch.undo()
+        remedy.auto_codes.cache_clear()
 
 
 

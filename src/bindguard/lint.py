@@ -186,7 +186,7 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
     found, suppressed = apply_ignores(found, loader.texts(), settings.selection, unparsed)
     if len(args) > 2 and found and settings.hints:
-        found = _fix_hints(found, files, subject, unit, settings, args[2])
+        found = _fix_hints(found, files, subject, unit, loader.environment, args[2])
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
     notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip) | set(subject.notes)
@@ -216,19 +216,17 @@ def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set
     return drop
 
 
-def _fix_hints(found, files, subject: Subject, unit: Unit, settings: LintSettings, allowed) -> list[Finding]:
-    """The ``fix:`` hints of fixable findings, decided by the code ``bindguard fix`` runs."""
-    from bindguard.fix.remedy import auto_codes, hint_findings, shipped_env
+def _fix_hints(found, files, subject: Subject, unit: Unit, env, allowed) -> list[Finding]:
+    """The ``fix:`` hints of fixable findings, decided by the code ``bindguard fix`` runs.
+
+    ``env`` is the environment the project was loaded with (not read again).
+    """
+    from bindguard.fix.remedy import LazyEnvSources, auto_codes, hint_findings
 
     codes = auto_codes()
     if not any(f.code in codes for f in found):
         return found
-    from bindguard.compose.environment import Environment
-
-    folder = project_dir(unit)
-    options = settings.project
-    lookup = Environment.for_project(folder, options.env_files, options.environ).lookup
-    return hint_findings(found, files, subject.bindings, lookup, allowed, shipped_env(folder))
+    return hint_findings(found, files, subject.bindings, env.lookup, allowed, LazyEnvSources(project_dir(unit)))
 
 
 def apply_path_overrides(

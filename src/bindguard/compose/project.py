@@ -97,6 +97,7 @@ class ProjectLoader:
         # required variables (${VAR:?}) without a value in the project being loaded
         self._required: dict[str, Location] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
+        self.environment: Environment | None = None
         self.project_name: str | None = None  # ``name:`` of the project loaded last
 
     # -- files -------------------------------------------------------------
@@ -140,6 +141,7 @@ class ProjectLoader:
         env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
         env.show_values = self.options.show_values
         self._envs.append(env)
+        self.environment = env  # the project's variables, for whoever decides hints next
         self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems

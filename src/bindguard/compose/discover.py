@@ -58,9 +58,14 @@ def _included(path: str, include: tuple[str, ...]) -> bool:
     return _globbed(path, include)
 
 
+# How many bytes of sniffed files discovery keeps for the loader (``read``): a
+# tree of many large sniffed files is read twice beyond this, never held whole.
+KEEP_BYTES = 32 * 1024 * 1024
+
+
 def discover(
     paths: list[str], exclude: tuple[str, ...] | PathPatterns = (), include: tuple[str, ...] = (),
-    deferred: list[InputError] | None = None,
+    read: dict[str, bytes] | None = None, deferred: list[InputError] | None = None,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
@@ -70,14 +75,17 @@ def discover(
     appended there instead and the other paths are still read (the caller
     reports them, then stops with the error).  ``exclude`` holds
     ``.gitignore``-like patterns (``bindguard.pathmatch``); an excluded folder
-    is not walked.
+    is not walked.  ``read``, when given, receives the bytes of the files the
+    sniff read (normalised path -> bytes, at most ``KEEP_BYTES`` in all), for
+    the loader to parse without reading them again.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     patterns = exclude if isinstance(exclude, PathPatterns) else PathPatterns(exclude)
+    kept = [0]
 
-    def add(path: str, walked: bool = False) -> bool:
+    def add(path: str, data: bytes | None = None, walked: bool = False) -> bool:
         key = os.path.normpath(path)
         # a walked file's folders were checked on the way down; a named one is checked whole
         if patterns.matches(key, is_dir=False) if walked else patterns.excludes_file(key):
@@ -85,6 +93,9 @@ def discover(
         if key not in seen:
             seen.add(key)
             files.append(key)
+            if data is not None and read is not None and kept[0] + len(data) <= KEEP_BYTES:
+                read[key] = data
+                kept[0] += len(data)
         return True
 
     def stop(error: InputError) -> None:
@@ -104,17 +115,20 @@ def discover(
         for root, names in _walk(path, problems, lambda d: patterns.matches(d, is_dir=True)):
             for name in names:
                 full = os.path.join(root, name)
-                if is_compose_name(name) or _included(full, include) or _sniffed(full):
+                if is_compose_name(name) or _included(full, include):
                     found = add(full, walked=True) or found
+                elif (data := _sniffed(full)) is not None:
+                    found = add(full, data, walked=True) or found
         if not found and len(problems) == problems_before:
             stop(nothing_found(path))
     return files, problems
 
 
-def _sniffed(path: str) -> bool:
-    from bindguard.compose.sniff import has_services_mapping, may_sniff
+def _sniffed(path: str) -> bytes | None:
+    """The bytes of ``path`` when the sniff finds a compose file in it, else None."""
+    from bindguard.compose.sniff import compose_bytes, may_sniff
 
-    return may_sniff(path) and has_services_mapping(path)
+    return compose_bytes(path) if may_sniff(path) else None
 
 
 def _walk(top: str, problems: list[Problem], skip=lambda folder: False) -> Iterator[tuple[str, list[str]]]:

@@ -271,5 +271,6 @@ def test_profile_named_through_a_variable_reads_as_selected(tmp_path: Path) -> N
           '  b:\n    profiles: [other]\n    ports: ["127.0.0.1:81:80"]\n')
     text, _ = outputs("lint", str(tmp_path), env={"PROF": SECRET, "COMPOSE_PROFILES": f"{SECRET},zzz"})
     assert_hidden(text, SECRET)
-    assert "Profiles: <value of PROF>; 1 name no service uses (from COMPOSE_PROFILES)" in text
+    assert ("Profiles: <value of PROF>; 1 name no service uses (not shown: a value from the environment; "
+            "--show-values names it) (from COMPOSE_PROFILES)") in text
     assert "services only in profiles other were not checked" in text

@@ -91,6 +91,7 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
             default_host_ip=default_host_ip(cli, config),
         ),
         exclude=cli.exclude or config.exclude,
+        exclude_root="." if cli.exclude else config.root,
         include=cli.include or config.include,
         compose_files=cli.compose_files,
         jobs=cli.jobs,

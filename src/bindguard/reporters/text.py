@@ -25,6 +25,8 @@ from bindguard.reporters.wrap import Token, words, wrap
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _HANG = "    "
+# Marks a finding that ``bindguard fix`` rewrites (ruff's ``[*]``).
+FIXABLE_MARK = "[*]"
 # A finding without a file or engine: an expectation (--expect) no linted file defines.
 NO_PLACE = "(no file)"
 
@@ -106,9 +108,11 @@ class TextReporter:
             Token(where, paint(where, "bold", self.color)),
             Token(f.code, paint(f.code, _STYLE[f.severity], self.color)),
         ]
+        if f.fixable:  # as ruff marks what --fix would change
+            tokens.append(Token(FIXABLE_MARK, paint(FIXABLE_MARK, "cyan", self.color)))
         # a container that is not from Compose is its own "service": say its name once
         if f.service and f.service != f.location.container:
-            service = f"[{printable(f.service)}]"
+            service = f"[{printable(', '.join(f.service_names))}]"
             tokens.append(Token(service, service))
         return tokens + words(printable(f.message))
 
@@ -228,4 +232,7 @@ def summary(report: Report) -> str:
         text = f"No findings ({what})."
     if inline:
         text += f" {inline} suppressed by inline ignores."
+    fixable = sum(f.fixable for f in report.findings)
+    if fixable:
+        text += f" {fixable} fixable with `bindguard fix` (marked {FIXABLE_MARK})."
     return text

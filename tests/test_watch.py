@@ -294,17 +294,10 @@ def test_alert_rules_pass_promtool_and_fire_after_one_minute():
     alerts after 1 m, one resolved within 15 s never does) passes in promtool."""
     import subprocess
 
-    from watchbed import PROMETHEUS_UP, REPO, _unavailable
+    from peerbed import PROMETHEUS, require_tool
+    from watchbed import REPO
 
-    setup = subprocess.run(
-        ["bash", str(PROMETHEUS_UP), "--install-only"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-    )
-    if setup.returncode != 0:
-        _unavailable(f"no promtool: {setup.stderr.strip()}")
+    require_tool("promtool", PROMETHEUS)
     rules = REPO / "contrib" / "prometheus"
     check = subprocess.run(
         ["promtool", "check", "rules", "bindguard-alerts.yml"], cwd=rules, capture_output=True, text=True, timeout=120

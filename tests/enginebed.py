@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -64,7 +65,7 @@ __all__ = [
     "DEFAULT_URL", "SECOND_URL", "IMAGE", "NAME_PREFIX", "BED_LABEL", "SESSION_LABEL",
     "SESSION_ID", "DEFAULT_COMMAND", "EngineUnavailable", "Container", "ContainerFactory",
     "NetworkFactory", "docker", "docker_json", "inspect", "engine_answers", "environment_engine",
-    "find_engine", "free_host_port", "wait_http", "wait_port", "unique_name", "session_leftovers",
+    "find_engine", "free_host_port", "require_free_port", "wait_http", "wait_port", "unique_name", "session_leftovers",
     "engine", "second_engine", "containers", "networks", "engine_mark",
 ]
 
@@ -169,6 +170,19 @@ def free_host_port() -> int:
             continue
         return port
     raise RuntimeError("no free host port in 20000-29999")
+
+
+def require_free_port(port: int, host: str = "127.0.0.1") -> None:
+    """For the one test that must publish a fixed port (the README's flow on 62893): skip it when
+    the port is taken right now (another suite on this machine), or fail it under ``CI=true``."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as exc:
+        reason = f"{host}:{port} is taken ({exc.strerror}): another test run on this machine?"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI runs alone)", pytrace=False)
+        pytest.skip(reason)
 
 
 def unique_name(suffix: str) -> str:

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import datetime
 import json
-import random
 import signal
 import sys
 import time
 
 import pytest
 
-from enginebed import docker, inspect
+from enginebed import docker, free_host_port, inspect
 from watchbed import WatchProcess, free_port, scrape
 
 LOOPBACK_OPT = "com.docker.network.bridge.host_binding_ipv4"
 
 
 def port18() -> int:
-    # 18000-18099 hold the fixed ports of other engine tests (which other sessions run too)
-    return random.randint(18600, 18999)
+    return free_host_port()
 
 
 def exposed_httpd(name: str, engine_url: str) -> None:

@@ -48,7 +48,8 @@ from peerbed import ENGINE, SECOND_ENGINE, unavailable
 REPO = Path(__file__).resolve().parent.parent
 
 DEFAULT_URL = "unix:///var/run/docker.sock"
-SECOND_URL = "unix:///tmp/bindguard-dockerd2/docker.sock"
+# BINDGUARD_SECOND_ENGINE: another URL for it (benchmarks/testloop_bench.py --no-engine: none)
+SECOND_URL = os.environ.get("BINDGUARD_SECOND_ENGINE", "unix:///tmp/bindguard-dockerd2/docker.sock")
 IMAGE = "bindguard-test/busybox:1"
 NAME_PREFIX = "bindguard-test-"
 # Every object the bed creates carries these labels; SESSION_LABEL's value is

@@ -93,3 +93,12 @@ def test_no_test_runs_a_ci_script():
             if text == ".ci" or "-up.sh" in text or "apt-get" in text:
                 offenders.append(f"{path.relative_to(TESTS)}: {text[:60]!r}")
     assert not offenders, offenders
+
+
+def test_ci_run_starts_the_peers_then_runs_the_readme_command_and_the_slow_tests():
+    readme = (TESTS.parent / "README.md").read_text()
+    command = "pip install '.[test]' && python -m pytest"
+    assert f"`{command}`" in readme
+    run = [line.strip() for line in (TESTS.parent / ".ci" / "run").read_text().splitlines()]
+    peers, tests, slow = run.index("bash .ci/peers-up.sh"), run.index(command), run.index("python -m pytest -m slow")
+    assert peers < tests < slow, (peers, tests, slow)

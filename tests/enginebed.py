@@ -152,25 +152,29 @@ def _has_image(url: str) -> bool:
         return False
 
 
-def free_host_port() -> int:
-    """A host port free right now on 0.0.0.0 and :: (TCP), for ``-p PORT:80``.
+def free_host_port(span: int = 1, udp: bool = False) -> int:
+    """A host port P such that P..P+span-1 are free right now on 0.0.0.0 and :: (TCP, and UDP if
+    ``udp``), for ``-p P:80``: never a fixed port, two suites may share the machine.
 
-    Random in 20000-29999 (below the engines' own random range, so a published ``-p 80`` never
-    takes it meanwhile); concurrent sessions rarely pick the same and the factory's
-    ``port_retry`` covers the rest.
+    Random in 20000-29999 (below the kernel's ephemeral range, where the engines' own random host
+    ports come from), so concurrent sessions rarely pick the same; the factory's ``port_retry``
+    covers the rest.
     """
     import random
 
+    kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if udp else (socket.SOCK_STREAM,)
     for _ in range(200):
-        port = random.randrange(20000, 30000)
+        base = random.randrange(20000, 30000 - span)
         try:
-            for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                with socket.socket(family, socket.SOCK_STREAM) as s:
-                    s.bind((addr, port))
+            for port in range(base, base + span):
+                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                    for kind in kinds:
+                        with socket.socket(family, kind) as s:
+                            s.bind((addr, port))
         except OSError:
             continue
-        return port
-    raise RuntimeError("no free host port in 20000-29999")
+        return base
+    raise RuntimeError(f"no {span} consecutive free host ports in 20000-29999")
 
 
 def require_free_port(port: int, host: str = "127.0.0.1") -> None:

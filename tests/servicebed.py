@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from enginebed import IMAGE, ContainerFactory, docker
+from enginebed import IMAGE, ContainerFactory, docker, free_host_port
 from peerbed import PODMAN, SSHD, unavailable
 
 SSHD_DIR = Path(os.environ.get("BINDGUARD_SSHD_DIR", "/tmp/bindguard-sshd"))
@@ -39,26 +39,8 @@ __all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "sshd_
 
 
 def free_pair() -> int:
-    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now.
-
-    Random in 20000-29999 (below the engines' random range), so concurrent test sessions on the
-    shared engine rarely pick the same; the bed's ``port_retry`` covers the rest.
-    """
-    import random
-    import socket
-
-    for _ in range(200):
-        base = random.randrange(20000, 30000)
-        try:
-            for port in (base, base + 1):
-                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                        with socket.socket(family, kind) as s:
-                            s.bind((addr, port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free host ports in 20000-29999")
+    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now."""
+    return free_host_port(2, udp=True)
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,6 @@ case "$MODE" in
       say "second engine not running"
     fi
     ip link del "$BRIDGE2" 2>/dev/null || true
-    rm -f "$D2/fixture-started"
     ;;
 esac
 exit 0

@@ -56,6 +56,18 @@ class Verdict(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def width(self) -> int:
+        """How widely it listens: loopback 0 < specific 1 < invalid 2 < wildcard 3.
+
+        A container published wider than its compose file now says has drifted
+        (BG010); ``engine/remedy.py`` words the same comparison.
+        """
+        return _WIDTH[self]
+
+
+_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
+
 
 class Location(NamedTuple):
     """Where something was found: a file position, or a container on an engine.
@@ -126,6 +138,14 @@ def address_verdict(address: str) -> Verdict:
     if ip.is_loopback:
         return Verdict.LOOPBACK
     return Verdict.SPECIFIC
+
+
+def same_address(a: str, b: str) -> bool:
+    """Whether two host addresses are one: as IP addresses (``::1`` is ``0:0::1``), else as text."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a == b
 
 
 @functools.lru_cache(maxsize=4096)

@@ -21,8 +21,9 @@ IMAGE="bindguard-test/busybox:1"
 WAIT="${BINDGUARD_ROOTLESS_WAIT:-60}"
 SCRIPT="/usr/share/docker.io/contrib/dockerd-rootless.sh"
 
-say() { echo "rootless-up: $*"; }
-die() { echo "rootless-up: ERROR: $*" >&2; exit 1; }
+CI_DIR="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=.ci/lib.sh
+. "$CI_DIR/lib.sh"
 
 case "${1:-}" in
   ""|--stop) ;;
@@ -30,7 +31,7 @@ case "${1:-}" in
   *) die "unknown argument '$1' (use --stop or nothing)" ;;
 esac
 
-[ "$(id -u)" = 0 ] || die "setting up the rootless user needs root (running as uid $(id -u))"
+need_root "set up the rootless user"
 
 if ! id "$RL_USER" >/dev/null 2>&1 && [ "${1:-}" != "--stop" ]; then
   useradd --create-home --shell /bin/bash "$RL_USER" || die "useradd $RL_USER failed"
@@ -49,9 +50,7 @@ if [ "${1:-}" = "--stop" ]; then
   rm -f "$PIDFILE"; exit 0
 fi
 
-LOCK="/tmp/bindguard-rootless-up.lock"
-exec 9>>"$LOCK"
-command -v flock >/dev/null 2>&1 && { flock -w 900 9 || die "another rootless-up.sh held $LOCK for 15 minutes"; }
+take_lock rootless-up
 
 [ -x "$SCRIPT" ] || die "$SCRIPT not found (Debian's docker.io ships it; run .ci/engine-up.sh)"
 missing=()
@@ -60,12 +59,7 @@ command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
 command -v slirp4netns >/dev/null 2>&1 || missing+=(slirp4netns)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
-  say "installing ${missing[*]} (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >>/tmp/bindguard-apt.log 2>&1 9>&- \
-    || die "apt-get update failed, see /tmp/bindguard-apt.log"
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" \
-    >>/tmp/bindguard-apt.log 2>&1 9>&- || die "apt-get install ${missing[*]} failed, see /tmp/bindguard-apt.log"
+  apt_install "${missing[@]}"
 fi
 
 # subordinate ids for the user namespace (newuidmap reads them)
@@ -90,12 +84,11 @@ if ! answers; then
   # setsid: the engine outlives this script; 9>&-: it must not hold the lock
   as_user setsid "$SCRIPT" --storage-driver vfs </dev/null >>"$LOG" 2>&1 9>&- &
   echo $! >"$PIDFILE"
-  deadline=$((SECONDS + WAIT))
-  until answers; do
-    kill -0 "$(cat "$PIDFILE")" 2>/dev/null || die "dockerd-rootless.sh exited, see $LOG: $(tail -n 3 "$LOG" | tr '\n' ' ')"
-    [ $SECONDS -lt $deadline ] || die "the rootless engine does not answer on $SOCK after ${WAIT}s, see $LOG"
-    sleep 0.5
-  done
+  wait_until "$WAIT" "$(cat "$PIDFILE")" answers
+  case $? in
+    1) die "dockerd-rootless.sh exited, see $LOG: $(tail -n 3 "$LOG" | tr '\n' ' ')" ;;
+    2) die "the rootless engine does not answer on $SOCK after ${WAIT}s, see $LOG" ;;
+  esac
 fi
 
 if ! docker -H "unix://$SOCK" image inspect "$IMAGE" >/dev/null 2>&1; then

@@ -23,6 +23,8 @@ from bindguard.compose.interpolate import (
     interpolate,
 )
 
+from helpers import examples
+
 DEFAULTS = {"FOO": "first", "BAR": "", "JSON": '{"json":2}'}
 
 
@@ -459,7 +461,7 @@ _MAPPINGS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(3000), suppress_health_check=[HealthCheck.too_slow])
 @given(_TEMPLATES, _MAPPINGS)
 def test_scanner_agrees_with_regex_model(template: str, mapping: dict[str, str]) -> None:
     try:

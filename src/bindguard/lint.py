@@ -27,6 +27,7 @@ from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdi
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check, stamp_all
+from bindguard.weakening import Weakening
 
 PARALLEL_MIN_FILES = 400
 
@@ -53,6 +54,8 @@ class LintSettings(NamedTuple):
     # by the same code, a quarter to a third of a lint's time; the default concise lines do
     # not show it, so the CLI asks for it only when the output does (commands.lint).
     hints: bool = True
+    # How the config file turned the gate down (weakening.py); every output says it (issue 25).
+    weakened: Weakening | None = None
 
 
 class Unit(NamedTuple):

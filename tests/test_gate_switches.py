@@ -579,3 +579,14 @@ def test_ip_is_never_taken_from_path(tmp_path, monkeypatch):
     with netns.Neighbour() as n:
         assert n.net is not None
     assert not marker.exists(), "a PATH entry chose the `ip` that runs as root"
+
+
+@pytest.mark.parametrize("quiet", ["-q", "-qq"])
+def test_quiet_still_names_the_config_that_weakened_the_gate(tmp_path, quiet):
+    """-q drops the summary the warning follows; the warning goes to stderr instead."""
+    write(tmp_path, "compose.yaml", EXPOSED)
+    write(tmp_path, ".bindguard.toml", WEAK)
+    result = bg(tmp_path, "lint", quiet, ".")
+    assert result.returncode == 0
+    assert "weakens" not in result.stdout
+    assert result.stderr.startswith("bindguard: warning: .bindguard.toml weakens the gate"), result.stderr

@@ -160,6 +160,11 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     if fmt.value not in ("concise", "full", "text"):
         view = view._replace(color=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
     write_stdout(render(report, view, texts))
+    if weakened is not None and view.quiet:
+        # -q drops the summary the warning follows: a weakened gate is still said (stderr)
+        from bindguard.reporters.base import display_path
+
+        say(f"warning: {weakened._replace(config=display_path(weakened.config, base)).sentence()}")
 
 
 def write_stdout(text: str) -> None:

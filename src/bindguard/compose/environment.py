@@ -19,6 +19,26 @@ from bindguard.model import Location, Problem
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
 
+# What interpolation may add to one value, and to all the values a budget covers (characters):
+# real values are a few hundred characters, a certificate a few thousand.
+MAX_VALUE_GROWTH = 1024 * 1024
+MAX_TOTAL_GROWTH = 4 * 1024 * 1024
+
+
+class ExpansionBudget:
+    """How many characters interpolation may still add to env-file values.
+
+    One budget covers every env file one project loader reads (``Environment``
+    passes its own), so neither many env files nor many includes multiply it;
+    a parse without one gets a fresh budget.
+    """
+
+    __slots__ = ("remaining",)
+
+    def __init__(self, total: int = MAX_TOTAL_GROWTH) -> None:
+        self.remaining = total
+
+
 class Environment(Record):
     """Variables for interpolation, and where each was set (for messages that must not print them).
 
@@ -33,12 +53,15 @@ class Environment(Record):
         problems: list[Problem] | None = None,
         set_at: dict[str, tuple[str, int]] | None = None,
         show_values: bool = False,
+        budget: ExpansionBudget | None = None,
     ) -> None:
         self.values: dict[str, str] = {} if values is None else values
         self.environ: Mapping[str, str] = {} if environ is None else environ
         self.problems: list[Problem] = [] if problems is None else problems
         self.set_at: dict[str, tuple[str, int]] = {} if set_at is None else set_at  # name -> (env file, line)
         self.show_values = show_values
+        # what interpolation may add to env-file values; a loader shares one among its environments
+        self.budget = ExpansionBudget() if budget is None else budget
 
     def lookup(self, name: str) -> str | None:
         value = self.environ.get(name)
@@ -63,10 +86,11 @@ class Environment(Record):
         environ: dict[str, str] | None = None,
         use_default_dotenv: bool = True,
         strict: bool = True,
+        budget: ExpansionBudget | None = None,
     ) -> Environment:
         # os.environ itself, not a copy: copying it per project costs more than
         # linting a small file.
-        env = cls(environ=os.environ if environ is None else environ)
+        env = cls(environ=os.environ if environ is None else environ, budget=budget)
         if env_files:
             for path in env_files:
                 env._load(path, required=strict)
@@ -93,7 +117,7 @@ class Environment(Record):
             return
         try:
             lines: dict[str, int] = {}
-            self.values.update(parse_dotenv(text, self.lookup, lines))
+            self.values.update(parse_dotenv(text, self.lookup, lines, self.budget))
             self.set_at.update((name, (path, line)) for name, line in lines.items())
         except DotenvError as exc:
             self.problems.append(

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import yaml
 
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
-from bindguard.compose.environment import Environment
+from bindguard.compose.environment import Environment, ExpansionBudget
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
 from bindguard.compose.record import Record
@@ -57,6 +57,10 @@ OVERRIDE_FILES = (
 )
 MAX_EXTENDS_DEPTH = 32
 MAX_INCLUDE_DEPTH = 16
+# Distinct includes (file list, environment, depth) one project may load (docs/limits.md).
+# Each is loaded once however often it is included, so a project costs at most this many
+# loads; real projects include a handful of files.
+MAX_INCLUDE_LOADS = 1000
 
 
 class ProjectOptions(NamedTuple):
@@ -92,7 +96,17 @@ class ProjectLoader:
         self._cache: dict[str, ComposeFile] = {}
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
+        # An include's environment, by what makes it: (folder, env files, default .env), so
+        # every include of the same file with the same environment shares one (and its models).
+        self._include_envs: dict[tuple[str, tuple[str, ...], bool], Environment] = {}
+        # What an include produced, by (files, environment, depth): a file included ten times
+        # by each of its includers is loaded once, not ten to the power of the nesting.
+        self._included: dict[tuple[tuple[str, ...], int, int], _Loaded] = {}
         self.project_name: str | None = None  # ``name:`` of the project loaded last
+        # Files read because another file named them (include, extends.file), and why.
+        self.reached: dict[str, str] = {}
+        # one bound on what interpolation adds to env-file values, for every environment loaded
+        self._budget = ExpansionBudget()
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
@@ -127,7 +141,9 @@ class ProjectLoader:
     def load(self, files: list[str], project_dir: str | None = None) -> Subject:
         """One Subject for the project made of ``files`` (in merge order)."""
         project_dir = project_dir or os.path.dirname(files[0]) or "."
-        env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
+        env = Environment.for_project(
+            project_dir, self.options.env_files, self.options.environ, budget=self._budget
+        )
         env.show_values = self.options.show_values
         self._envs.append(env)
         loaded = self._load_files(files, env, depth=0)
@@ -178,6 +194,8 @@ class ProjectLoader:
                 Problem(invalid_file.CODE, f"included file not found: {missing[0]}", inc.location)
             )
             return
+        for path in paths:
+            self.reached.setdefault(os.path.normpath(path), f"included at {_place(inc.location)}")
         project_dir = (
             os.path.join(model.base_dir, _interp_value(inc.project_directory, env, out.problems))
             if inc.project_directory
@@ -186,17 +204,26 @@ class ProjectLoader:
         env_files = tuple(
             os.path.join(model.base_dir, _interp_value(v, env, out.problems)) for v in inc.env_files
         )
-        inc_env = Environment.for_project(
-            project_dir,
-            env_files,
-            self.options.environ,
-            use_default_dotenv=not env_files,
-            strict=False,
-        )
-        inc_env.show_values = self.options.show_values
-        self._envs.append(inc_env)
+        inc_env = self._include_env(project_dir, env_files)
         out.problems.extend(inc_env.problems)
-        sub = self._load_files(paths, inc_env, depth + 1)
+        key = (tuple(os.path.normpath(p) for p in paths), id(inc_env), depth)
+        sub = self._included.get(key)
+        if sub is None:
+            if len(self._included) >= MAX_INCLUDE_LOADS:
+                out.problems.append(
+                    Problem(
+                        invalid_file.CODE,
+                        f"more than {MAX_INCLUDE_LOADS} distinct includes in one project; "
+                        "this include and the rest are not read",
+                        inc.location,
+                    )
+                )
+                return
+            sub = self._load_files(paths, inc_env, depth + 1)
+            # said once: a file included many times must not multiply its problems
+            sub.problems = _dedupe(sub.problems)
+            sub.sources = list(dict.fromkeys(sub.sources))
+            self._included[key] = sub
         out.sources.extend(sub.sources)
         out.problems.extend(sub.problems)
         for name, service in sub.services.items():
@@ -214,6 +241,24 @@ class ProjectLoader:
             out.services[name] = service
         for name, net in sub.networks.items():
             out.networks.setdefault(name, net)
+
+    def _include_env(self, project_dir: str, env_files: tuple[str, ...]) -> Environment:
+        """The environment of an include, made once per (folder, env files)."""
+        key = (os.path.normpath(project_dir), tuple(os.path.normpath(f) for f in env_files), not env_files)
+        env = self._include_envs.get(key)
+        if env is None:
+            env = Environment.for_project(
+                project_dir,
+                env_files,
+                self.options.environ,
+                use_default_dotenv=not env_files,
+                strict=False,
+                budget=self._budget,
+            )
+            env.show_values = self.options.show_values
+            self._envs.append(env)
+            self._include_envs[key] = env
+        return env
 
     def _resolve_extends(self, model: FileModel, env: Environment, problems: list[Problem]) -> None:
         for name in list(model.services):
@@ -249,6 +294,9 @@ class ProjectLoader:
                     Problem(invalid_file.CODE, f"extends file not found: {path}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
+            self.reached.setdefault(
+                os.path.normpath(path), f"extends.file of service {service.name!r} at {_place(ext.location)}"
+            )
             models, file_problems = self._models(path, env)
             problems.extend(p for p in file_problems if p not in problems)
             found = next((m for m in models if ext.service in m.services), None)
@@ -637,6 +685,11 @@ def _compose_unique(bindings: list[tuple[Binding, tuple]]) -> list[Binding]:
             )
         )
     return out
+
+
+def _place(location: Location) -> str:
+    """``file:line`` of a location, for saying why a file was read."""
+    return f"{location.file}:{location.line}" if location.line else str(location.file)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -52,6 +52,9 @@ class Report(NamedTuple):
     # ``audit PATHS``/``--expect``: one verdict per container or service (engine/confirm.py)
     confirmations: tuple[dict, ...] = ()
     services: int | None = None  # services checked (lint); None: not counted
+    # Files whose lines a report may quote (``full``): compose files under the given paths,
+    # read as text (bindguard.reach).  Empty: quote nothing.
+    quotable: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

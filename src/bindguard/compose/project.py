@@ -85,6 +85,9 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
+        # includes merged here, by cache key -> ``version`` when last merged (None: first time)
+        self.merged: dict[tuple, int | None] = {}
+        self.version = 0  # changes whenever ``services`` does
 
 
 class ProjectLoader:
@@ -224,8 +227,18 @@ class ProjectLoader:
             sub.problems = _dedupe(sub.problems)
             sub.sources = list(dict.fromkeys(sub.sources))
             self._included[key] = sub
-        out.sources.extend(sub.sources)
-        out.problems.extend(sub.problems)
+        if key in out.merged:
+            # The same include again: its sources and problems are here already, and each of
+            # its services conflicts with what holds that name now; while no service changed
+            # since it was last merged, those conflicts are the ones already reported.
+            if out.merged[key] == out.version:
+                return
+            out.merged[key] = out.version
+        else:
+            out.merged[key] = None
+            out.sources.extend(sub.sources)
+            out.problems.extend(sub.problems)
+        added = False
         for name, service in sub.services.items():
             if name in out.services:
                 out.problems.append(
@@ -239,6 +252,9 @@ class ProjectLoader:
                 )
                 continue
             out.services[name] = service
+            added = True
+        if added:
+            out.version += 1
         for name, net in sub.networks.items():
             out.networks.setdefault(name, net)
 
@@ -533,6 +549,8 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
+    if model.services:
+        out.version += 1
     for name, service in model.services.items():
         earlier = out.services.get(name)
         if service.ports_null is not None and (earlier is None or not earlier.has_ports):

@@ -10,6 +10,7 @@ service, container port and protocol.  The BG010 rule judges the pairs.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 
 from bindguard.compose.project import ProjectLoader, ProjectOptions
@@ -23,6 +24,17 @@ def _files(info: ContainerInfo) -> tuple[str, ...]:
     workdir = info.labels.get(WORKDIR_LABEL, "")
     files = [f.strip() for f in raw.split(",") if f.strip()]
     return tuple(os.path.join(workdir, f) if workdir and not os.path.isabs(f) else f for f in files)
+
+
+def _readable(path: str) -> bool:
+    """Whether ``path`` is a regular file (after symlinks) no larger than lint reads."""
+    from bindguard.compose.yaml_reader import MAX_FILE_BYTES
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= MAX_FILE_BYTES
 
 
 def compare(
@@ -40,7 +52,7 @@ def compare(
         files = _files(info)
         if not files:
             continue
-        missing = tuple(f for f in files if not os.path.isfile(f))
+        missing = tuple(f for f in files if not _readable(f))
         if missing:
             out.append(
                 Comparison(

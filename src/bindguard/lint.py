@@ -300,7 +300,7 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
     reach = Reach([stdin.name] if stdin is not None else paths, [f for u in units for f in u.files],
                   bool(settings.compose_files))
-    notes.update(reach.notes(sources, reached))
+    notes.update(reach.notes([*sources, *reached], reached))
 
     report = make_report(
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,

@@ -217,7 +217,7 @@ class ProjectLoader:
                     Problem(
                         invalid_file.CODE,
                         f"more than {MAX_INCLUDE_LOADS} distinct includes in one project; "
-                        "this include and the rest are not read",
+                        "this one is not read",
                         inc.location,
                     )
                 )

@@ -18,7 +18,6 @@ from bindguard.errors import InputError
 from bindguard.model import Location, Problem
 from bindguard.rules import bg000_invalid_compose_file as invalid_file
 
-
 # What interpolation may add to one value, and to all the values a budget covers (characters):
 # real values are a few hundred characters, a certificate a few thousand.
 MAX_VALUE_GROWTH = 1024 * 1024

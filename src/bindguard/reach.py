@@ -29,6 +29,13 @@ class Reach:
         self.roots = frozenset(os.path.realpath(f) for f in folders)
         self.planned = frozenset(os.path.normpath(f) for f in planned)
         self._real_planned: frozenset[str] | None = None
+        self._links: dict[str, bool] = {}
+
+    def _is_link(self, path: str) -> bool:
+        found = self._links.get(path)
+        if found is None:
+            found = self._links[path] = os.path.islink(path)
+        return found
 
     def inside(self, path: str) -> bool:
         """Whether the real path of ``path`` lies under one of the given paths."""
@@ -42,15 +49,20 @@ class Reach:
             folder = parent
 
     def quotable(self, path: str) -> bool:
-        """Whether a report may show lines of ``path`` (text-ness is the caller's to check)."""
+        """Whether a report may show lines of ``path`` (text-ness is the caller's to check).
+
+        A planned file was found under a given path or named by the user, and folders
+        are walked without following links, so only the file itself can lead elsewhere:
+        one ``lstat`` per file, and a real path only for symlinks.
+        """
         key = os.path.normpath(path)
-        if key not in self.planned or not self.inside(key):
+        if key not in self.planned:
             return False
-        if not os.path.islink(key):
+        if not self._is_link(key):
             return True
         if self._real_planned is None:
             self._real_planned = frozenset(
-                os.path.realpath(f) for f in self.planned if not os.path.islink(f)
+                os.path.realpath(f) for f in self.planned if not self._is_link(f)
             )
         return os.path.realpath(key) in self._real_planned
 
@@ -58,15 +70,19 @@ class Reach:
         """A note for every file read whose real path lies outside the given paths.
 
         ``reached`` says why a file that another file named was read
-        (``included at compose.yaml:3``); a planned file outside is a symlink.
+        (``included at compose.yaml:3``); a planned file is outside only
+        through a symlink.
         """
         out = []
         for path in dict.fromkeys(os.path.normpath(p) for p in read):
-            if self.inside(path):
+            if path in self.planned:
+                if not self._is_link(path) or self.inside(path):
+                    continue
+                why = f"a symlink to {os.path.realpath(path)}"
+            elif self.inside(path):
                 continue
-            why = reached.get(path)
-            if why is None:
-                why = f"a symlink to {os.path.realpath(path)}" if os.path.islink(path) else "named by a checked file"
+            else:
+                why = reached.get(path, "named by a checked file")
             out.append(
                 Note(
                     f"read although outside the checked paths ({why}); its lines are never shown",

@@ -1061,16 +1061,26 @@ def _fan_out(root: Path, levels: int, fan: int) -> Path:
 
 def test_include_fan_out_loads_each_file_once(tmp_path, monkeypatch):
     """Each include had a fresh environment, so nothing was cached: fan ** levels loads."""
+    from bindguard import lint
     from bindguard.compose import project
 
     walked: list[str] = []
     real = project.read_document
     monkeypatch.setattr(project, "read_document", lambda doc, path, *a: walked.append(path) or real(doc, path, *a))
     top = _fan_out(tmp_path, levels=6, fan=4)  # 4**6 = 4,096 loads of the last file before
-    found = findings([top])
+    subjects, _ = lint.load_subjects([str(top)], lint.LintSettings())
     assert len(walked) == 7, len(walked)
-    assert {f.code for f in found} == {"BG000"}  # the repeats conflict, as Compose says
-    assert all("conflicts with" in f.message for f in found)
+    (subject,) = subjects
+    assert sorted(s.name for s in subject.services) == [f"s{i}" for i in range(7)]
+    assert subject.problems == ()
+
+
+def test_a_file_included_twice_is_one_service_as_in_compose(tmp_path):
+    """compose-go keeps an imported service equal to the one it has (docker compose 2.40)."""
+    write(tmp_path, "part.yaml", 'services:\n  a:\n    ports: ["80:80"]\n')
+    write(tmp_path, "compose.yaml", "include:\n  - part.yaml\n  - path: part.yaml\nservices: {}\n")
+    found = findings([tmp_path / "compose.yaml"])
+    assert [(f.code, Path(f.location.file).name, f.location.line) for f in found] == [("BG001", "part.yaml", 3)]
 
 
 def test_distinct_includes_are_bounded_with_a_finding(tmp_path, monkeypatch):

@@ -241,6 +241,10 @@ class ProjectLoader:
         added = False
         for name, service in sub.services.items():
             if name in out.services:
+                if out.services[name] is service:
+                    # the same file with the same environment, included again: compose-go
+                    # keeps a service equal to the one it already has (reflect.DeepEqual)
+                    continue
                 out.problems.append(
                     Problem(
                         invalid_file.CODE,

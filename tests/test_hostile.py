@@ -1048,6 +1048,27 @@ def test_label_named_compose_files_must_be_regular_and_small(tmp_path, monkeypat
     assert opened == []
 
 
+def test_label_named_compose_files_are_named_with_why_never_quoted(tmp_path):
+    from bindguard.engine import drift
+    from bindguard.engine.containers import ContainerInfo
+    from bindguard.lint import make_report
+    from bindguard.model import Binding, Location, PortRange
+    from bindguard.output import View, render
+
+    path = write(tmp_path, "srv/compose.yaml", f"services:\n  web:\n    ports: ['0.0.0.0:80:80']  # {CANARY}\n")
+    labels = {"com.docker.compose.project": "p", "com.docker.compose.service": "web",
+              "com.docker.compose.project.config_files": str(path)}
+    info = ContainerInfo("id", "web-1", "img", "running", labels, "bridge", ())
+    running = Binding("web", "0.0.0.0", PortRange(8080, 8080), PortRange(80, 80), "tcp",
+                      Location(engine="local", container="web-1", container_id="id"), "0.0.0.0:8080:80")
+    comparisons = drift.compare([(info, [running])], "local")
+    (note,) = drift.label_notes(comparisons)
+    assert note.location.file == str(path)
+    assert note.message == "read because the compose labels of container 'web-1' name it (project 'p'); its lines are never shown"
+    report = make_report([], "engine", ("local",), notes=(note,))
+    assert CANARY not in render(report, View("full"))
+
+
 # -- bounded work on crafted includes and env files (issue 25) -------------------------
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from bindguard.compose.project import ProjectLoader, ProjectOptions
 from bindguard.engine.containers import FILES_LABEL, WORKDIR_LABEL, ContainerInfo
 from bindguard.errors import BindguardError
-from bindguard.model import Binding, Comparison, Service, Subject
+from bindguard.model import Binding, Comparison, Location, Note, Service, Subject
 
 
 def _files(info: ContainerInfo) -> tuple[str, ...]:
@@ -75,6 +75,25 @@ def compare(
         service = next((s for s in subject.services if s.name == info.compose_service), None)
         out.extend(pair(info, bindings, service, files))
     return out
+
+
+def label_notes(comparisons: Iterable[Comparison]) -> tuple[Note, ...]:
+    """One note per compose file read because a container's labels name it.
+
+    Those files lie outside anything the user pointed at; a report names
+    them and says why they were read, and never quotes them.
+    """
+    notes: dict[str, Note] = {}
+    for c in comparisons:
+        for path in c.files:
+            if path in notes or path in c.missing_files:
+                continue
+            notes[path] = Note(
+                f"read because the compose labels of container {(c.location.container or c.service)!r} "
+                f"name it (project {c.project!r}); its lines are never shown",
+                Location(file=path),
+            )
+    return tuple(sorted(notes.values(), key=Note.sort_key))
 
 
 def pair(

@@ -49,7 +49,7 @@ import re
 import unicodedata
 
 from bindguard.bounded_read import read_small_file
-from bindguard.compose.environment import MAX_TOTAL_GROWTH, MAX_VALUE_GROWTH, ExpansionBudget
+from bindguard.compose.budget import MAX_TOTAL_GROWTH, MAX_VALUE_GROWTH, ExpansionBudget
 from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.

@@ -13,28 +13,10 @@ import os
 from collections.abc import Mapping
 
 from bindguard.bounded_read import read_small_file
+from bindguard.compose.budget import ExpansionBudget
 from bindguard.compose.record import Record
 from bindguard.errors import InputError
 from bindguard.model import INVALID_FILE, Location, Problem
-
-# What interpolation may add to one value, and to all the values a budget covers (characters):
-# real values are a few hundred characters, a certificate a few thousand.
-MAX_VALUE_GROWTH = 1024 * 1024
-MAX_TOTAL_GROWTH = 4 * 1024 * 1024
-
-
-class ExpansionBudget:
-    """How many characters interpolation may still add to env-file values.
-
-    One budget covers every env file one project loader reads (``Environment``
-    passes its own), so neither many env files nor many includes multiply it;
-    a parse without one gets a fresh budget.
-    """
-
-    __slots__ = ("remaining",)
-
-    def __init__(self, total: int = MAX_TOTAL_GROWTH) -> None:
-        self.remaining = total
 
 
 class Environment(Record):

@@ -17,7 +17,8 @@ from typing import NamedTuple
 import yaml
 
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
-from bindguard.compose.environment import Environment, ExpansionBudget
+from bindguard.compose.budget import ExpansionBudget
+from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
 from bindguard.compose.record import Record

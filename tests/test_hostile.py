@@ -1159,3 +1159,26 @@ def test_ordinary_env_files_stay_within_the_bounds(tmp_path):
     dotenv = f'CERT="{pem}"\nCOPY1="$CERT"\nCOPY2=${{CERT}}\nHOST=127.0.0.1\nBIND=${{HOST}}\nP=8080\n'
     _dotenv_project(tmp_path, dotenv, "${P}")
     assert findings([tmp_path], environ={}) == ()
+
+
+def test_a_big_value_used_by_many_compose_entries_is_copied_a_bounded_number_of_times(tmp_path):
+    """A 300 KB value in 400 port entries: every entry copied it (a 1 MB value 2,000 times: 28 s)."""
+    write(tmp_path, ".env", "A=" + "1" * 300_000 + "\n")
+    entries = "".join(f'      - "${{A}}:{n}"\n' for n in range(400))
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    ports:\n" + entries)
+    found = findings([tmp_path], environ={})
+    assert {f.code for f in found} == {"BG007"} and len(found) == 400
+    # 64 KiB + 16 per character of a 9 KB file: the first reference already passes it
+    assert found[0].message == (
+        "invalid port entry: variables add more than 65,536 characters plus 16 per character of the "
+        "compose files to this project's values; A refused (see docs/limits.md)"
+    )
+    assert all("111" not in f.message for f in found)
+
+
+def test_small_values_in_many_compose_entries_stay_within_the_bound(tmp_path):
+    """An ordinary project: 2,000 entries that each use a short variable twice."""
+    write(tmp_path, ".env", "HOST_IP=127.0.0.1\nBASE=800\n")
+    entries = "".join(f'      - "${{HOST_IP}}:${{BASE}}{n % 10}:{n + 1}"\n' for n in range(2000))
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    ports:\n" + entries)
+    assert [f for f in findings([tmp_path], environ={}) if f.code == "BG007"] == []

@@ -89,6 +89,7 @@ def test_worst_cases_are_reported_not_skipped(tmp_path: Path, monkeypatch: pytes
     assert codes["every entry exposed (fix hints)"] == {"BG001"}
     assert codes["include fan-out (17 files x 10)"] == set()  # a repeated include is no conflict
     assert codes["dotenv values doubling"] == {"BG000"}  # refused at the line that crosses the bound
+    assert codes["compose entries reusing a big value"] == {"BG007"}  # each entry refused, none copied
     (refused,) = codes["config values (globs)"]
     assert refused in ("config: exclude", "config: overrides[0].paths")
 
@@ -96,7 +97,12 @@ def test_worst_cases_are_reported_not_skipped(tmp_path: Path, monkeypatch: pytes
 # Issue 25: inputs that multiplied work rather than slowing a parser (includes that fan out,
 # env values that double).  Their memory is bounded too: the peak of Python allocations
 # (tracemalloc) during the lint, against the plain file of the same size in the same run.
-AMPLIFIERS = ("include fan-out (17 files x 10)", "dotenv values doubling", "dotenv big value reused")
+AMPLIFIERS = (
+    "include fan-out (17 files x 10)",
+    "dotenv values doubling",
+    "dotenv big value reused",
+    "compose entries reusing a big value",
+)
 MEMORY_SIZE = 200_000
 MEMORY_FACTOR = 2.0
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 
 from bindguard.bounded_read import read_small_file
-from bindguard.compose.budget import ExpansionBudget
+from bindguard.compose.budget import COMPOSE_GROWTH_BASE, COMPOSE_GROWTH_PER_CHAR, ExpansionBudget
 from bindguard.compose.record import Record
 from bindguard.errors import InputError
 from bindguard.model import INVALID_FILE, Location, Problem
@@ -34,6 +34,7 @@ class Environment(Record):
         set_at: dict[str, tuple[str, int]] | None = None,
         show_values: bool = False,
         budget: ExpansionBudget | None = None,
+        compose_budget: ExpansionBudget | None = None,
     ) -> None:
         self.values: dict[str, str] = {} if values is None else values
         self.environ: Mapping[str, str] = {} if environ is None else environ
@@ -42,12 +43,34 @@ class Environment(Record):
         self.show_values = show_values
         # what interpolation may add to env-file values; a loader shares one among its environments
         self.budget = ExpansionBudget() if budget is None else budget
+        # what variables may add to compose-file values (compose_lookup); the loader shares one
+        self.compose_budget = ExpansionBudget(COMPOSE_GROWTH_BASE) if compose_budget is None else compose_budget
 
     def lookup(self, name: str) -> str | None:
         value = self.environ.get(name)
         if value is not None:
             return value
         return self.values.get(name)
+
+    def compose_lookup(self, name: str) -> str | None:
+        """``lookup`` for interpolating compose-file values, within ``compose_budget``.
+
+        Raises :class:`InterpolationError` (a BG007 at the entry, naming no value)
+        once the project's compose values have been given more than their bound.
+        """
+        value = self.lookup(name)
+        if value:
+            budget = self.compose_budget
+            budget.remaining -= len(value)
+            if budget.remaining < 0:
+                from bindguard.compose.interpolate import InterpolationError
+
+                raise InterpolationError(
+                    f"variables add more than {COMPOSE_GROWTH_BASE:,} characters plus "
+                    f"{COMPOSE_GROWTH_PER_CHAR} per character of the compose files to this project's "
+                    f"values; {name} refused (see docs/limits.md)"
+                )
+        return value
 
     def origin(self, name: str) -> str:
         """``set in the environment``, ``set in .env:3`` or ``unset``."""
@@ -67,10 +90,13 @@ class Environment(Record):
         use_default_dotenv: bool = True,
         strict: bool = True,
         budget: ExpansionBudget | None = None,
+        compose_budget: ExpansionBudget | None = None,
     ) -> Environment:
         # os.environ itself, not a copy: copying it per project costs more than
         # linting a small file.
-        env = cls(environ=os.environ if environ is None else environ, budget=budget)
+        env = cls(
+            environ=os.environ if environ is None else environ, budget=budget, compose_budget=compose_budget
+        )
         if env_files:
             for path in env_files:
                 env._load(path, required=strict)

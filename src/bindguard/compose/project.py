@@ -17,7 +17,7 @@ from typing import NamedTuple
 import yaml
 
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
-from bindguard.compose.budget import ExpansionBudget
+from bindguard.compose.budget import COMPOSE_GROWTH_BASE, COMPOSE_GROWTH_PER_CHAR, ExpansionBudget
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import RESET_TAG, resolve_scalar
@@ -111,12 +111,15 @@ class ProjectLoader:
         self.reached: dict[str, str] = {}
         # one bound on what interpolation adds to env-file values, for every environment loaded
         self._budget = ExpansionBudget()
+        # and on what variables add to compose-file values: a base, grown by every file read
+        self._compose_budget = ExpansionBudget(COMPOSE_GROWTH_BASE)
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
         key = os.path.normpath(path)  # docker/./base.yml is docker/base.yml everywhere after
         if key not in self._cache:
-            self._cache[key] = self.reader(key)
+            cf = self._cache[key] = self.reader(key)
+            self._compose_budget.remaining += COMPOSE_GROWTH_PER_CHAR * len(cf.text or "")
         return self._cache[key]
 
     def _models(self, path: str, env: Environment) -> tuple[list[FileModel], list[Problem]]:
@@ -146,7 +149,8 @@ class ProjectLoader:
         """One Subject for the project made of ``files`` (in merge order)."""
         project_dir = project_dir or os.path.dirname(files[0]) or "."
         env = Environment.for_project(
-            project_dir, self.options.env_files, self.options.environ, budget=self._budget
+            project_dir, self.options.env_files, self.options.environ, budget=self._budget,
+            compose_budget=self._compose_budget,
         )
         env.show_values = self.options.show_values
         self._envs.append(env)
@@ -275,6 +279,7 @@ class ProjectLoader:
                 use_default_dotenv=not env_files,
                 strict=False,
                 budget=self._budget,
+                compose_budget=self._compose_budget,
             )
             env.show_values = self.options.show_values
             self._envs.append(env)
@@ -483,7 +488,7 @@ def _attach_env(model: FileModel, env: Environment) -> None:
     problems = model.problems
     for service in model.services.values():
         for item in service.ports:
-            item.lookup = env.lookup
+            item.lookup = env.compose_lookup
         if service.network_mode is not None:
             service.network_mode = _interp(service.network_mode, env, problems)
         if service.profiles:
@@ -508,7 +513,7 @@ def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> st
     if "$" not in value.text:
         return value.text
     try:
-        return interpolate(value.text, env.lookup).value
+        return interpolate(value.text, env.compose_lookup).value
     except InterpolationError as exc:
         problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
         return value.text

@@ -124,6 +124,10 @@ def lint(
     color: ColorChoice = ColorOpt,
     stdin_filename: str | None = typer.Option(
         None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
+    default_host_ip: str | None = typer.Option(
+        None, "--default-host-ip", help=
+            "The engine's default host IP for entries without one (daemon.json ip), or 'engine' to ask it; "
+            "default: Docker's, every interface."),
 ) -> None:
     """Check compose files: every published port must listen on loopback.
 
@@ -133,6 +137,9 @@ def lint(
     # name (so: locals(), the first statement), and entry's fast path reads lint_options.py, generated
     # from them by lint_options_gen; tests/test_cli_fast_path.py checks both (issue 26).
     raise typer.Exit(commands.lint(**locals()))
+
+
+UNCUT = 100_000  # the ports table's width when stdout is not a terminal: wide enough for any path
 
 
 class TextOrJson(str, enum.Enum):
@@ -145,7 +152,7 @@ class TextOrJson(str, enum.Enum):
 @app.command()
 def ports(
     paths: list[str] | None = PathsArg,
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
     files: list[str] | None = FileOpt,
     env_file: list[str] | None = EnvFileOpt,
     profile: list[str] | None = ProfileOpt,
@@ -173,7 +180,8 @@ def ports(
         else:
             from bindguard.output import terminal_width
 
-            write_stdout(ports_text(subjects, problems, color=use_color(color), width=terminal_width() or 140))
+            # piped or redirected: no width at all, so no location is ever cut (issue 29)
+            write_stdout(ports_text(subjects, problems, color=use_color(color), width=terminal_width() or UNCUT))
         return 0
 
     guarded(body)
@@ -321,7 +329,8 @@ def watch(
     context: list[str] | None = ContextsOpt,
     include_stopped: bool = IncludeStoppedOpt,
     timeout: float = EngineTimeoutOpt,
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="text lines, or json: one JSON object per line."),
+    fmt: TextOrJson = typer.Option(
+        TextOrJson.text, "--output-format", "--format", help="text lines, or json: one JSON object per line."),
     fail_on: FailOn | None = FailOnOpt,
     allow: list[str] | None = AllowOpt,
     select: list[str] | None = SelectOpt,
@@ -340,6 +349,10 @@ def watch(
     backoff_max: float = typer.Option(30.0, "--backoff-max", help="Longest wait in seconds between reconnection attempts."),
     config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    quiet: int = typer.Option(
+        0, "--quiet", "-q", count=True, show_default=False,
+        help="Changes only, no status lines; twice: nothing (exit code, --exec and metrics only)."),
+    color: ColorChoice = ColorOpt,
 ) -> None:
     """Audit the engine(s), then report new and resolved findings as containers and networks change.
 
@@ -379,12 +392,12 @@ def watch(
         return guard(
             GuardOptions(
                 WatchSettings(audit_settings, backoff_start=min(0.5, backoff_max), backoff_max=backoff_max),
-                json=fmt is TextOrJson.json, color=fmt is TextOrJson.text and use_color(),
+                json=fmt is TextOrJson.json, color=fmt is TextOrJson.text and use_color(color),
                 once_exposed=threshold, exec_argv=argv, exec_timeout=exec_timeout,
                 metrics_address=address,
             ),
-            write_stdout,
-            lambda text: typer.echo(f"bindguard: {text}", err=True),
+            write_stdout if quiet < 2 else (lambda text: None),
+            (lambda text: typer.echo(f"bindguard: {text}", err=True)) if quiet < 1 else (lambda text: None),
         )
 
     guarded(body)
@@ -454,7 +467,7 @@ def probe(
     http: bool = typer.Option(False, "--http", help="Send HEAD / and report the status line."),
     free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
     timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
     neighbour: bool = typer.Option(
         False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
     neighbour_net: str | None = typer.Option(

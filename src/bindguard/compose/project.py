@@ -20,8 +20,9 @@ from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.budget import COMPOSE_GROWTH_BASE, COMPOSE_GROWTH_PER_CHAR, ExpansionBudget
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
-from bindguard.compose.nodes import RESET_TAG, resolve_scalar
+from bindguard.compose.nodes import OVERRIDE_TAG, RESET_TAG, resolve_scalar, untag_resets_under_override
 from bindguard.compose.record import Record
+from bindguard.compose.required import unset_required
 from bindguard.compose.services import (
     FileModel,
     NetworkDef,
@@ -32,6 +33,7 @@ from bindguard.compose.services import (
 )
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
+    HOST_BINDING_OPT,
     INVALID_FILE,
     INVALID_PORT_ENTRY,
     Binding,
@@ -48,6 +50,7 @@ from bindguard.model import (
     exposing_gateway_mode,
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
+from bindguard.redact import hidden_spans, invalid, joined, masked
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = (
@@ -72,6 +75,9 @@ class ProjectOptions(NamedTuple):
     profiles: tuple[str, ...] = ()
     swarm: bool = False
     show_values: bool = False  # --show-values: messages may print values from the environment
+    # --default-host-ip / default-host-ip: what the engine gives an entry without host IP on a
+    # network that sets none (daemon.json "ip", default-network-opts); None = not told, Docker's
+    default_host_ip: str | None = None
 
 
 FileReader = Callable[[str], ComposeFile]
@@ -89,6 +95,8 @@ class _Loaded(Record):
         # includes merged here, by cache key -> ``version`` when last merged (None: first time)
         self.merged: dict[tuple, int | None] = {}
         self.version = 0  # changes whenever ``services`` does
+        # services a later file removed (``svc: !reset``): Compose parsed their ports first
+        self.removed: list[ServiceDef] = []
 
 
 class ProjectLoader:
@@ -99,6 +107,8 @@ class ProjectLoader:
         self.reader = reader
         self._cache: dict[str, ComposeFile] = {}
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
+        # required variables (${VAR:?}) without a value in the project being loaded
+        self._required: dict[str, Location] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
         # An include's environment, by what makes it: (folder, env files, default .env), so
         # every include of the same file with the same environment shares one (and its models).
@@ -106,6 +116,7 @@ class ProjectLoader:
         # What an include produced, by (files, environment, depth): a file included ten times
         # by each of its includers is loaded once, not ten to the power of the nesting.
         self._included: dict[tuple[tuple[str, ...], int, int], _Loaded] = {}
+        self.environment: Environment | None = None
         self.project_name: str | None = None  # ``name:`` of the project loaded last
         # Files read because another file named them (include, extends.file), and why.
         self.reached: dict[str, str] = {}
@@ -133,10 +144,15 @@ class ProjectLoader:
             cf = self._read(path)
             base_dir = os.path.dirname(path) or "."
             models = []
+            overridden = RESET_TAG in cf.text and OVERRIDE_TAG in cf.text
             for doc in cf.documents:
+                if overridden:
+                    untag_resets_under_override(doc)
                 model = read_document(doc, cf.path, base_dir)
                 _attach_env(model, env)
                 models.append(model)
+            for name, where in unset_required(cf.documents, cf.text, cf.path, env.lookup):
+                self._required.setdefault(name, where)
             self._models_cache[key] = (models, list(cf.problems))
         return self._models_cache[key]
 
@@ -154,11 +170,19 @@ class ProjectLoader:
         )
         env.show_values = self.options.show_values
         self._envs.append(env)
+        self.environment = env  # the project's variables, for whoever decides hints next
+        self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
-        return self._subject(loaded, self._active_profiles(env))
+        subject = self._subject(loaded, self._active_profiles(env))
+        # an entry the variable breaks is already a finding (BG007) at that line: not said again
+        reported = {(p.location.file, p.location.line) for p in subject.problems}
+        required = {n: at for n, at in self._required.items() if (at.file, at.line) not in reported}
+        if required:
+            subject = subject._replace(notes=(_assumed_note(required),))
+        return subject
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.
@@ -181,7 +205,7 @@ class ProjectLoader:
             for model in models:
                 out.problems.extend(model.problems)
                 if model.name:  # as compose-go: the last file that names the project wins
-                    out.name = _interp_value(model.name, env, out.problems)
+                    out.name = _interp(model.name, env, out.problems).text
                 self._resolve_extends(model, env, out.problems)
                 for inc in model.includes:
                     self._include(inc, model, env, out, depth)
@@ -192,27 +216,29 @@ class ProjectLoader:
         if depth >= MAX_INCLUDE_DEPTH:
             out.problems.append(Problem(INVALID_FILE, "include nested too deeply", inc.location))
             return
-        paths = [
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems))
-            for v in inc.paths
-        ]
-        missing = [p for p in paths if not os.path.isfile(p)]
+        values = [_interp(v, env, out.problems) for v in inc.paths]
+        paths = [os.path.join(model.base_dir, v.text) for v in values]
+        missing = [v for p, v in zip(paths, values, strict=True) if not os.path.isfile(p)]
         if missing:
-            out.problems.append(
-                Problem(INVALID_FILE, f"included file not found: {missing[0]}", inc.location)
-            )
+            shown = joined(model.base_dir, missing[0].text, missing[0].spans)
+            out.problems.append(Problem(INVALID_FILE, f"included file not found: {shown}", inc.location))
             return
         for path in paths:
             self.reached.setdefault(os.path.normpath(path), f"included at {_place(inc.location)}")
         project_dir = (
-            os.path.join(model.base_dir, _interp_value(inc.project_directory, env, out.problems))
+            os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
             if inc.project_directory
             else os.path.dirname(paths[0]) or "."
         )
-        env_files = tuple(
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems)) for v in inc.env_files
-        )
-        inc_env = self._include_env(project_dir, env_files)
+        env_values = [_interp(v, env, out.problems) for v in inc.env_files]
+        env_files = tuple(os.path.join(model.base_dir, v.text) for v in env_values)
+        # an env file named through a variable is named as it may be printed
+        labels = {
+            p: joined(model.base_dir, v.text, v.spans)
+            for p, v in zip(env_files, env_values, strict=True)
+            if v.spans
+        }
+        inc_env = self._include_env(project_dir, env_files, labels)
         out.problems.extend(inc_env.problems)
         key = (tuple(os.path.normpath(p) for p in paths), id(inc_env), depth)
         sub = self._included.get(key)
@@ -267,8 +293,13 @@ class ProjectLoader:
         for name, net in sub.networks.items():
             out.networks.setdefault(name, net)
 
-    def _include_env(self, project_dir: str, env_files: tuple[str, ...]) -> Environment:
-        """The environment of an include, made once per (folder, env files)."""
+    def _include_env(
+        self, project_dir: str, env_files: tuple[str, ...], labels: dict[str, str] | None = None
+    ) -> Environment:
+        """The environment of an include, made once per (folder, env files).
+
+        ``labels`` names env files whose path came from a variable as messages may print them.
+        """
         key = (os.path.normpath(project_dir), tuple(os.path.normpath(f) for f in env_files), not env_files)
         env = self._include_envs.get(key)
         if env is None:
@@ -280,6 +311,7 @@ class ProjectLoader:
                 strict=False,
                 budget=self._budget,
                 compose_budget=self._compose_budget,
+                labels=labels,
             )
             env.show_values = self.options.show_values
             self._envs.append(env)
@@ -314,10 +346,12 @@ class ProjectLoader:
             return service.replace(extends=None)
         base_model = model
         if ext.file:
-            path = os.path.join(service.base_dir, _interp_value(Value(ext.file, ext.location), env, problems))
+            file = _interp(Value(ext.file, ext.location), env, problems)
+            path = os.path.join(service.base_dir, file.text)
+            shown = joined(service.base_dir, file.text, file.spans)
             if not os.path.isfile(path):
                 problems.append(
-                    Problem(INVALID_FILE, f"extends file not found: {path}", ext.location, service.name)
+                    Problem(INVALID_FILE, f"extends file not found: {shown}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
             self.reached.setdefault(
@@ -330,7 +364,7 @@ class ProjectLoader:
                 problems.append(
                     Problem(
                         INVALID_FILE,
-                        f"extends: service {ext.service!r} not found in {path}",
+                        f"extends: service {ext.service!r} not found in {shown}",
                         ext.location,
                         service.name,
                     )
@@ -355,9 +389,18 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
+        for gone in loaded.removed:
+            # not started, but Compose refuses the project for an entry it cannot parse
+            problems.extend(_refusals(gone, loaded))
+        shown_as: dict[str, dict[str, None]] = {}  # a profile made by ${VAR} -> how it may be printed
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
-            defined.update(dict.fromkeys(own))
+            for p in sdef.profiles or []:
+                # the summary names profiles as they may be printed (a name from ${VAR} is not)
+                shown = masked(p.text, p.spans)
+                defined[shown] = None
+                if shown != p.text:
+                    shown_as.setdefault(p.text, {})[shown] = None
             if wanted is not None and own and not wanted.intersection(own):
                 continue
             services.append(self._service(sdef, loaded, problems))
@@ -365,7 +408,8 @@ class ProjectLoader:
             services=tuple(services),
             problems=tuple(dict.fromkeys(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
-            profiles=ProfileScope(active, source, tuple(sorted(defined))),
+            profiles=ProfileScope(_shown_active(active, defined, shown_as), source, tuple(sorted(defined)),
+                                  names_shown=source != "COMPOSE_PROFILES" or self.options.show_values),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -382,6 +426,12 @@ class ProjectLoader:
                 token = _published_token(item, result)
                 keyed.append((_swarm(result) if self.options.swarm else result, token))
         bindings = _compose_unique(keyed)
+        if mode is not None and mode.text.split(":", 1)[0] in _SHARED_NETWORK_MODES:
+            # Docker refuses to create the container at all: not an exposure, an entry it rejects.
+            problems.extend(_refused_by_shared_network(b, mode.text) for b in bindings)
+            bindings = []
+        elif mode is not None and mode.text == "none":
+            bindings = []  # no network, no endpoint: Docker publishes nothing (checked on Docker 20.10)
         for item in sdef.dropped:
             # Not published, but Compose parsed it before the merge dropped it.
             dropped = item_binding(item, sdef.name, item.lookup, default, loaded.name)
@@ -407,12 +457,13 @@ class ProjectLoader:
         """
         if sdef.network_mode is not None:
             return DOCKER_DEFAULT
+        engine = engine_default(self.options.default_host_ip)
         names = sdef.networks if sdef.networks else ["default"]
         defaults: list[HostDefault] = []
         for name in names:
             net = loaded.networks.get(name)
             if net is None:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
             elif net.external:
                 defaults.append(
                     HostDefault(
@@ -432,13 +483,22 @@ class ProjectLoader:
                     # a driver option, not a port entry: no brackets are removed
                     address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
-                    problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location, sdef.name))
+                    message = str(exc)
+                    if value.spans:  # the value came from ${VAR}: named, never printed
+                        where = f" ({HOST_BINDING_OPT} of network {name!r})"
+                        message = invalid("host IP", value.text, value.spans, value.origin) + where
+                    problems.append(Problem(INVALID_PORT_ENTRY, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
-                if address_verdict(address) is Verdict.WILDCARD:
-                    defaults.append(DOCKER_DEFAULT)  # the option spells out Docker's default
-                    continue
                 loc = value.location
+                if address_verdict(address) is Verdict.WILDCARD:
+                    # the option spells out Docker's default: every interface, said, not assumed
+                    defaults.append(HostDefault(
+                        DOCKER_DEFAULT.addresses,
+                        f"network {name!r} sets default host IP {address} "
+                        f"(host_binding_ipv4, {loc.file}:{loc.line}), every interface",
+                    ))
+                    continue
                 defaults.append(
                     HostDefault(
                         (address,),
@@ -447,16 +507,47 @@ class ProjectLoader:
                     )
                 )
             else:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
         distinct = {d.addresses for d in defaults}
         if len(distinct) == 1:
             return defaults[0]
         widest = max(defaults, key=lambda d: _exposure(d.addresses))
+        # A name not defined in the files may come from ${VAR}: it is not printed.
+        undefined = [n for n in names if n not in loaded.networks and n != "default"]
+        shown = [n for n in names if n not in undefined] + (
+            [f"{len(undefined)} undefined network{'s' if len(undefined) > 1 else ''}"] if undefined else []
+        )
         return HostDefault(
             widest.addresses,
-            f"networks {', '.join(names)} give different default host IPs; the widest "
+            f"networks {', '.join(shown)} give different default host IPs; the widest "
             f"is assumed: {widest.origin}",
         )
+
+
+def _shown_active(
+    active: tuple[str, ...] | None, defined: dict[str, None], shown_as: dict[str, dict[str, None]]
+) -> tuple[str, ...] | None:
+    """The selected profiles as the summary names them: a selected profile that a service
+    names through ``${VAR}`` is ``<value of VAR>`` there, so it reads as selected, not unused."""
+    if active is None:
+        return None
+    out: dict[str, None] = {}
+    for name in active:
+        if name in defined or name not in shown_as:
+            out[name] = None
+        out.update(shown_as.get(name, {}))
+    return tuple(out)
+
+
+def engine_default(told: str | None) -> HostDefault:
+    """What a network without host_binding_ipv4 gives an entry without host IP: the engine's
+    default host IP when bindguard was told it, else Docker's (every interface)."""
+    if told is None:
+        return DOCKER_DEFAULT
+    address = told.strip().strip("[]")
+    # Docker: 0.0.0.0 as the default means every IPv4 and IPv6 address, :: only IPv6 ones
+    addresses = DOCKER_DEFAULT.addresses if address == "0.0.0.0" else (address,)
+    return HostDefault(addresses, f"the engine's default host IP is {address} (--default-host-ip)")
 
 
 def _exposure(addresses: tuple[str, ...]) -> int:
@@ -505,18 +596,16 @@ def _attach_env(model: FileModel, env: Environment) -> None:
 
 
 def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
-    text = _interp_value(value, env, problems)
-    return value if text == value.text else Value(text, value.location)
-
-
-def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> str:
+    """``value`` interpolated, with the spans of the values it may not print (none under ``--show-values``)."""
     if "$" not in value.text:
-        return value.text
+        return value
     try:
-        return interpolate(value.text, env.compose_lookup).value
+        result = interpolate(value.text, env.compose_lookup)
     except InterpolationError as exc:
         problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
-        return value.text
+        return value
+    spans = () if env.show_values else tuple(hidden_spans(result.value, result.spans))
+    return Value(result.value, value.location, spans, env.origin)
 
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
@@ -559,6 +648,11 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
+    for name in model.reset_services:
+        gone = out.services.pop(name, None)  # ``svc: !reset`` in a later file removes the service
+        if gone is not None:
+            out.removed.append(gone)
+            out.version += 1
     if model.services:
         out.version += 1
     for name, service in model.services.items():
@@ -612,6 +706,53 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
 MAX_EXPANDED_RANGE = 1024
 
 _NIL = ("nil",)  # compose-go's key for a port with no published port at all
+
+
+# network_mode values that share another container's network namespace
+_SHARED_NETWORK_MODES = ("service", "container")
+
+
+def _refusals(sdef: ServiceDef, loaded: _Loaded) -> list[Problem]:
+    """The problems of a removed service's entries (what was published is gone)."""
+    out = []
+    for item in (*sdef.ports, *sdef.dropped):
+        result = item_binding(item, sdef.name, item.lookup, DOCKER_DEFAULT, loaded.name)
+        if isinstance(result, Problem):
+            out.append(result)
+    return out
+
+
+def _assumed_note(required: dict[str, Location]) -> Note:
+    """One note for every required variable Compose would refuse the project without."""
+    names = list(required)
+    first = next(iter(required.values()))
+    which = (f"variable {names[0]} is" if len(names) == 1
+             else f"variables {', '.join(names)} are")
+    return Note(
+        f"required {which} unset: Compose refuses this project until "
+        f"{'it is' if len(names) == 1 else 'they are'} set, and this report assumes "
+        f"{'it is' if len(names) == 1 else 'they are'}",
+        first,
+    )
+
+
+def _refused_by_shared_network(b: Binding, mode: str) -> Problem:
+    """A ports: entry of a service on another container's network: Docker refuses it.
+
+    ``docker create --network container:X -p ...`` fails with "conflicting
+    options: port publishing and the container type network mode", and Compose
+    turns ``service:NAME`` into exactly that; nothing is published (issue 29).
+    """
+    kind = mode.split(":", 1)[0]
+    return Problem(
+        INVALID_PORT_ENTRY,
+        f"port entry {b.resolved or b.entry!r} cannot be published: the service shares the network of a "
+        f"{'service' if kind == 'service' else 'container'} (network_mode: {kind}:...) and Docker refuses "
+        "'conflicting options: port publishing and the container type network mode'",
+        b.location,
+        b.service,
+        b.raw or b.entry,
+    )
 
 
 def _published_token(item: PortItem, binding: Binding) -> tuple:

@@ -387,3 +387,26 @@ def test_quiet_and_color_everywhere_a_report_is_printed(command):
     text = subprocess.run([sys.executable, "-m", "bindguard", command, "--help"], capture_output=True, text=True,
                           env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
     assert "-q, --quiet" in text and "--color" in text
+
+
+@pytest.mark.parametrize("command", ["lint", "ports", "audit", "watch", "fix", "probe"])
+def test_help_groups_every_option_under_a_heading_with_named_placeholders(command):
+    """No option falls outside the headings, and no placeholder reads <str> or <path> (issue 29)."""
+    from typer.main import get_command
+
+    from bindguard import cli
+    from bindguard.cli_help import METAVAR_OF, PANEL_OF
+
+    click_command = get_command(cli.app).commands[command]  # type: ignore[attr-defined]
+    for param in click_command.params:
+        if param.param_type_name != "option":
+            continue
+        long = [o for o in param.opts if o.startswith("--")][0]
+        assert long in PANEL_OF, f"{command} {long} has no heading in cli_help.PANEL_OF"
+        takes_value = not param.is_flag and not param.count
+        choices = getattr(param.type, "choices", None)
+        assert not takes_value or choices or long in METAVAR_OF, f"{command} {long} has no placeholder"
+    text = subprocess.run([sys.executable, "-m", "bindguard", command, "--help"], capture_output=True, text=True,
+                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+    assert "<str>" not in text and "<path>" not in text and "<float>" not in text and "<int>" not in text
+    assert "\nOptions:" not in text and "[default: 0]" not in text

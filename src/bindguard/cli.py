@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import typer
 
 from bindguard import __version__, commands
+from bindguard.cli_help import GroupedCommand
 from bindguard.commands import (
     FailOn,
     Format,
@@ -86,9 +87,10 @@ FormatOpt = typer.Option(
     "or a CI format.",
 )
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
-QuietOpt = typer.Option(0, "--quiet", "-q", count=True, help="Findings only, no summary; twice: nothing, only the exit code.")
+QuietOpt = typer.Option(
+    0, "--quiet", "-q", count=True, show_default=False, help="Findings only, no summary; twice: nothing, only the exit code.")
 ColorOpt = typer.Option("auto", "--color", help="auto (NO_COLOR, FORCE_COLOR, then: is stdout a terminal), always or never.")
-FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning).")
+FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1.  [default: warning]")
 # engine selection, shared by audit and watch
 HostsOpt = _many("--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
 ContextsOpt = _many("--context", "-c", help="Docker CLI context name (repeatable).")
@@ -96,7 +98,7 @@ IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped con
 EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def lint(
     paths: list[str] | None = PathsArg,
     fmt: Format = FormatOpt,
@@ -149,7 +151,7 @@ class TextOrJson(str, enum.Enum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def ports(
     paths: list[str] | None = PathsArg,
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
@@ -187,7 +189,7 @@ def ports(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def audit(
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
@@ -323,7 +325,7 @@ def _prover(prove: bool):
     return make_prover(timeout=0.5)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def watch(
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
@@ -403,7 +405,7 @@ def watch(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def fix(
     paths: list[str] | None = PathsArg,
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
@@ -457,7 +459,7 @@ def fix(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def probe(
     targets: list[str] | None = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
     compose: list[str] | None = typer.Option(
@@ -542,7 +544,7 @@ def probe(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def rules(code: str | None = typer.Argument(None, help="A rule code (BG001) or prefix (BG01).")) -> None:
     """List every rule, or print one rule's documentation."""
 

@@ -61,6 +61,9 @@ class Report(NamedTuple):
     # how the config file turned the gate down (fail-on, rules off or lowered, env files):
     # every format states it (weakening.py, issue 25)
     weakened: Weakening | None = None
+    # Files whose lines a report may quote (``full``): compose files under the given paths,
+    # read as text (bindguard.reach).  Empty: quote nothing.
+    quotable: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

@@ -4,7 +4,9 @@ brought up with the real Compose v2 plugin (``compose`` fixture) and bindguard r
 through the Docker SDK, in a child process, as a user runs it.
 
 Project names are unique per test (other sessions share the engine) and host ports are random
-(``127.0.0.1::80``), read back from the engine where a test needs the number.
+(``127.0.0.1::80``), read back from the engine where a test needs the number.  Tests that need the
+engine say so (the ``engine``/``compose`` fixtures mark them ``engine``); the rest run in the fast
+loop.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import pytest
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.project import ProjectLoader, ProjectOptions
-from bindguard.engine.confirm import mismatch, normalize_project_name, project_name
+from bindguard.engine.projects import normalize_project_name, project_name
+from bindguard.engine.publishes import mismatch
 from bindguard.engine.containers import container_info, running_bindings
 
 from composebed import compose_config
-from enginebed import IMAGE, docker, engine_mark, unique_name
+from enginebed import IMAGE, docker, unique_name
 from helpers import bindguard_cli, write
 
-pytestmark = engine_mark
 EXAMPLE = Path(__file__).resolve().parent.parent / "compose-examples" / "loopback-62893"
 HTTPD = '["busybox", "httpd", "-f", "-p", "80", "-h", "/"]'
 
@@ -402,7 +404,7 @@ def test_what_counts_as_the_same(tmp_path, entry, published, drift):
 
 def test_one_project_per_name(tmp_path):
     """A folder's other compose files (compose.prod.yaml) are not a second copy of its project."""
-    from bindguard.engine.confirm import ConfirmSettings, load_projects
+    from bindguard.engine.projects import load_projects
     from bindguard.errors import ConfigError
     from bindguard.lint import LintSettings
 
@@ -411,13 +413,13 @@ def test_one_project_per_name(tmp_path):
     write(root, "compose.prod.yaml", 'services:\n  web:\n    ports: ["8080:80"]\n')
     write(tmp_path / "other", "compose.yaml", "name: Other.Name\nservices:\n  db: {}\n")
     lint = LintSettings(project=ProjectOptions(environ={}))
-    projects = load_projects(ConfirmSettings(paths=(str(tmp_path),), lint=lint, environ={}))
+    projects = load_projects((str(tmp_path),), lint, environ={})
     assert sorted((p.name, [Path(f).name for f in p.files]) for p in projects) == [
         ("othername", ["compose.yaml"]), ("shop", ["compose.yaml"])
     ]
     with pytest.raises(ConfigError, match="names one project, but the paths hold"):
-        load_projects(ConfirmSettings(paths=(str(tmp_path),), lint=lint, project_name="x", environ={}))
-    [named] = load_projects(ConfirmSettings(paths=(str(root),), lint=lint, project_name="x", environ={}))
+        load_projects((str(tmp_path),), lint, "x", environ={})
+    [named] = load_projects((str(root),), lint, "x", environ={})
     assert named.name == "x" and [Path(f).name for f in named.files] == ["compose.yaml"]
     with pytest.raises(ConfigError, match=r"COMPOSE_PROJECT_NAME: invalid project name:"):
-        load_projects(ConfirmSettings(paths=(str(root),), lint=lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"}))
+        load_projects((str(root),), lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"})

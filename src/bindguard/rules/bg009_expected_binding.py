@@ -47,7 +47,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from bindguard.model import Binding, Severity, Subject, Violation, format_address
+from bindguard.model import Binding, Location, Severity, Subject, Violation, format_address
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import Expectation, RuleOptions
@@ -98,6 +98,34 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
                 service.name,
                 str(want),
             )
+
+
+# Why an expected service could not be checked at all, and what to do about it; words every
+# BG009 finding about a service that is not there (``absent``).
+NOT_DEFINED = "not defined"  # lint: no linted file defines it
+NOT_RUNNING = "not running"  # audit PATHS: the project defines it, no container of it runs
+NOT_NAMED = "not named"  # audit --expect: no running container has that name or service label
+_ABSENT = {
+    NOT_DEFINED: ("no linted file defines it", "define the service, or check the name given to --expect"),
+    NOT_RUNNING: ("no container of it is running", "start it: docker compose -p {project} up -d {service}"),
+    NOT_NAMED: (
+        "no running container is named so or carries that compose service label",
+        "start it, or check the name (compose service label or container name)",
+    ),
+}
+
+
+def absent(want: Expectation, location: Location, why: str, project: str = "") -> Violation:
+    """The finding for an expectation whose service is not there to check (``why``: one of
+    NOT_DEFINED, NOT_RUNNING, NOT_NAMED; ``project`` as a report may print it)."""
+    clause, fix = _ABSENT[why]
+    return Violation(
+        location,
+        f"service {want.service!r} should publish {want} but {clause}",
+        fix.format(project=project, service=want.service),
+        want.service,
+        str(want),
+    )
 
 
 RULE = Rule(CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,), "Service does not publish the expected IP:PORT",

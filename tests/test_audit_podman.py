@@ -154,3 +154,30 @@ def test_docker_still_publishes_with_podman_up(engine, podman, containers, podma
     rules = subprocess.run(["iptables", "-t", "nat", "-S", "DOCKER"], capture_output=True, text=True)
     assert rules.returncode == 0 and f"--dport {base}" in rules.stdout, rules.stdout + rules.stderr
     assert c.host_port("80/tcp", "127.0.0.1") == base
+
+
+def test_expect_reads_podman_as_audit_does(podman, podman_containers):
+    """`audit --expect` reads the engine with audit's own reader (issue 26): Podman's facts, so
+    no Docker-only BG011, and Podman's bindings (IPv4 only), so the same findings as `audit`."""
+    from bindguard.engine.confirm import ConfirmSettings, confirm
+    from bindguard.lint import LintSettings
+    from bindguard.rules.options import Expectation, RuleOptions
+    from bindguard.runner import RuleSelection
+
+    base = free_pair()
+    c = podman_containers.run("expect", ports=[f"{base}:80"])
+    target = EngineTarget(podman, podman)
+    plain, _ = audit(AuditSettings(targets=(target,)))
+    selection = RuleSelection(options=RuleOptions(expect=(Expectation(c.name, "0.0.0.0", base),)))
+    outcome = confirm([target], ConfirmSettings(lint=LintSettings(selection=selection), environ={}))
+
+    def about(report) -> list[tuple[str, str]]:
+        """The engine's own findings and the container's."""
+        return sorted((f.code, f.message) for f in report.findings if f.location.container in (None, c.name))
+
+    assert not [f for f in outcome.report.findings if f.code == "BG011"], about(outcome.report)
+    assert about(outcome.report) == about(plain)
+    assert [f.code for f in outcome.report.findings if f.location.container == c.name] == ["BG001"]
+    # Podman publishes it on 0.0.0.0 only, as expected: met, and exposed
+    [row] = outcome.rows
+    assert row.container == c.name and row.verdict == "exposed", row

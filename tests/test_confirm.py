@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.project import ProjectLoader, ProjectOptions
+from bindguard.engine.containers import container_info, running_bindings
 from bindguard.engine.projects import normalize_project_name, project_name
 from bindguard.engine.publishes import mismatch
-from bindguard.engine.containers import container_info, running_bindings
 
 from composebed import compose_config
 from enginebed import IMAGE, docker, unique_name
@@ -332,6 +334,96 @@ def test_readme_flow(engine, compose, tmp_path):
     assert code == 0, data
     assert data["confirmations"][0]["engine_says"] == ["127.0.0.1:62893->80/tcp"]
     table(str(root), "--expect", "web=127.0.0.1:62893", env=env)
+
+
+# -- values from the environment never reach the output (issues 25 and 26) ------------------
+FORMATS = ("full", "json", "sarif", "github", "junit", "gitlab")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def canary() -> str:
+    """A value that can also be a project name, unique to this run."""
+    return f"engine-one-canary-{uuid.uuid4().hex[:10]}"
+
+
+def every_output(root: Path, env: dict[str, str], *extra: str) -> str:
+    """stdout and stderr of `audit ROOT` in every format, the text table included."""
+    out = []
+    for fmt in FORMATS:
+        proc = bindguard_cli("audit", "-H", "unix:///var/run/docker.sock", "--format", fmt, str(root), *extra,
+                             env=env)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode in (0, 1), proc.stderr
+        out.append(proc.stdout + proc.stderr)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("where", ["environment", ".env", "name: ${N}"])
+def test_project_name_from_the_environment_is_a_value(engine, tmp_path, where):
+    """A project named by COMPOSE_PROJECT_NAME (or a `name:` from a variable) is named by a value from
+    the environment: the BG016 message, its hint and the confirmation row show `<value of NAME>`."""
+    secret = canary()
+    root = tmp_path / f"engine-one-{uuid.uuid4().hex[:8]}"
+    body = 'services:\n  web:\n    image: x\n    ports: ["127.0.0.1::80"]\n'
+    env: dict[str, str] = {}
+    if where == "environment":
+        env["COMPOSE_PROJECT_NAME"], variable = secret, "COMPOSE_PROJECT_NAME"
+    elif where == ".env":
+        write(root, ".env", f"COMPOSE_PROJECT_NAME={secret}\n")
+        variable = "COMPOSE_PROJECT_NAME"
+    else:
+        body = "name: ${N}\n" + body
+        env["N"], variable = secret, "N"
+    write(root, "compose.yaml", body)
+    code, data, proc = audit(str(root), env=env)
+    assert code == 1 and verdicts(data) == {"web": "not running"}
+    [bg016] = [f for f in data["findings"] if f["rule"] == "BG016"]
+    shown = f"<value of {variable}>"
+    assert f"compose project {shown!r}" in bg016["message"] and f"-p {shown} up -d web" in bg016["fix"]
+    assert data["confirmations"][0]["project"] == shown
+    assert secret not in every_output(root, env) + table(str(root), env=env)
+    # --show-values prints it, as everywhere else
+    code, data, _ = audit(str(root), "--show-values", env=env)
+    assert data["confirmations"][0]["project"] == secret
+
+
+def test_entries_from_the_environment_are_masked_in_drift(engine, compose, tmp_path):
+    """BG010's words for a file that changed after `up`: the entries as written, values masked (a
+    long-syntax `name: ${TOKEN}` once printed the token in every format)."""
+    root = tmp_path / f"engine-one-{uuid.uuid4().hex[:8]}"
+    write(root, "compose.yaml", f"""
+        services:
+          web:
+            image: {IMAGE}
+            command: {HTTPD}
+            ports: ["127.0.0.1::80"]
+        """)
+    compose.up(cwd=root)
+    secret = canary()
+    env = {"TOKEN": secret, "BIND": "127.0.0.1", "HP": str(free_port()), "PROTO": "tcp"}
+    write(root, "compose.yaml", f"""
+        services:
+          web:
+            image: {IMAGE}
+            command: {HTTPD}
+            ports:
+              - {{target: 80, published: "${{HP}}", host_ip: "${{BIND}}", name: "${{TOKEN}}"}}
+              - {{target: 81, host_ip: 127.0.0.1, name: "${{TOKEN}}", protocol: "${{PROTO}}"}}
+        """)
+    code, data, _ = audit(str(root), env=env)
+    assert code == 1 and verdicts(data) == {f"{root.name}-web-1": "drift"}
+    drift = sorted(f["message"] for f in data["findings"] if f["rule"] == "BG010")
+    assert len(drift) == 2, drift
+    assert all("name: <value of TOKEN>" in m for m in drift), drift
+    assert any(f"they say '{{host_ip: 127.0.0.1, published: {env['HP']}, target: 80" in m for m in drift), drift
+    assert any(m.startswith("the compose files publish 127.0.0.1:random->81/tcp") for m in drift), drift
+    assert all("protocol: <value of PROTO>" in m for m in drift if "->81/tcp" in m), drift
+    assert secret not in every_output(root, env) + table(str(root), env=env)
 
 
 # -- the parts without an engine -------------------------------------------------------------

@@ -403,9 +403,9 @@ def test_entries_from_the_environment_are_masked_in_drift(engine, compose, tmp_p
             command: {HTTPD}
             ports: ["127.0.0.1::80"]
         """)
-    compose.up(cwd=root)
     secret = canary()
     env = {"TOKEN": secret, "BIND": "127.0.0.1", "HP": str(free_port()), "PROTO": "tcp"}
+    compose.up(cwd=root, env=env)  # the environment `down` needs to read the edited file
     write(root, "compose.yaml", f"""
         services:
           web:

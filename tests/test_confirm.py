@@ -515,3 +515,42 @@ def test_one_project_per_name(tmp_path):
     assert named.name == "x" and [Path(f).name for f in named.files] == ["compose.yaml"]
     with pytest.raises(ConfigError, match=r"COMPOSE_PROJECT_NAME: invalid project name:"):
         load_projects((str(root),), lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"})
+
+
+def test_bg010_words_every_exact_drift_with_values_masked(tmp_path):
+    """`audit PATHS`' drift (Comparison.exact) is worded by the BG010 rule and stamped by the runner:
+    another host port, a file port the container lacks, a service gone; entries as written, values
+    from the environment masked, never in the message, the hint or the entry."""
+    from bindguard.engine.drift import pair
+    from bindguard.model import Comparison, Subject
+    from bindguard.runner import RuleSelection, check
+
+    secret = canary()
+    path = write(tmp_path, "compose.yaml", """
+        services:
+          web:
+            ports:
+              - {target: 80, published: "8080", host_ip: 127.0.0.1, name: "${TOKEN}"}
+              - {target: 81, host_ip: 127.0.0.1, name: "${TOKEN}"}
+        """)
+    [service] = ProjectLoader(ProjectOptions(environ={"TOKEN": secret})).load([str(path)]).services
+    running = tuple(_engine_ports(("127.0.0.1", 40001, 80)))
+    found = mismatch(service.bindings, running, oneoff=False)
+    assert len(found.unexplained) == 1 and [e.container_ports.start for e in found.unpublished] == [80, 81]
+    info = container_info({"Id": "x", "Names": ["/p-web-1"], "State": "running",
+                           "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "web"}})
+    files = (str(path),)
+    compared = [c._replace(exact=True) for c in pair(info, found.unexplained, service, files)]
+    compared.append(Comparison(None, (found.unpublished[1],), info.location("e"), "web", "p", files, exact=True))
+    compared.append(Comparison(None, (), info.location("e"), "gone", "p", files, service_defined=False, exact=True))
+    findings = check(Subject(comparisons=tuple(compared)), RuleSelection(select=frozenset({"BG010"})))
+    messages = sorted(f.message for f in findings)
+    assert [m.split(" ", 3)[:3] for m in messages] == [
+        ["container", "publishes", "127.0.0.1:40001->80/tcp,"],
+        ["service", "'gone'", "is"],
+        ["the", "compose", "files"],
+    ]
+    assert "they say '{host_ip: 127.0.0.1, published: 8080, target: 80, name: <value of TOKEN>}'" in messages[0]
+    assert "127.0.0.1:random->81/tcp ('{host_ip: 127.0.0.1, target: 81, name: <value of TOKEN>}'" in messages[2]
+    assert all(f.fix and f.code == "BG010" and f.rule_name for f in findings)
+    assert secret not in repr(findings)

@@ -20,8 +20,9 @@ import pytest
 
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget, context_target
+from test_engine_tls import pki, tls_engine  # noqa: F401  (fixtures)
 
-from helpers import write
+from helpers import bindguard_cli, write
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -233,3 +234,22 @@ def test_compose_container_hints_name_the_file_and_recreate(engine, containers, 
     # The file hint is what fix writes.
     assert cli("fix", "--no-config", str(exposed)).returncode == 0
     assert '"127.0.0.1:28492:80"' in exposed.read_text()
+
+
+def test_expect_reads_the_engine_as_audit_does_over_unverified_tls(tls_engine, pki):  # noqa: F811
+    """`audit --expect` reads the engine with audit's reader (issue 26), so an engine reached over
+    TLS without checking its certificate is said so (BG011) there too, the same engine findings."""
+
+    env = {"DOCKER_HOST": tls_engine, "DOCKER_CERT_PATH": str(pki / "client")}
+
+    def engine_findings(*args: str) -> list[tuple[str, str]]:
+        proc = bindguard_cli("audit", "--format", "json", "--timeout", "10", *args, env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        findings = json.loads(proc.stdout)["findings"]
+        return sorted((f["rule"], f["message"]) for f in findings if not f.get("container"))
+
+    plain = engine_findings()
+    assert any("without verifying its certificate" in m for _, m in plain), plain
+    assert engine_findings("--expect", "engine-one-nothing=127.0.0.1:1") == sorted([*plain, (
+        "BG009", "service 'engine-one-nothing' should publish 127.0.0.1:1 but no running container "
+                 "is named so or carries that compose service label")])

@@ -148,6 +148,15 @@ def engine_address(address: str) -> str:
     return address
 
 
+def same_address(a: str, b: str) -> bool:
+    """Whether two IP literals name the same address (``::1`` and ``0:0::1``); text that is
+    not an address equals nothing."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return False
+
+
 def version_tuple(text: str) -> tuple[int, ...]:
     """``"20.10.24+dfsg1"`` as ``(20, 10, 24)``, for comparing engine versions."""
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3])

@@ -10,21 +10,13 @@ Compose runs it, so any difference counts.  Pure: Bindings in, a Mismatch out.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from bindguard.model import Binding
+from bindguard.model import Binding, same_address
 from bindguard.rules.bg010_compose_drift import publish_text
 
 __all__ = ["Mismatch", "mismatch", "publish_text"]
-
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return a == b
 
 
 def _host_port_fits(entry: Binding, container_port: int, host_port: int) -> bool:
@@ -42,7 +34,7 @@ def _allows(entry: Binding, address: str, host_port: int, container_port: int, p
         entry.protocol == protocol
         and entry.container_ports.start <= container_port <= entry.container_ports.end
         and _host_port_fits(entry, container_port, host_port)
-        and any(_same(address, a) for a in entry.effective)
+        and any(same_address(address, a) for a in entry.effective)
     )
 
 
@@ -78,7 +70,7 @@ def mismatch(declared: tuple[Binding, ...], running: tuple[Binding, ...], oneoff
             for port in range(e.container_ports.start, e.container_ports.end + 1):
                 seen = by_port.get((port, e.protocol), ())
                 if not any(
-                    _host_port_fits(e, port, host) and any(_same(address, w) for w in wanted)
+                    _host_port_fits(e, port, host) and any(same_address(address, w) for w in wanted)
                     for address, host in seen
                 ):
                     unpublished.append(e)

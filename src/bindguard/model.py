@@ -256,12 +256,21 @@ class Binding(NamedTuple):
         return f"{format_address(ip)}:{self.host_port_text}:{container}"
 
 
+# The codes of the problems a parser emits.  They live with the model, not in
+# the rule modules, so that reading a compose file never imports a rule (the
+# rule modules and the registry take their CODE from here).
+INVALID_FILE = "BG000"
+UNSET_VARIABLE = "BG006"
+INVALID_PORT_ENTRY = "BG007"
+
+
 class Problem(NamedTuple):
     """Input that could not become a Binding: bad YAML, a bad port entry, a bad service.
 
     Sources return these as values instead of raising, so one broken file or
     entry never stops the rest of the run.  ``code`` is the rule that reports
-    it (``BG000`` for YAML/structure, ``BG007`` for a bad entry).
+    it (``INVALID_FILE`` for YAML/structure, ``INVALID_PORT_ENTRY`` for a bad
+    entry, ``UNSET_VARIABLE`` for a variable that decides where a port listens).
     """
 
     code: str

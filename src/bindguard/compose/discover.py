@@ -20,8 +20,7 @@ import re
 from collections.abc import Iterator
 
 from bindguard.errors import InputError
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
 
 COMPOSE_NAME = re.compile(
     r"^(?:(?:docker-)?compose[^/]*|[^/]*[.-]compose)\.ya?ml$", re.IGNORECASE
@@ -135,7 +134,7 @@ def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
         except OSError as err:
             where = err.filename or root
             problems.append(
-                Problem(invalid_file.CODE, f"cannot read folder: {err.strerror}", Location(file=str(where)))
+                Problem(INVALID_FILE, f"cannot read folder: {err.strerror}", Location(file=str(where)))
             )
             continue
         yield root, sorted(names)

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.record import Record
 from bindguard.errors import InputError
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
 
 
 class Environment(Record):
@@ -85,11 +84,11 @@ class Environment(Record):
             if required:
                 raise InputError(path, f"cannot read env file: {exc.strerror}") from None
             self.problems.append(
-                Problem(invalid_file.CODE, f"cannot read env file: {exc.strerror}", Location(file=path))
+                Problem(INVALID_FILE, f"cannot read env file: {exc.strerror}", Location(file=path))
             )
             return
         except UnicodeDecodeError:
-            self.problems.append(Problem(invalid_file.CODE, "env file is not UTF-8 text", Location(file=path)))
+            self.problems.append(Problem(INVALID_FILE, "env file is not UTF-8 text", Location(file=path)))
             return
         try:
             lines: dict[str, int] = {}
@@ -97,5 +96,5 @@ class Environment(Record):
             self.set_at.update((name, (path, line)) for name, line in lines.items())
         except DotenvError as exc:
             self.problems.append(
-                Problem(invalid_file.CODE, f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
+                Problem(INVALID_FILE, f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
             )

@@ -31,6 +31,8 @@ from bindguard.compose.services import (
 )
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
+    INVALID_FILE,
+    INVALID_PORT_ENTRY,
     Binding,
     GatewayMode,
     Location,
@@ -45,8 +47,6 @@ from bindguard.model import (
     exposing_gateway_mode,
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = (
@@ -166,7 +166,7 @@ class ProjectLoader:
 
     def _include(self, inc, model: FileModel, env: Environment, out: _Loaded, depth: int) -> None:
         if depth >= MAX_INCLUDE_DEPTH:
-            out.problems.append(Problem(invalid_file.CODE, "include nested too deeply", inc.location))
+            out.problems.append(Problem(INVALID_FILE, "include nested too deeply", inc.location))
             return
         paths = [
             os.path.join(model.base_dir, _interp_value(v, env, out.problems))
@@ -175,7 +175,7 @@ class ProjectLoader:
         missing = [p for p in paths if not os.path.isfile(p)]
         if missing:
             out.problems.append(
-                Problem(invalid_file.CODE, f"included file not found: {missing[0]}", inc.location)
+                Problem(INVALID_FILE, f"included file not found: {missing[0]}", inc.location)
             )
             return
         project_dir = (
@@ -203,7 +203,7 @@ class ProjectLoader:
             if name in out.services:
                 out.problems.append(
                     Problem(
-                        invalid_file.CODE,
+                        INVALID_FILE,
                         f"service {name!r} from included {service.file} conflicts with "
                         f"{out.services[name].file}",
                         service.location,
@@ -239,14 +239,14 @@ class ProjectLoader:
                 if key in chain
                 else f"extends chain longer than {MAX_EXTENDS_DEPTH} services at {service.name!r}; refused"
             )
-            problems.append(Problem(invalid_file.CODE, why, ext.location, service.name))
+            problems.append(Problem(INVALID_FILE, why, ext.location, service.name))
             return service.replace(extends=None)
         base_model = model
         if ext.file:
             path = os.path.join(service.base_dir, _interp_value(Value(ext.file, ext.location), env, problems))
             if not os.path.isfile(path):
                 problems.append(
-                    Problem(invalid_file.CODE, f"extends file not found: {path}", ext.location, service.name)
+                    Problem(INVALID_FILE, f"extends file not found: {path}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
             models, file_problems = self._models(path, env)
@@ -255,7 +255,7 @@ class ProjectLoader:
             if found is None:
                 problems.append(
                     Problem(
-                        invalid_file.CODE,
+                        INVALID_FILE,
                         f"extends: service {ext.service!r} not found in {path}",
                         ext.location,
                         service.name,
@@ -266,7 +266,7 @@ class ProjectLoader:
         base = base_model.services.get(ext.service)
         if base is None:
             problems.append(
-                Problem(invalid_file.CODE, f"extends: no service {ext.service!r}", ext.location, service.name)
+                Problem(INVALID_FILE, f"extends: no service {ext.service!r}", ext.location, service.name)
             )
             return service.replace(extends=None)
         base = self._extended(base, base_model, env, problems, chain + (key,))
@@ -358,7 +358,7 @@ class ProjectLoader:
                     # a driver option, not a port entry: no brackets are removed
                     address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
-                    problems.append(Problem(invalid_entry.CODE, str(exc), value.location, sdef.name))
+                    problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
                 if address_verdict(address) is Verdict.WILDCARD:
@@ -441,7 +441,7 @@ def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> st
     try:
         return interpolate(value.text, env.lookup).value
     except InterpolationError as exc:
-        problems.append(Problem(invalid_entry.CODE, str(exc), value.location))
+        problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
         return value.text
 
 
@@ -491,7 +491,7 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
             # compose-go validates the merged model: a null list merged onto an
             # earlier list keeps that list, but null on its own is refused.
             out.problems.append(
-                Problem(invalid_entry.CODE, "'ports' must be a list, not null: Compose refuses the file "
+                Problem(INVALID_PORT_ENTRY, "'ports' must be a list, not null: Compose refuses the file "
                         "(write `ports: []` for none)", service.ports_null, service=name)
             )
         if name in out.services:

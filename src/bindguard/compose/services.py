@@ -23,9 +23,7 @@ from bindguard.compose.nodes import (
     resolve_scalar,
 )
 from bindguard.compose.record import Record
-from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
+from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, INVALID_FILE, INVALID_PORT_ENTRY, Location, Problem
 
 
 def _no_variables(name: str) -> str | None:
@@ -151,7 +149,7 @@ class FileModel(Record):
 
 
 def _bg000(file: str, node: yaml.Node, message: str, service: str | None = None) -> Problem:
-    return Problem(invalid_file.CODE, message, location(file, node), service=service)
+    return Problem(INVALID_FILE, message, location(file, node), service=service)
 
 
 def _scalar_text(node: yaml.Node) -> str | None:
@@ -229,7 +227,7 @@ def _check_top_level_keys(model: FileModel, top: dict) -> None:
         f"Docker Compose v2 refuses this file (additional properties {unknown[0][0]!r} not allowed); "
         "move the services under 'services:'"
     )
-    model.problems.append(Problem(invalid_file.CODE, message, location(model.file, unknown[0][1].key_node)))
+    model.problems.append(Problem(INVALID_FILE, message, location(model.file, unknown[0][1].key_node)))
 
 
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:
@@ -270,7 +268,7 @@ def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
         else:
             model.problems.append(
                 Problem(
-                    invalid_entry.CODE,
+                    INVALID_PORT_ENTRY,
                     f"'ports' must be a list, not {node_kind(node)}",
                     location(file, node),
                     service=name,

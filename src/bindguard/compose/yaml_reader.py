@@ -19,8 +19,7 @@ import yaml
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.compose.record import Record
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
 
 
 class _PlainResolver(yaml.resolver.BaseResolver):
@@ -207,11 +206,11 @@ class ComposeFile(Record):
 
     @property
     def ok(self) -> bool:
-        return not any(p.code == invalid_file.CODE for p in self.problems)
+        return not any(p.code == INVALID_FILE for p in self.problems)
 
 
 def _problem(path: str, message: str, line: int = 0, column: int = 0) -> Problem:
-    return Problem(invalid_file.CODE, message, Location(file=path, line=line, column=column))
+    return Problem(INVALID_FILE, message, Location(file=path, line=line, column=column))
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:

@@ -253,3 +253,19 @@ def test_expect_reads_the_engine_as_audit_does_over_unverified_tls(tls_engine, p
     assert engine_findings("--expect", "engine-one-nothing=127.0.0.1:1") == sorted([*plain, (
         "BG009", "service 'engine-one-nothing' should publish 127.0.0.1:1 but no running container "
                  "is named so or carries that compose service label")])
+
+
+def test_engine_reports_without_the_lint_path():
+    """Report assembly lives with the reporters (issue 26): no engine module imports it from lint,
+    and reading an engine loads no lint machinery."""
+    import ast
+
+    engine_dir = Path(__file__).resolve().parent.parent / "src" / "bindguard" / "engine"
+    for path in sorted(engine_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "bindguard.lint":
+                assert "make_report" not in {a.name for a in node.names}, path.name
+    code = ("import sys, bindguard.engine.audit, bindguard.engine.watch, bindguard.engine.reader\n"
+            "print('bindguard.lint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -534,9 +534,9 @@ def test_bg010_words_every_exact_drift_with_values_masked(tmp_path):
               - {target: 81, host_ip: 127.0.0.1, name: "${TOKEN}"}
         """)
     [service] = ProjectLoader(ProjectOptions(environ={"TOKEN": secret})).load([str(path)]).services
-    running = tuple(_engine_ports(("127.0.0.1", 40001, 80)))
+    running = tuple(_engine_ports(("127.0.0.1", 40001, 80), ("127.0.0.1", 40002, 82)))
     found = mismatch(service.bindings, running, oneoff=False)
-    assert len(found.unexplained) == 1 and [e.container_ports.start for e in found.unpublished] == [80, 81]
+    assert len(found.unexplained) == 2 and [e.container_ports.start for e in found.unpublished] == [80, 81]
     info = container_info({"Id": "x", "Names": ["/p-web-1"], "State": "running",
                            "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "web"}})
     files = (str(path),)
@@ -549,8 +549,11 @@ def test_bg010_words_every_exact_drift_with_values_masked(tmp_path):
         ["container", "publishes", "127.0.0.1:40001->80/tcp,"],
         ["service", "'gone'", "is"],
         ["the", "compose", "files"],
+        ["the", "compose", "files"],
     ]
     assert "they say '{host_ip: 127.0.0.1, published: 8080, target: 80, name: <value of TOKEN>}'" in messages[0]
-    assert "127.0.0.1:random->81/tcp ('{host_ip: 127.0.0.1, target: 81, name: <value of TOKEN>}'" in messages[2]
+    assert messages[2].startswith("the compose files no longer publish container port 82/tcp, but the container "
+                                  "still publishes it on 127.0.0.1 port 40002/tcp")
+    assert "127.0.0.1:random->81/tcp ('{host_ip: 127.0.0.1, target: 81, name: <value of TOKEN>}'" in messages[3]
     assert all(f.fix and f.code == "BG010" and f.rule_name for f in findings)
     assert secret not in repr(findings)

@@ -148,10 +148,10 @@ def _exact(c: Comparison) -> Iterator[Violation]:
             c.service,
             _written(e),
         )
-    elif drift_reason(c) is not None or not c.service_defined:
+    elif not c.service_defined or not c.declared or drift_reason(c) is not None:
         yield Violation(c.location, _wider(c, b), _recreate(c), c.service, b.entry)
-    else:
-        says = "; ".join(f"{_shown(d)!r} at {d.location.file}:{d.location.line}" for d in c.declared) or "nothing"
+    else:  # the files publish this container port, but not on this address or host port
+        says = "; ".join(f"{_shown(d)!r} at {d.location.file}:{d.location.line}" for d in c.declared)
         yield Violation(
             c.location,
             f"container publishes {publish_text(b)}, which the compose files do not say "

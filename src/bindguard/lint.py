@@ -55,10 +55,16 @@ class LintSettings(NamedTuple):
 
 
 class Unit(NamedTuple):
-    """One project to load: its files in merge order."""
+    """One project to load: its files in merge order.
+
+    ``data``: the bytes of a one-file project's file when discovery read them
+    already to sniff it (a ``*.yml`` not named like a compose file), so that
+    the file is read once.
+    """
 
     files: tuple[str, ...]
     project_dir: str | None = None
+    data: bytes | None = None
 
 
 def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Problem]]:
@@ -72,7 +78,8 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     if settings.compose_files:
         units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
-    files, problems = discover(paths, settings.exclude, settings.include)
+    sniffed: dict[str, bytes] = {}
+    files, problems = discover(paths, settings.exclude, settings.include, sniffed)
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
@@ -89,12 +96,17 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
             project = (main,) + ((override,) if override else ())
             units.append(Unit(project, directory))
             grouped.update(project)
-        units.extend(Unit((f,)) for f in dir_files if f not in grouped)
+        units.extend(Unit((f,), data=sniffed.get(f)) for f in dir_files if f not in grouped)
     return units, problems
 
 
+def _read_once(unit: Unit, path: str) -> ComposeFile:
+    """``path`` parsed, from the bytes discovery read when it sniffed the file, else from disk."""
+    return read_file(path, data=unit.data if path == unit.files[0] else None)
+
+
 def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
-    return ProjectLoader(options).load(list(unit.files), unit.project_dir)
+    return ProjectLoader(options, reader=lambda path: _read_once(unit, path)).load(list(unit.files), unit.project_dir)
 
 
 class UnitResult(NamedTuple):
@@ -142,7 +154,7 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     files: dict[str, ComposeFile] = {}
 
     def read(path: str) -> ComposeFile:
-        files[path] = (reader or read_file)(path)
+        files[path] = reader(path) if reader else _read_once(unit, path)
         return files[path]
 
     loader = ProjectLoader(settings.project, reader=read)

@@ -56,6 +56,18 @@ class Verdict(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def width(self) -> int:
+        """How widely it listens: loopback 0 < specific 1 < invalid 2 < wildcard 3.
+
+        A container published wider than its compose file now says has drifted
+        (BG010); ``engine/remedy.py`` words the same comparison.
+        """
+        return _WIDTH[self]
+
+
+_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
+
 
 class Location(NamedTuple):
     """Where something was found: a file position, or a container on an engine.
@@ -128,6 +140,14 @@ def address_verdict(address: str) -> Verdict:
     return Verdict.SPECIFIC
 
 
+def same_address(a: str, b: str) -> bool:
+    """Whether two host addresses are one: as IP addresses (``::1`` is ``0:0::1``), else as text."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a == b
+
+
 @functools.lru_cache(maxsize=4096)
 def engine_address(address: str) -> str:
     """The address the engine binds for ``address``: an IPv4-mapped IPv6
@@ -146,15 +166,6 @@ def engine_address(address: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
     return address
-
-
-def same_address(a: str, b: str) -> bool:
-    """Whether two IP literals name the same address (``::1`` and ``0:0::1``); text that is
-    not an address equals nothing."""
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return False
 
 
 def version_tuple(text: str) -> tuple[int, ...]:

@@ -59,26 +59,38 @@ def _included(path: str, include: tuple[str, ...]) -> bool:
     return bool(include) and _excluded(path, include)
 
 
+# How many bytes of sniffed files discovery keeps for the loader (``read``): a
+# tree of many large sniffed files is read twice beyond this, never held whole.
+KEEP_BYTES = 32 * 1024 * 1024
+
+
 def discover(
-    paths: list[str], exclude: tuple[str, ...] = (), include: tuple[str, ...] = ()
+    paths: list[str], exclude: tuple[str, ...] = (), include: tuple[str, ...] = (),
+    read: dict[str, bytes] | None = None,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
     A path that does not exist at all, or a folder in which nothing is a
     compose file, stops the run (InputError): it is a usage mistake, not a
-    finding, and never a clean result.
+    finding, and never a clean result.  ``read``, when given, receives the
+    bytes of the files the sniff read (normalised path -> bytes, at most
+    ``KEEP_BYTES`` in all), for the loader to parse without reading them again.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
+    kept = [0]
 
-    def add(path: str) -> bool:
+    def add(path: str, data: bytes | None = None) -> bool:
         key = os.path.normpath(path)
         if _excluded(key, exclude):
             return False
         if key not in seen:
             seen.add(key)
             files.append(key)
+            if data is not None and read is not None and kept[0] + len(data) <= KEEP_BYTES:
+                read[key] = data
+                kept[0] += len(data)
         return True
 
     for path in paths:
@@ -92,17 +104,20 @@ def discover(
         for root, names in _walk(path, problems):
             for name in names:
                 full = os.path.join(root, name)
-                if is_compose_name(name) or _included(full, include) or _sniffed(full):
+                if is_compose_name(name) or _included(full, include):
                     found = add(full) or found
+                elif (data := _sniffed(full)) is not None:
+                    found = add(full, data) or found
         if not found and len(problems) == problems_before:
             raise nothing_found(path)
     return files, problems
 
 
-def _sniffed(path: str) -> bool:
-    from bindguard.compose.sniff import has_services_mapping, may_sniff
+def _sniffed(path: str) -> bytes | None:
+    """The bytes of ``path`` when the sniff finds a compose file in it, else None."""
+    from bindguard.compose.sniff import compose_bytes, may_sniff
 
-    return may_sniff(path) and has_services_mapping(path)
+    return compose_bytes(path) if may_sniff(path) else None
 
 
 def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:

@@ -289,7 +289,7 @@ class ProjectLoader:
             services.append(self._service(sdef, loaded, problems))
         return Subject(
             services=tuple(services),
-            problems=tuple(_dedupe(problems)),
+            problems=tuple(dict.fromkeys(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
             profiles=ProfileScope(active, source, tuple(sorted(defined))),
         )
@@ -639,20 +639,17 @@ def _compose_unique(bindings: list[tuple[Binding, tuple]]) -> list[Binding]:
     return out
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
-
-
 def find_project_file(directory: str) -> str | None:
-    for name in DEFAULT_FILES:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path
-    return None
+    return _first_file(directory, DEFAULT_FILES)
 
 
 def find_override_file(directory: str) -> str | None:
-    for name in OVERRIDE_FILES:
+    return _first_file(directory, OVERRIDE_FILES)
+
+
+def _first_file(directory: str, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that is a file in ``directory`` (Compose's order of preference)."""
+    for name in names:
         path = os.path.join(directory, name)
         if os.path.isfile(path):
             return path

@@ -24,7 +24,6 @@ import os
 import shlex
 
 from bindguard.model import Binding, Comparison, Finding, Subject, Verdict
-from bindguard.rules.bg010_compose_drift import WIDTH, drift_reason
 
 # The codes whose findings are about one published port of a container.
 PORT_CODES = frozenset({"BG001", "BG002", "BG003", "BG006", "BG010"})
@@ -86,10 +85,10 @@ def compose_story(binding: Binding | None, c: Comparison | None, project: str, s
         )
     if not c.declared or binding is None:
         return f"the compose files no longer publish this port: recreate the container: {command}"
-    widest = max(c.declared, key=lambda d: WIDTH[d.verdict])
+    widest = max(c.declared, key=lambda d: d.verdict.width)
     loc = widest.location
     where = f"{loc.file}:{loc.line}" if loc.file else ", ".join(c.files)
-    if WIDTH[widest.verdict] < WIDTH[binding.verdict]:
+    if widest.verdict.width < binding.verdict.width:
         # resolved: the entry with values from the environment hidden (issue 14)
         return f"{where} already publishes it as {(widest.resolved or widest.entry)!r}: recreate the container: {command}"
     return f"in {where}: {_file_hint(widest, environ)}; then recreate the container: {command}"
@@ -153,6 +152,8 @@ def compose_stories(findings: list[Finding], subject: Subject, environ: dict[str
 
 def _fold_drift(findings: list[Finding], about: dict[int, tuple[tuple, Comparison | None]]) -> list[Finding]:
     """BG010 folded into the exposure finding of the same port (see ``compose_stories``)."""
+    from bindguard.rules.bg010_compose_drift import drift_reason
+
     exposure: dict[tuple, int] = {}
     for i, (key, _) in about.items():
         if findings[i].code in EXPOSURE_CODES:

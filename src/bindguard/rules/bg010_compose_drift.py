@@ -60,9 +60,6 @@ from bindguard.rules.fixinfo import manual
 
 CODE = "BG010"
 
-# How far a binding reaches, to tell "wider than the file" (also read by engine/remedy.py).
-WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
-
 
 def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
@@ -106,8 +103,8 @@ def drift_reason(c: Comparison) -> str | None:
         return f"service {c.service!r} is no longer defined in {', '.join(c.files)}"
     if not c.declared:
         return "the compose files no longer publish it"
-    widest = max(c.declared, key=lambda d: WIDTH[d.verdict])
-    if WIDTH[b.verdict] <= WIDTH[widest.verdict]:
+    widest = max(c.declared, key=lambda d: d.verdict.width)
+    if b.verdict.width <= widest.verdict.width:
         return None
     loc = widest.location
     return f"created before {loc.file}:{loc.line} changed to {_shown(widest)!r}"
@@ -121,7 +118,7 @@ def _wider(c: Comparison, b: Binding) -> str:
     if not c.declared:
         return (f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, "
                 f"but the container still publishes it on {where}")
-    widest = max(c.declared, key=lambda d: WIDTH[d.verdict])
+    widest = max(c.declared, key=lambda d: d.verdict.width)
     loc = widest.location
     return (f"container publishes {where}, wider than the file now says "
             f"({_shown(widest)!r} at {loc.file}:{loc.line}): it was created from an older version")

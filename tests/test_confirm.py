@@ -496,7 +496,8 @@ def test_what_counts_as_the_same(tmp_path, entry, published, drift):
 
 def test_one_project_per_name(tmp_path):
     """A folder's other compose files (compose.prod.yaml) are not a second copy of its project."""
-    from bindguard.engine.projects import load_projects
+    from bindguard.engine.confirm import ConfirmSettings
+    from bindguard.engine.confirm import project_list as load_projects
     from bindguard.errors import ConfigError
     from bindguard.lint import LintSettings
 
@@ -505,16 +506,16 @@ def test_one_project_per_name(tmp_path):
     write(root, "compose.prod.yaml", 'services:\n  web:\n    ports: ["8080:80"]\n')
     write(tmp_path / "other", "compose.yaml", "name: Other.Name\nservices:\n  db: {}\n")
     lint = LintSettings(project=ProjectOptions(environ={}))
-    projects = load_projects((str(tmp_path),), lint, environ={})
+    projects = load_projects(ConfirmSettings(paths=(str(tmp_path),), lint=lint, environ={}))
     assert sorted((p.name, [Path(f).name for f in p.files]) for p in projects) == [
         ("othername", ["compose.yaml"]), ("shop", ["compose.yaml"])
     ]
     with pytest.raises(ConfigError, match="names one project, but the paths hold"):
-        load_projects((str(tmp_path),), lint, "x", environ={})
-    [named] = load_projects((str(root),), lint, "x", environ={})
+        load_projects(ConfirmSettings(paths=(str(tmp_path),), lint=lint, project_name="x", environ={}))
+    [named] = load_projects(ConfirmSettings(paths=(str(root),), lint=lint, project_name="x", environ={}))
     assert named.name == "x" and [Path(f).name for f in named.files] == ["compose.yaml"]
     with pytest.raises(ConfigError, match=r"COMPOSE_PROJECT_NAME: invalid project name:"):
-        load_projects((str(root),), lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"})
+        load_projects(ConfirmSettings(paths=(str(root),), lint=lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"}))
 
 
 def test_bg010_words_every_exact_drift_with_values_masked(tmp_path):

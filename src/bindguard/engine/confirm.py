@@ -38,7 +38,8 @@ from bindguard.engine.projects import Project, load_projects
 from bindguard.engine.publishes import Mismatch, mismatch, publish_text
 from bindguard.engine.reader import EngineView, read_engine
 from bindguard.engine.remedy import compose_stories
-from bindguard.lint import LintSettings
+from bindguard.errors import InputError
+from bindguard.lint import LintSettings, plan
 from bindguard.model import (
     Binding,
     Comparison,
@@ -182,6 +183,15 @@ def _expectations_for(info: ContainerInfo, wants: tuple[Expectation, ...]) -> li
     return [w for w in wants if w.service in (info.compose_service, info.name)]
 
 
+def project_list(settings: ConfirmSettings) -> list[Project]:
+    """The projects under the paths (or the ``-f`` files), planned as ``lint`` plans them."""
+    units, problems = plan(list(settings.paths), settings.lint)
+    if not units:
+        raise InputError(", ".join(settings.paths) or ".", "no compose file found to audit")
+    return load_projects(units, problems, settings.lint.project, settings.lint.selection,
+                         settings.project_name, settings.environ)
+
+
 def _project_labels(projects: list[Project]) -> tuple[str, ...]:
     """The container list's label filter: the one project's label, else any project's."""
     if len(projects) == 1:
@@ -194,8 +204,7 @@ def confirm(targets: list[EngineTarget], settings: ConfirmSettings) -> Outcome:
     selection = settings.lint.selection
     wants = selection.options.expect
     plain = selection._replace(options=selection.options._replace(expect=()))
-    projects = (load_projects(settings.paths, settings.lint, settings.project_name, settings.environ)
-                if settings.paths or settings.lint.compose_files else [])
+    projects = project_list(settings) if settings.paths or settings.lint.compose_files else []
     show_values = settings.lint.project.show_values
     findings: list[Finding] = [f for p in projects for f in p.findings]
     rows: list[Row] = []

@@ -1,7 +1,7 @@
 """The compose projects ``audit PATHS`` confirms, named and loaded as Compose would run them.
 
-A project is loaded exactly as ``lint`` loads it (``lint.plan`` then
-``ProjectLoader``), with every service kept so that profiles can be judged the
+A project is loaded exactly as ``lint`` loads it (``lint.plan``, which
+``confirm`` calls, then ``ProjectLoader``), with every service kept so that profiles can be judged the
 way Compose judges them (``--profile``, else ``COMPOSE_PROFILES``).  Its name is
 found as Compose finds it (``-p``, ``COMPOSE_PROJECT_NAME`` from the
 environment or the env files, the last top-level ``name:``, else the project
@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 import yaml
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
-from bindguard.compose.project import ProjectLoader
+from bindguard.compose.project import ProjectLoader, ProjectOptions
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.errors import ConfigError, InputError
-from bindguard.lint import LintSettings, plan
-from bindguard.model import Finding, Service, Subject
+from bindguard.model import Finding, Problem, Service, Subject
 from bindguard.redact import masked, placeholder
-from bindguard.runner import check
+from bindguard.runner import RuleSelection, check
 
 NAME_VARIABLE = "COMPOSE_PROJECT_NAME"
 
@@ -157,10 +157,10 @@ class _Remembering:
         return cf
 
 
-def active_profiles(settings: LintSettings, env: Environment) -> tuple[str, ...]:
+def active_profiles(options: ProjectOptions, env: Environment) -> tuple[str, ...]:
     """``--profile`` (or the config's profiles), else ``COMPOSE_PROFILES``, as compose-go."""
-    if settings.project.profiles:
-        return tuple(settings.project.profiles)
+    if options.profiles:
+        return tuple(options.profiles)
     raw = env.lookup("COMPOSE_PROFILES") or ""
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
@@ -169,17 +169,24 @@ def is_active(service: Service, profiles: tuple[str, ...]) -> bool:
     return not service.profiles or "*" in profiles or bool(set(service.profiles) & set(profiles))
 
 
-def load_projects(paths: tuple[str, ...], lint_settings: LintSettings, explicit_name: str | None = None,
+class Planned(Protocol):
+    """One project's files as ``lint.plan`` lists them (``lint.Unit``)."""
+
+    @property
+    def files(self) -> tuple[str, ...]: ...
+
+    @property
+    def project_dir(self) -> str | None: ...
+
+
+def load_projects(units: Sequence[Planned], problems: Sequence[Problem], project: ProjectOptions,
+                  selection: RuleSelection, explicit_name: str | None = None,
                   environ: dict[str, str] | None = None) -> list[Project]:
-    """Every project under the paths (or the ``-f`` files), loaded as lint loads it.
+    """Every planned project, loaded as lint loads it (``project``: lint's options).
 
     One project per name: another compose file beside a folder's ``compose.yaml``
     (``compose.prod.yaml``) is a project of its own to ``lint``, but the containers of
     that name came from the folder's project, which ``plan`` lists first."""
-    units, problems = plan(list(paths), lint_settings)
-    if not units:
-        where = ", ".join(paths) or "."
-        raise InputError(where, "no compose file found to audit")
     folders = list(dict.fromkeys(os.path.abspath(u.project_dir or os.path.dirname(u.files[0]) or ".") for u in units))
     if explicit_name and len(folders) > 1:
         raise ConfigError(
@@ -188,7 +195,7 @@ def load_projects(paths: tuple[str, ...], lint_settings: LintSettings, explicit_
             key="--project-name",
         )
     # Every service is kept (profiles are judged below), but read with the same environment.
-    options = lint_settings.project._replace(profiles=(), environ=environ)
+    options = project._replace(profiles=(), environ=environ)
     projects: list[Project] = []
     for unit in units:
         reader = _Remembering()
@@ -202,9 +209,9 @@ def load_projects(paths: tuple[str, ...], lint_settings: LintSettings, explicit_
             # e.g. compose.prod.yaml beside compose.yaml: lint reads it alone, but the
             # containers of this name came from the folder's project, planned first
             continue
-        profiles = active_profiles(lint_settings, env)
+        profiles = active_profiles(project, env)
         services = tuple(s._replace(project=name.shown) for s in subject.services)
-        read = check(Subject(problems=subject.problems), lint_settings.selection)
+        read = check(Subject(problems=subject.problems), selection)
         projects.append(
             Project(
                 name=name.value,
@@ -217,6 +224,6 @@ def load_projects(paths: tuple[str, ...], lint_settings: LintSettings, explicit_
             )
         )
     if problems:
-        extra = check(Subject(problems=tuple(problems)), lint_settings.selection)
+        extra = check(Subject(problems=tuple(problems)), selection)
         projects[0] = projects[0]._replace(findings=projects[0].findings + tuple(extra))
     return projects

@@ -22,11 +22,10 @@ from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.config import PathOverride
 from bindguard.errors import InputError
 from bindguard.ignores import apply_ignores
-from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
+from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdict
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
-from bindguard.rules import RULES
-from bindguard.runner import RuleSelection, check
+from bindguard.runner import RuleSelection, check, stamp_all
 
 PARALLEL_MIN_FILES = 400
 
@@ -308,23 +307,10 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:
-    """BG009 for an expected service that no linted project defines at all."""
-    rule = RULES["BG009"]
-    if rule not in selection.enabled():
-        return []
-    return [
-        Finding(
-            code=rule.code,
-            severity=selection.severity_of(rule),
-            message=f"service {want.service!r} should publish {want} but no linted file defines it",
-            location=Location(),
-            service=want.service,
-            entry=str(want),
-            rule_name=rule.name,
-        )
-        for want in selection.options.expect
-        if want.service not in services
-    ]
+    """BG009 for an expected service that no linted project defines at all (worded by the rule)."""
+    from bindguard.rules import bg009_expected_binding as expected
+
+    return stamp_all(selection, expected.CODE, expected.undefined(services, selection.options))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -32,6 +32,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from bindguard.redact import masked
+
 Lookup = Callable[[str], str | None]
 
 # compose-go: (?i)[_a-z][_a-z0-9]* -- Go folds 's' with U+017F and 'k' with U+212A.
@@ -128,20 +130,6 @@ def _required(name: str, reason: str) -> InterpolationError:
     if reason:
         message += f": {reason[:200]}{'...' if len(reason) > 200 else ''}"
     return InterpolationError(message, variable=name)
-
-
-def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """``text`` with every variable's value replaced by ``<value of NAME>``."""
-    if not spans:
-        return text
-    out: list[str] = []
-    pos = 0
-    for start, end, name in spans:
-        out.append(text[pos:start])
-        out.append(f"<value of {name}>")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def _brace_matches(text: str) -> dict[int, int]:
@@ -313,7 +301,7 @@ class _Scanner:
                 use_operand = value is not None
             else:
                 if value is None or (operator == ":?" and value == ""):
-                    raise _required(name, _masked(operand, operand_spans))
+                    raise _required(name, masked(operand, operand_spans))
                 use_operand = False
             if use_operand:
                 out.append(operand)

@@ -49,10 +49,18 @@ class PortItem(Record):
 
 
 class Value(NamedTuple):
-    """A scalar setting (``network_mode: host``) and where it is written."""
+    """A scalar setting (``network_mode: host``) and where it is written.
+
+    ``spans`` marks the values interpolation put into ``text`` that may not
+    be printed (:mod:`bindguard.redact`): a message shows the setting with
+    ``redact.masked(value.text, value.spans)``, never ``text`` itself, and
+    ``origin`` says where each variable was set ("set in .env:3").
+    """
 
     text: str
     location: Location
+    spans: tuple[tuple[int, int, str], ...] = ()
+    origin: Callable[[str], str] | None = None
 
 
 class ServiceDef(Record):

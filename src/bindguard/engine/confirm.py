@@ -22,12 +22,11 @@ orchestration and the confirmation table, its parts live beside it:
    (service label or container name) that does not publish it.
 
 Every finding is worded by its rule module and stamped by ``runner``
-(``runner.check`` where the runner has the items, ``runner.stamp`` for the
-items only a confirmation has: a service without a container, an expectation
-that names nothing).
+(``runner.check`` where the runner has the items, ``runner.stamp_all`` for
+the items only a confirmation has: a service without a container, an
+expectation that names nothing).
 """
 
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from bindguard.engine.audit import engine_subject
@@ -49,14 +48,13 @@ from bindguard.model import (
     Severity,
     Subject,
     Verdict,
-    Violation,
 )
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.rules import RULES
 from bindguard.rules import bg009_expected_binding as bg009
 from bindguard.rules.options import Expectation
-from bindguard.runner import RuleSelection, check, stamp
+from bindguard.runner import RuleSelection, check, stamp_all
 
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 
@@ -120,16 +118,6 @@ def _only(selection: RuleSelection, code: str) -> RuleSelection:
     """The selection narrowed to one rule (nothing when that rule is not selected)."""
     keep = frozenset({code}) if RULES[code] in selection.enabled() else frozenset()
     return selection._replace(select=keep)
-
-
-def _confirm_only(selection: RuleSelection, code: str, violations: Iterable[Violation], item: object,
-                  severity: Severity | None = None) -> list[Finding]:
-    """Findings of ``code`` about an item the runner has no scope for (a service without a
-    container, an expectation naming nothing): the selection decides, ``runner.stamp`` stamps."""
-    rule = RULES[code]
-    if rule not in selection.enabled():
-        return []
-    return [stamp(rule, severity or selection.severity_of(rule), v, item) for v in violations]
 
 
 def _drift_comparisons(info: ContainerInfo, service: Service | None, found: Mismatch, project: Project,
@@ -268,8 +256,7 @@ def _unmatched_expectations(rows: list[Row], wants, engine: str, selection: Rule
             continue
         out_rows.append(Row(engine, "", want.service, "", "", False, None, None, str(want), MISSED,
                             "no running container has this compose service label or name"))
-        out += _confirm_only(selection, "BG009", [bg009.absent(want, Location(engine=engine or None),
-                                                                bg009.NOT_NAMED)], want)
+        out += stamp_all(selection, "BG009", [bg009.absent(want, Location(engine=engine or None), bg009.NOT_NAMED)])
     return out_rows, out
 
 
@@ -342,14 +329,13 @@ def _confirm_projects(projects: list[Project], view: EngineView, settings: Confi
                 rows.append(Row(engine, project.shown, service.name, "", "", False, declared_text, None, "",
                                 PROFILE_OFF, f"profiles {', '.join(service.profiles)} not active"))
                 continue
-            severity = Severity.INFO if settings.allow_stopped else None
-            findings += _confirm_only(selection, "BG016", RULES["BG016"].check(service, selection.options),
-                                      service, severity)
+            stopped = RULES["BG016"].check(service, selection.options)
+            if settings.allow_stopped:  # an info, unless the user configured BG016's severity
+                stopped = (v._replace(severity=Severity.INFO) for v in stopped)
+            findings += stamp_all(selection, "BG016", stopped)
             verdict = STOPPED_ALLOWED if settings.allow_stopped and not service_wants else NOT_RUNNING
-            findings += _confirm_only(
-                selection, "BG009",
-                [bg009.absent(w, service.location, bg009.NOT_RUNNING, project.shown) for w in service_wants],
-                service)
+            findings += stamp_all(selection, "BG009", [bg009.absent(w, service.location, bg009.NOT_RUNNING,
+                                                                    project.shown) for w in service_wants])
             rows.append(Row(engine, project.shown, service.name, "", "", False, declared_text, None,
                             ", ".join(str(w) for w in service_wants), verdict,
                             "no running container: cannot be confirmed"))

@@ -92,13 +92,25 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
             )
 
 
+def undefined(services: set[str], options: RuleOptions) -> Iterator[Violation]:
+    """An expected service that no linted project defines (``lint`` asks, with every service it read)."""
+    for want in options.expect:
+        if want.service not in services:
+            yield Violation(
+                Location(),
+                f"service {want.service!r} should publish {want} but no linted file defines it",
+                f"lint the file that defines {want.service!r}, or correct --expect {want.service}=...",
+                want.service,
+                str(want),
+            )
+
+
 # Why an expected service could not be checked at all, and what to do about it; words every
-# BG009 finding about a service that is not there (``absent``).
-NOT_DEFINED = "not defined"  # lint: no linted file defines it
+# BG009 finding of `audit PATHS`/`--expect` about a service that is not there (``absent``;
+# ``undefined`` is lint's).
 NOT_RUNNING = "not running"  # audit PATHS: the project defines it, no container of it runs
 NOT_NAMED = "not named"  # audit --expect: no running container has that name or service label
 _ABSENT = {
-    NOT_DEFINED: ("no linted file defines it", "define the service, or check the name given to --expect"),
     NOT_RUNNING: ("no container of it is running", "start it: docker compose -p {project} up -d {service}"),
     NOT_NAMED: (
         "no running container is named so or carries that compose service label",
@@ -108,8 +120,8 @@ _ABSENT = {
 
 
 def absent(want: Expectation, location: Location, why: str, project: str = "") -> Violation:
-    """The finding for an expectation whose service is not there to check (``why``: one of
-    NOT_DEFINED, NOT_RUNNING, NOT_NAMED; ``project`` as a report may print it)."""
+    """The finding for an expectation whose service is not there to check (``why``: NOT_RUNNING
+    or NOT_NAMED; ``project`` as a report may print it)."""
     clause, fix = _ABSENT[why]
     return Violation(
         location,

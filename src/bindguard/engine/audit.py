@@ -80,9 +80,13 @@ class EngineResult:
 
 def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineResult) -> Subject:
     """Read one engine into a Subject (``reader.read_engine``); EngineError on any failure."""
-    view = read_engine(target, settings.timeout, include_stopped=settings.include_stopped, note=settings.note)
+    def counted(calls: int) -> None:
+        result.api_calls = calls  # also when the read fails
+
+    view = read_engine(target, settings.timeout, include_stopped=settings.include_stopped, note=settings.note,
+                       counted=counted)
     result.version, result.api_version = view.facts.version, view.facts.api_version
-    result.containers, result.running, result.api_calls = view.listed, view.running, view.api_calls
+    result.containers, result.running = view.listed, view.running
     result.notes.extend(view.notes)
     return engine_subject(view, settings.environ, settings.show_values, drift=settings.drift)
 

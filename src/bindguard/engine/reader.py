@@ -68,11 +68,13 @@ def read_engine(
     include_stopped: bool = False,
     labels: tuple[str, ...] = (),
     note: Callable[[str], None] | None = None,
+    counted: Callable[[int], None] | None = None,
 ) -> EngineView:
     """Read one engine; EngineError on any failure.
 
     ``labels`` keeps only containers carrying every one of them (the engine
-    filters); ``note`` gets one status line when many containers are read.
+    filters); ``note`` gets one status line when many containers are read;
+    ``counted`` gets the number of API calls made, failed reads included.
     """
     client = connect(target, timeout)
     api = client.api
@@ -113,6 +115,8 @@ def read_engine(
         raise translate(target, exc) from None
     finally:
         calls = client.calls
+        if counted is not None:
+            counted(calls)
         try:
             api.close()
         except Exception:

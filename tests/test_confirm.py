@@ -100,9 +100,11 @@ def test_confirmed(engine, compose, tmp_path):
     out = table(str(root))
     assert out.splitlines()[0].split() == ["SERVICE", "CONTAINER", "FILE", "SAYS", "ENGINE", "SAYS", "VERDICT"]
     assert "2 of 2 confirmed." in out
-    # the summary counts what was compared; -q is findings only (none here), -q -q nothing
-    assert out.rstrip().endswith("No findings: every published port is on loopback "
-                                 "(1 engine, 2 containers, 1 published port, 0 exposed).")
+    # the summary names the engine as `audit` does and counts what was compared; -q is findings
+    # only (none here), -q -q nothing
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("No findings: every published port is on loopback (1 engine (Docker "), last
+    assert last.endswith("), 2 containers, 1 published port, 0 exposed)."), last
     assert "\n\n\n" not in out  # one blank line between the table and the summary
     assert table(str(root), "-q") == "" and table(str(root), "-qq") == ""
 

@@ -20,6 +20,7 @@ from typing import Any
 from bindguard.engine.client import EngineTarget
 from bindguard.engine.containers import service_of
 from bindguard.engine.drift import compare
+from bindguard.engine.facts import describe, desktop_services
 from bindguard.engine.reader import EngineView, read_engine
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import EngineError
@@ -74,6 +75,7 @@ class EngineResult:
             "findings": len(self.findings),
             "error": str(self.error) if self.error else None,
             "notes": self.notes,
+            "engine": describe(self.subject.engine) if self.subject and self.subject.engine else None,
             **({"neighbour": self.neighbour} if self.neighbour is not None else {}),
         }
 
@@ -96,10 +98,11 @@ def engine_subject(view: EngineView, environ: dict[str, str] | None, show_values
     """What an audit checks: every container read as a Service, the engine's facts, and
     (``drift``) each Compose container's bindings next to its compose files."""
     name = view.facts.name
-    services = tuple(service_of(info, list(b), name, view.gateway_networks) for info, b in view.containers)
+    services = [service_of(info, list(b), name, view.gateway_networks) for info, b in view.containers]
     listed = [(info, list(b)) for info, b in view.containers]
     comparisons = compare(listed, name, environ, show_values) if drift else []
-    return Subject(services=services, sources=(name,), engine=view.facts, comparisons=tuple(comparisons))
+    return Subject(services=tuple(desktop_services(services, view.facts)), sources=(name,), engine=view.facts,
+                   comparisons=tuple(comparisons))
 
 
 def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:

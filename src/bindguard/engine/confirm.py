@@ -33,6 +33,7 @@ from bindguard.engine.audit import engine_subject
 from bindguard.engine.client import EngineTarget
 from bindguard.engine.containers import PROJECT_LABEL, ContainerInfo, service_of
 from bindguard.engine.drift import pair
+from bindguard.engine.facts import describe, desktop_services
 from bindguard.engine.projects import Project, load_projects
 from bindguard.engine.publishes import Mismatch, mismatch, publish_text
 from bindguard.engine.reader import EngineView, read_engine
@@ -203,7 +204,8 @@ def confirm(targets: list[EngineTarget], settings: ConfirmSettings) -> Outcome:
         calls += view.api_calls
         if projects:
             selected, new_rows, engine_findings, paired = _confirm_projects(projects, view, settings, plain, wants)
-            services = tuple(service_of(i, list(b), target.name, view.gateway_networks) for i, b in selected)
+            services = tuple(desktop_services([service_of(i, list(b), target.name, view.gateway_networks)
+                                               for i, b in selected], view.facts))
             # _confirm_projects already said each BG010; the pairs only tell compose_stories the hints
             subject = Subject(services=services, sources=(target.name,), engine=view.facts)
             told = subject._replace(services=_shown_projects(services, projects), comparisons=tuple(paired))
@@ -223,7 +225,8 @@ def confirm(targets: list[EngineTarget], settings: ConfirmSettings) -> Outcome:
         # the keys of `audit`'s engine summary that apply here: the containers compared, all running
         engines.append({"name": target.name, "url": target.url, "version": view.facts.version or None,
                         "api_version": view.facts.api_version or None, "containers": len(selected),
-                        "running": view.running, "api_calls": view.api_calls, "error": None})
+                        "running": view.running, "api_calls": view.api_calls, "error": None,
+                        "notes": list(view.notes), "engine": describe(view.facts)})
     engine_name = targets[0].name if len(targets) == 1 else ""
     missed_rows, missed = _unmatched_expectations(rows, wants, engine_name, selection)
     rows += missed_rows

@@ -7,7 +7,8 @@ or Podman, TLS checked or not): two copies of this drifted before, and the
 confirmation reported Podman's risks as Docker's (issue 26).
 
 The cost is a constant number of API calls however many containers run:
-``version`` (which also tells Docker from Podman), the network list and ONE
+``version`` (which also tells Docker from Podman), ``/info`` (rootless,
+Docker Desktop, firewall backend: ``facts.py``), the network list and ONE
 container list, filtered by label when a caller asks for one project
 (``com.docker.compose.project=NAME``).  Podman's Docker-compatible list lacks
 ranges and network modes, so its own list is read once more (``podman.py``);
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from bindguard.engine.client import EngineTarget, connect, negotiate, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
 from bindguard.engine.containers import (
     ContainerInfo,
     container_info,
@@ -29,6 +30,8 @@ from bindguard.engine.containers import (
     requested_bindings,
     running_bindings,
 )
+from bindguard.engine.daemon import local_host_facts
+from bindguard.engine.facts import engine_facts
 from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
 from bindguard.errors import EngineError
 from bindguard.model import Binding, EngineFacts, NetworkFacts, version_tuple
@@ -83,12 +86,14 @@ def read_engine(
         version = negotiate(client, target)
         engine_version = str(version.get("Version", ""))
         kind = engine_kind(version)
+        engine_info, refused = read_info(api)  # rootless, Docker Desktop, firewall backend: engine/facts.py
+        notes.extend([refused] if refused else [])
         nets = network_facts(api.networks())
         filters = label_filters(labels)
         listed = [(container_info(item), item) for item in api.containers(all=include_stopped, filters=filters)]
         by_name = {n.name: n for n in nets}
         # Podman's compat list misses ranges and network modes: its own list fills them in
-        podman = PodmanView(api, include_stopped, by_name, filters) if kind == PODMAN else None
+        podman = PodmanView(api, include_stopped, by_name, engine_info, filters) if kind == PODMAN else None
         stopped = sum(1 for info, _ in listed if not info.running)
         if note and len(listed) >= PROGRESS_MIN_CONTAINERS and podman is None:
             note(f"{target.name}: {len(listed)} containers" + (f", inspecting {stopped} stopped ones" if stopped else ""))
@@ -121,16 +126,7 @@ def read_engine(
             api.close()
         except Exception:
             pass
-    facts = EngineFacts(
-        name=target.name,
-        url=target.url,
-        version=engine_version,
-        api_version=str(version.get("ApiVersion", "")),
-        tls=target.tls,
-        networks=nets,
-        kind=kind,
-        tls_unverified=target.unverified,
-    )
+    facts = engine_facts(target, version, engine_info, nets, kind, local_host_facts(target.url))
     # Gateway modes (BG014) exist since Docker 27: older engines keep the option and ignore it.
     gateway = by_name if kind == DOCKER and version_tuple(engine_version) >= (27, 0) else None
     return EngineView(facts, tuple(read), gateway, len(listed), running, calls, tuple(notes))

@@ -304,7 +304,9 @@ def test_a_50_mb_comment_is_read_within_bounds(tmp_path):
     witness(tmp_path)
     code, report, calls, nodes, rss = _measured_cli("lint", "--no-config", "--format", "json", str(tmp_path))
     assert code == 1 and report["summary"]["sources"] == 2
-    assert [f["rule"] for f in report["findings"]] == ["BG001"]
+    # a file that is only a comment is "empty compose file" to Compose (issue 25): BG000
+    assert [f["rule"] for f in report["findings"]] == ["BG000", "BG001"]
+    assert report["findings"][0]["message"].startswith("empty compose file")
     # About 45,000 calls here (most of them lazy imports); a loop over the
     # comment's characters would be 50 million.
     assert calls < 500_000 and rss < 600, (calls, rss)
@@ -372,9 +374,10 @@ def test_control_character_is_pointed_at(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", []),
-        ("# only a comment\n", []),
-        ("\n\n\n", []),
+        # Compose refuses a file that holds nothing: "empty compose file" (issue 25)
+        ("", [("BG000", 1)]),
+        ("# only a comment\n", [("BG000", 1)]),
+        ("\n\n\n", [("BG000", 1)]),
         ("---\n...\n", [("BG000", 2)]),  # one empty document
         ("- a\n- b\n", [("BG000", 1)]),
         ("just a string\n", [("BG000", 1)]),

@@ -26,6 +26,7 @@ from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdi
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check, stamp_all
+from bindguard.weakening import Weakening
 
 PARALLEL_MIN_FILES = 400
 
@@ -52,6 +53,8 @@ class LintSettings(NamedTuple):
     # by the same code, a quarter to a third of a lint's time; the default concise lines do
     # not show it, so the CLI asks for it only when the output does (commands.lint).
     hints: bool = True
+    # How the config file turned the gate down (weakening.py); every output says it (issue 25).
+    weakened: Weakening | None = None
 
 
 class Unit(NamedTuple):

@@ -13,6 +13,7 @@ from bindguard.errors import ConfigError
 from bindguard.lint import LintSettings
 from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
 from bindguard.runner import RuleSelection
+from bindguard.weakening import weakening
 
 
 class CliOptions(NamedTuple):
@@ -99,5 +100,6 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
         config_root=config.root,
         baseline=cli.baseline,
         docs_url=config.docs_url,
+        weakened=weakening(config, cli),
     )
     return settings, cli.fail_on or config.fail_on or "warning"

@@ -150,6 +150,8 @@ class ProjectLoader:
         self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
+        if (empty := self._empty_project(files, env)) is not None:
+            loaded.problems.append(empty)
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
         subject = self._subject(loaded, self._active_profiles(env))
@@ -159,6 +161,24 @@ class ProjectLoader:
         if required:
             subject = subject._replace(notes=(_assumed_note(required),))
         return subject
+
+    def _empty_project(self, files: list[str], env: Environment) -> Problem | None:
+        """BG000 when the project's files hold nothing: Compose refuses "empty compose file".
+
+        Empty, comments only, or only the obsolete ``version:``: Compose stops
+        there, so a clean report would vouch for a project that never starts.
+        An empty override beside a real file is fine (Compose merges nothing);
+        a file already refused (bad YAML, not a mapping) has its own BG000.
+        """
+        for path in files:
+            models, problems = self._models(path, env)
+            if problems or any(m.has_content or m.problems for m in models):
+                return None
+        first = self._read(files[0]).path
+        message = "empty compose file: Compose refuses it"
+        if len(files) > 1:
+            message = f"empty compose file: none of the project's {len(files)} files holds anything; Compose refuses it"
+        return Problem(INVALID_FILE, message, Location(first, 1, 1))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.

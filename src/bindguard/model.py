@@ -468,6 +468,11 @@ class Comparison(NamedTuple):
     ``declared`` holds the file's bindings for the same service and container
     port (empty if the files no longer publish it); ``missing_files`` lists
     compose files named by the container's labels that can no longer be read.
+    ``exact`` marks a comparison made by ``audit PATHS``, which loads the
+    project as Compose runs it and compares exactly: ``binding`` is one the
+    files do not allow (not only a wider one), or, with ``binding`` None,
+    ``declared`` holds the one entry the container does not publish (empty:
+    the service is gone and its container publishes nothing).
     """
 
     binding: Binding | None
@@ -478,6 +483,7 @@ class Comparison(NamedTuple):
     files: tuple[str, ...] = ()
     missing_files: tuple[str, ...] = ()
     service_defined: bool = True
+    exact: bool = False
 
 
 class NeighbourProof(NamedTuple):

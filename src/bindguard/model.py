@@ -286,6 +286,17 @@ UNSET_VARIABLE = "BG006"
 INVALID_PORT_ENTRY = "BG007"
 
 
+def count_published(bindings) -> tuple[int, int]:
+    """(ports published, those not on loopback), in ``Binding.published``'s unit: what ``lint``,
+    ``ports``, ``audit`` and ``audit PATHS`` all count (a range is one port per container port)."""
+    ports = exposed = 0
+    for b in bindings:
+        ports += b.published
+        if b.verdict is not Verdict.LOOPBACK:
+            exposed += b.published
+    return ports, exposed
+
+
 class Problem(NamedTuple):
     """Input that could not become a Binding: bad YAML, a bad port entry, a bad service.
 

@@ -24,7 +24,7 @@ from bindguard.engine.facts import describe, desktop_services
 from bindguard.engine.reader import EngineView, read_engine
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import EngineError
-from bindguard.model import Finding, Subject, Verdict
+from bindguard.model import Finding, Subject, count_published
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
@@ -57,7 +57,7 @@ class EngineResult:
     api_calls: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    ports: int = 0  # published port entries checked
+    ports: int = 0  # published ports checked (model.count_published)
     exposed: int = 0  # of those, not on loopback
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
     subject: Subject | None = None  # what was read (bindings for --metrics-file)
@@ -119,8 +119,7 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
                     settings.note(text)
         result.subject = subject
         result.findings = compose_stories(check(subject, settings.selection), subject, settings.environ)
-        result.ports = len(subject.bindings)
-        result.exposed = sum(b.verdict is not Verdict.LOOPBACK for b in subject.bindings)
+        result.ports, result.exposed = count_published(subject.bindings)
     except EngineError as exc:
         result.error = exc
     result.seconds = time.perf_counter() - started

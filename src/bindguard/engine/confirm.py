@@ -49,6 +49,7 @@ from bindguard.model import (
     Severity,
     Subject,
     Verdict,
+    count_published,
 )
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
@@ -220,8 +221,8 @@ def confirm(targets: list[EngineTarget], settings: ConfirmSettings) -> Outcome:
         # a Compose container's port: one hint, and an exposure that also drifted said once
         findings += compose_stories(_dedupe(engine_findings), told, settings.environ)
         published = [b for _, running in selected for b in running]
-        ports += len(published)
-        exposed += sum(b.verdict is not Verdict.LOOPBACK for b in published)
+        counted = count_published(published)
+        ports, exposed = ports + counted[0], exposed + counted[1]
         # the keys of `audit`'s engine summary that apply here: the containers compared, all running
         engines.append({"name": target.name, "url": target.url, "version": view.facts.version or None,
                         "api_version": view.facts.api_version or None, "containers": len(selected),

@@ -432,3 +432,21 @@ def test_lint_ports_and_audit_count_the_same_ports(tmp_path, compose, engine):
     env = {"DOCKER_HOST": engine}
     confirmed = json.loads(run("audit", "--format", "json", str(project), env=env).stdout)["summary"]
     assert lint == sum(r["published"] for r in rows) == confirmed["published_ports"] == 3
+
+
+def test_progress_total_known_late():
+    import io
+
+    from bindguard.progress import DELAY, Progress
+
+    now = [0.0]
+    out = io.StringIO()
+    line = Progress("connections", 0, out, clock=lambda: now[0], tty=True)
+    now[0] = DELAY + 1
+    line.update(50, 400)
+    assert out.getvalue() == "\r\x1b[Kbindguard: 50/400 connections"
+    line.update(100, 400)  # within 0.1 s of the last redraw: counted, not drawn
+    assert line.done == 100 and line.total == 400 and out.getvalue().count("\r") == 1
+    now[0] += 1
+    line.update(120, 400)
+    assert out.getvalue().endswith("bindguard: 120/400 connections")

@@ -352,3 +352,24 @@ def test_line_starts_give_the_line_and_column_of_any_index(text, data):
     line = text.count("\n", 0, index) + 1  # only \n ends a line; columns count code points
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     assert LineStarts(text).position(index) == (line, column)
+
+
+def test_line_starts_and_real_paths_agree_with_the_slow_ways(tmp_path):
+    """The C-speed line table and the per-folder real paths give what counting and realpath give."""
+    import os
+
+    from bindguard.fix.remedy import LineStarts, real_path
+
+    for text in ["", "a", "a\n", "a\nbc\n\nd", "\n\n", "x\r\ny\n"]:
+        starts, at = [0], text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        assert LineStarts(text).starts == starts
+    (tmp_path / "a" / "deep").mkdir(parents=True)
+    (tmp_path / "a" / "deep" / "compose.yaml").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "file-link.yaml").symlink_to(tmp_path / "a" / "deep" / "compose.yaml")
+    for path in ["link/deep/compose.yaml", "a/file-link.yaml", "link/file-link.yaml", "link/../a/deep/compose.yaml"]:
+        full = str(tmp_path / path)
+        assert real_path(full) == os.path.realpath(full), path

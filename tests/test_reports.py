@@ -450,3 +450,20 @@ def test_progress_total_known_late():
     now[0] += 1
     line.update(120, 400)
     assert out.getvalue().endswith("bindguard: 120/400 connections")
+
+
+def test_concise_marks_fixable_findings_only_in_runs_it_can_afford(monkeypatch):
+    """Deciding what fix rewrites costs a fifth of a run: concise lines mark it for up to
+    lint.MARK_FILES files and otherwise say that they did not (issue 8's budget, issue 29)."""
+    from bindguard import lint as lint_module
+    from bindguard.lint import MARK, LintSettings, lint
+    from bindguard.output import View, render
+
+    marked = lint(["compose-examples"], LintSettings(jobs=1, hints=MARK))
+    assert sum(f.fixable for f in marked.findings) == 9 and marked.unmarked == 0
+    monkeypatch.setattr(lint_module, "MARK_FILES", 3)
+    bulk = lint(["compose-examples"], LintSettings(jobs=1, hints=MARK))
+    assert not any(f.fixable for f in bulk.findings) and bulk.unmarked == len(bulk.sources)
+    text = render(bulk, View("concise"))
+    assert " [*] " not in text
+    assert f"Fixable findings are not marked in a run of {bulk.unmarked} files" in text

@@ -260,10 +260,15 @@ def lint(
         )
         warn_unrunnable(settings.selection, "lint", select)
         # Every format shows the hint or marks what fix rewrites ([*] and the fixable count in
-        # concise lines, issue 29); -q -q shows nothing on the terminal, but a report written with
-        # --output still shows what its format shows; a baseline records no hint.
+        # concise lines, issue 29: bounded, lint.MARK_FILES); -q -q shows nothing on the terminal,
+        # but a report written with --output still shows what its format shows; a baseline
+        # records no hint.
+        from bindguard.lint import MARK
+
         shown = output is not None or quiet < 2
-        settings = settings._replace(hints=shown and write_baseline is None)
+        concise = fmt in (Format.concise, Format.text)
+        settings = settings._replace(
+            hints=False if not shown or write_baseline is not None else (MARK if concise else True))
         stdin = None
         if paths == ["-"] or (stdin_filename and not paths):
             from bindguard.stdin import read_stdin

@@ -29,6 +29,9 @@ from bindguard.runner import RuleSelection, check, stamp_all
 from bindguard.weakening import Weakening
 
 PARALLEL_MIN_FILES = 400
+# Concise output marks fixable findings ([*]) in runs of up to this many files (LintSettings.hints)
+MARK = "mark"
+MARK_FILES = 400
 
 
 class LintSettings(NamedTuple):
@@ -50,9 +53,11 @@ class LintSettings(NamedTuple):
     baseline: frozenset[str] = frozenset()
     docs_url: str | None = None  # the config's docs-url: where reports link each rule
     # Whether findings get their fix: hint. The hint is what `bindguard fix` would do, decided
-    # by the same code, a quarter to a third of a lint's time; the default concise lines do
-    # not show it, so the CLI asks for it only when the output does (commands.lint).
-    hints: bool = True
+    # by the same code, a fifth to a quarter of a lint's time: True when the output shows hints
+    # (full, JSON, SARIF, ...), False when nothing shows, MARK for the concise lines, which only
+    # mark what fix rewrites ([*]): decided for runs of up to MARK_FILES files, so a corpus-size
+    # run keeps issue 8's time budget and says that it did not mark (commands.lint, issue 29).
+    hints: bool | str = True
     # How the config file turned the gate down (weakening.py); every output says it (issue 25).
     weakened: Weakening | None = None
 
@@ -299,6 +304,12 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     findings: list[Finding] = []
     sources: list[str] = []
     allowed = writable(units, paths, settings.compose_files, follow_symlinks)
+    unmarked = 0
+    if settings.hints == MARK:
+        files = sum(len(u.files) for u in units)
+        marked = files <= MARK_FILES
+        unmarked = 0 if marked else files
+        settings = settings._replace(hints=marked)
     jobs = [(u, settings, allowed) for u in units]
     workers = _workers(settings, units)
     if workers > 1 and len(units) > 1:
@@ -359,7 +370,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         quotable=tuple(sorted(f for f in texts if reach.quotable(f))),
     )
     return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop),
-                           warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors))
+                           warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors),
+                           unmarked=unmarked)
 
 
 def _counted(results, total: int, progress) -> list:

@@ -245,4 +245,7 @@ def summary(report: Report) -> str:
     fixable = sum(f.fixable for f in report.findings)
     if fixable:
         text += f" {fixable} fixable with `bindguard fix` (marked {FIXABLE_MARK})."
+    elif report.unmarked and report.findings:
+        text += (f" Fixable findings are not marked in a run of {report.unmarked} files "
+                 "(--output-format full shows each fix; bindguard fix --diff what it would change).")
     return text

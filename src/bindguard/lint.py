@@ -52,13 +52,17 @@ class LintSettings(NamedTuple):
     # by the same code, a quarter to a third of a lint's time; the default concise lines do
     # not show it, so the CLI asks for it only when the output does (commands.lint).
     hints: bool = True
+    # which kinds of file a folder walk takes (bindguard.sources.KINDS); None = sources.DEFAULT
+    sources: frozenset[str] | None = None
 
 
 class Unit(NamedTuple):
-    """One project to load: its files in merge order."""
+    """One project to load: its files in merge order, and what kind of file they are
+    (``compose``, or another source of ``bindguard.sources``, read one file a unit)."""
 
     files: tuple[str, ...]
     project_dir: str | None = None
+    kind: str = "compose"
 
 
 def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Problem]]:
@@ -72,12 +76,15 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     if settings.compose_files:
         units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
-    files, problems = discover(paths, settings.exclude, settings.include)
+    finder, compose = _finder(settings)
+    files, problems = discover(paths, settings.exclude, settings.include, finder, compose)
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
         if os.path.normpath(path) in explicit_set:
-            units.append(Unit((path,)))
+            units.append(Unit((path,), kind=_named_kind(path)))
+        elif finder is not None and path in finder.found:
+            units.append(Unit((path,), kind=finder.found[path]))
         else:
             by_dir.setdefault(os.path.dirname(path), []).append(path)
     for directory, dir_files in by_dir.items():
@@ -93,7 +100,30 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     return units, problems
 
 
+def _finder(settings: LintSettings):
+    """(the walk's taker of files of other sources or None, whether it takes compose files)."""
+    from bindguard.sources import COMPOSE, DEFAULT, Finder
+
+    kinds = DEFAULT if settings.sources is None else settings.sources
+    others = kinds - {COMPOSE}
+    return (Finder(others) if others else None), COMPOSE in kinds
+
+
+def _named_kind(path: str) -> str:
+    """A file named on the command line is read as the kind it is, whatever its name."""
+    from bindguard.compose.discover import is_compose_name
+    from bindguard.sources import COMPOSE, is_workflow_path, kind_of_named
+
+    if is_compose_name(os.path.basename(path)) and not is_workflow_path(path):
+        return COMPOSE
+    return kind_of_named(path)
+
+
 def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
+    if unit.kind != "compose":
+        from bindguard.sources import read
+
+        return read(unit.kind, unit.files[0])[0]
     return ProjectLoader(options).load(list(unit.files), unit.project_dir)
 
 
@@ -139,6 +169,8 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     ``reader`` replaces the disk for some files (``lint -``: standard input).
     """
     unit, settings = args[0], args[1]
+    if unit.kind != "compose":
+        return _lint_source(unit, settings)
     files: dict[str, ComposeFile] = {}
 
     def read(path: str) -> ComposeFile:
@@ -159,6 +191,22 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     ports, exposed = _port_keys(subject)
     notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip)
     return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles)
+
+
+def _lint_source(unit: Unit, settings: LintSettings) -> UnitResult:
+    """One file of another source (``bindguard.sources``): the same rules, overrides and ignores."""
+    from bindguard.sources import read
+
+    subject, text = read(unit.kind, unit.files[0])
+    found = check(subject, settings.selection)
+    if settings.overrides:
+        found = apply_path_overrides(found, settings.overrides, settings.config_root)
+    unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
+    texts = {unit.files[0]: text} if text else {}
+    found, suppressed = apply_ignores(found, texts, settings.selection, unparsed)
+    ports, exposed = _port_keys(subject)
+    names = frozenset(s.name for s in subject.services)
+    return UnitResult(found, subject.sources, names, suppressed, ports, exposed)
 
 
 def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set[int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bindguard.errors import InputError
 from bindguard.model import Location, Problem
@@ -48,11 +48,12 @@ def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
 NAME_PATTERNS = "compose.yaml, docker-compose.yml, (docker-)compose*.yml|yaml, *-compose.yml|yaml, *.compose.yml|yaml"
 
 
-def nothing_found(path: str) -> InputError:
+def nothing_found(path: str, others: bool = False) -> InputError:
+    also = " nor a file of the other selected sources (see --sources)" if others else ""
     return InputError(
         path,
         f"no compose file found (names {NAME_PATTERNS}, or *.yml/*.yaml with a top-level "
-        "'services' mapping); name other files with --include GLOB or -f FILE",
+        f"'services' mapping){also}; name other files with --include GLOB or -f FILE",
     )
 
 
@@ -61,13 +62,20 @@ def _included(path: str, include: tuple[str, ...]) -> bool:
 
 
 def discover(
-    paths: list[str], exclude: tuple[str, ...] = (), include: tuple[str, ...] = ()
+    paths: list[str],
+    exclude: tuple[str, ...] = (),
+    include: tuple[str, ...] = (),
+    other: Callable[[str, str], bool] | None = None,
+    compose: bool = True,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
-    A path that does not exist at all, or a folder in which nothing is a
-    compose file, stops the run (InputError): it is a usage mistake, not a
-    finding, and never a clean result.
+    ``other`` takes files of other sources (``bindguard.sources.Finder``:
+    called with path and name for each file that is not a compose file);
+    ``compose=False`` leaves compose files out of folder walks.  A path that
+    does not exist at all, or a folder in which nothing is found, stops the
+    run (InputError): it is a usage mistake, not a finding, and never a
+    clean result.
     """
     files: list[str] = []
     problems: list[Problem] = []
@@ -93,10 +101,12 @@ def discover(
         for root, names in _walk(path, problems):
             for name in names:
                 full = os.path.join(root, name)
-                if is_compose_name(name) or _included(full, include) or _sniffed(full):
+                if compose and (is_compose_name(name) or _included(full, include) or _sniffed(full)):
+                    found = add(full) or found
+                elif other is not None and other(full, name):
                     found = add(full) or found
         if not found and len(problems) == problems_before:
-            raise nothing_found(path)
+            raise nothing_found(path, other is not None)
     return files, problems
 
 

@@ -198,6 +198,7 @@ def load_projects(settings: ConfirmSettings) -> list[Project]:
     that name came from the folder's project, which ``plan`` lists first."""
     lint_settings = settings.lint
     units, problems = plan(list(settings.paths), lint_settings)
+    units = [u for u in units if u.kind == "compose"]  # containers come from compose projects
     if not units:
         where = ", ".join(settings.paths) or "."
         raise InputError(where, "no compose file found to audit")

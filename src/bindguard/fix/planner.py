@@ -228,6 +228,15 @@ def _place(location) -> tuple:
     return (location.file, location.line, location.column)
 
 
+def _unfixed(finding: Finding) -> ManualItem:
+    """A finding no unit claimed: in a file of another source, fix does not rewrite it (yet)."""
+    source = finding.location.source
+    if source:
+        return _manual(finding, "source-not-rewritten",
+                       f"bindguard fix does not rewrite {source} files: {finding.fix or 'edit it by hand'}")
+    return _manual(finding)
+
+
 def _manual(finding: Finding, reason: str | None = None, message: str | None = None) -> ManualItem:
     """A ManualItem for ``finding``: the given reason, else the rule's (with the finding's hint)."""
     default_reason, default_message = finding_manual(finding)
@@ -323,6 +332,8 @@ class _Planner:
         report = lint(paths, self.settings, follow_symlinks=self.follow_symlinks)
         wanted = {_key(f): f for f in report.findings if f.code in self.codes}
         units, _ = plan_units(paths, self.settings)
+        # other sources (bindguard.sources) are not rewritten yet: their findings stay manual
+        units = [u for u in units if u.kind == "compose"]
         self.allowed = writable(units, paths, self.settings.compose_files, self.follow_symlinks)
         self.editable = {
             real for real in (os.path.realpath(f) for unit in units for f in unit.files)
@@ -347,7 +358,7 @@ class _Planner:
                     matched.add((key, index))
                     self._triage(wanted[key], index)
         done = {key for key, _ in matched}
-        self.manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
+        self.manual.extend(_unfixed(f) for key, f in wanted.items() if key not in done)
 
         accepted = self._decide_all()
         edits_by_file = self._edits(accepted)

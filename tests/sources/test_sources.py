@@ -1,0 +1,133 @@
+"""Issue 27: every source besides compose files, read into the one port model.
+
+The fixtures under ``tests/sources/fixtures/<kind>/`` are linted as a folder
+(found by name and content, as a repository lays them out) and every finding
+is pinned: file, line, column, code and the words about where it listens.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bindguard.lint import LintSettings, lint, load_subjects, plan
+from bindguard.sources import KINDS, parse_sources
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# file, line, column, code, message of every finding over the fixtures (the words are pinned too)
+PINNED = [tuple(row) for row in json.loads((Path(__file__).with_name("pinned.json")).read_text())]
+
+SOURCE_OF = {"devcontainer": "devcontainer", "kind": "kind", "pods": "pods", "quadlet": "quadlet", "workflows": "workflows"}
+
+
+def _rows(report) -> list[tuple]:
+    return [
+        (str(Path(f.location.file).relative_to(FIXTURES)), f.location.line, f.location.column, f.code, f.message)
+        for f in report.findings
+    ]
+
+
+def test_every_source_pinned():
+    report = lint([str(FIXTURES)], LintSettings(jobs=1))
+    assert _rows(report) == PINNED
+
+
+@pytest.mark.parametrize("kind", sorted(SOURCE_OF))
+def test_each_finding_carries_its_source(kind):
+    report = lint([str(FIXTURES / kind)], LintSettings(jobs=1))
+    assert report.findings
+    assert {f.location.source for f in report.findings} == {SOURCE_OF[kind]}
+
+
+def test_selection_takes_only_the_kinds_named():
+    settings = LintSettings(sources=frozenset({"quadlet"}), jobs=1)
+    units, _ = plan([str(FIXTURES)], settings)
+    assert {u.kind for u in units} == {"quadlet"}
+    assert {Path(u.files[0]).name for u in units} == {"web.container", "host.pod", "broken.container"}
+    everything, _ = plan([str(FIXTURES)], LintSettings())
+    assert {u.kind for u in everything} == set(KINDS) - {"compose"}
+
+
+def test_a_folder_without_a_selected_source_stops_the_run():
+    from bindguard.errors import InputError
+
+    with pytest.raises(InputError, match="other selected sources"):
+        plan([str(FIXTURES / "kind")], LintSettings(sources=frozenset({"compose", "quadlet"})))
+
+
+def test_parse_sources():
+    assert parse_sources(["quadlet,kind", "pods"]) == {"quadlet", "kind", "pods"}
+    assert parse_sources(["all"]) == set(KINDS)
+    with pytest.raises(ValueError, match="unknown source 'shel'"):
+        parse_sources(["compose,shel"])
+
+
+def test_named_files_are_read_as_the_kind_they_are(tmp_path):
+    # no telling name: a workflow and a kind config kept elsewhere, named on the command line
+    workflow = tmp_path / "ci-template.yml"
+    workflow.write_text((FIXTURES / "workflows/.github/workflows/ci.yml").read_text())
+    cluster = tmp_path / "dev.yaml"
+    cluster.write_text((FIXTURES / "kind/cluster.yaml").read_text())
+    unit = tmp_path / "web"
+    unit.write_text("[Container]\nPublishPort=80:80\n")
+    units, _ = plan([str(workflow), str(cluster), str(unit)], LintSettings(sources=frozenset({"compose"})))
+    assert [u.kind for u in units] == ["workflows", "kind", "compose"]
+    report = lint([str(workflow), str(cluster)], LintSettings(jobs=1))
+    assert {f.location.source for f in report.findings} == {"workflows", "kind"}
+
+
+def test_a_compose_folder_is_read_as_before(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services:\n  db:\n    image: x\n    ports: ['5432:5432']\n")
+    (tmp_path / "notes.yaml").write_text("a: 1\n")
+    units, _ = plan([str(tmp_path)], LintSettings())
+    assert units == [type(units[0])((str(tmp_path / "compose.yaml"),), str(tmp_path))]
+    (finding,) = lint([str(tmp_path)], LintSettings(jobs=1)).findings
+    assert finding.location.source == ""
+
+
+def test_ports_lists_the_source_and_unresolved_entries():
+    from bindguard.ports_report import ports_json, ports_text
+
+    subjects, problems = load_subjects([str(FIXTURES / "workflows")], LintSettings())
+    rows = json.loads(ports_json(subjects, problems))["bindings"]
+    assert {r["source"] for r in rows} == {"workflows"}
+    unresolved = [r for r in rows if r["verdict"] == "unresolved"]
+    assert [r["entry"] for r in unresolved] == ["${{ env.BIND }}:9000:9000"]
+    text = ports_text(subjects, problems, width=200)
+    assert " source " in text.splitlines()[0] and "unresolved" in text
+
+
+def test_broken_files_are_findings_and_the_others_still_checked():
+    report = lint([str(FIXTURES / "devcontainer"), str(FIXTURES / "quadlet")], LintSettings(jobs=1))
+    codes = {(Path(f.location.file).name, f.code) for f in report.findings}
+    assert (".devcontainer.json", "BG000") in codes and ("broken.container", "BG000") in codes
+    assert ("devcontainer.json", "BG001") in codes and ("web.container", "BG001") in codes
+    assert ("broken.container", "BG001") in codes  # a bad line is reported, the rest still read
+
+
+def test_host_network_discards_the_published_ports():
+    report = lint([str(FIXTURES / "quadlet" / "host.pod")], LintSettings(jobs=1))
+    assert [f.code for f in report.findings] == ["BG004"]
+    assert report.published_ports == 0
+
+
+def test_inline_ignores_apply_to_other_sources(tmp_path):
+    unit = tmp_path / "web.container"
+    unit.write_text("[Container]\n# bindguard: ignore[BG001] test runner only\nPublishPort=80:80\n")
+    report = lint([str(unit)], LintSettings(jobs=1))
+    assert report.findings == () and report.suppressed == 1
+
+
+def test_fix_leaves_other_sources_manual_with_the_reason(tmp_path):
+    from bindguard.fix import plan_fixes as fix_plan
+
+    unit = tmp_path / "web.container"
+    unit.write_text("[Container]\nPublishPort=80:80\n")
+    result = fix_plan([str(unit)], LintSettings(jobs=1))
+    assert not result.changed
+    (item,) = result.manual
+    assert item.reason == "source-not-rewritten" and "quadlet" in item.message
+    assert unit.read_text() == "[Container]\nPublishPort=80:80\n"

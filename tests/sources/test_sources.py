@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # file, line, column, code, message of every finding over the fixtures (the words are pinned too)
 PINNED = [tuple(row) for row in json.loads((Path(__file__).with_name("pinned.json")).read_text())]
 
-SOURCE_OF = {"devcontainer": "devcontainer", "kind": "kind", "pods": "pods", "quadlet": "quadlet", "workflows": "workflows"}
+SOURCE_OF = {"shell": "shell", "devcontainer": "devcontainer", "kind": "kind", "pods": "pods", "quadlet": "quadlet", "workflows": "workflows"}
 
 
 def _rows(report) -> list[tuple]:
@@ -40,6 +40,7 @@ def test_each_finding_carries_its_source(kind):
     report = lint([str(FIXTURES / kind)], LintSettings(jobs=1))
     assert report.findings
     assert {f.location.source for f in report.findings} == {SOURCE_OF[kind]}
+    assert {f.location.file for f in report.findings} == set(report.sources)  # every file has findings
 
 
 def test_selection_takes_only_the_kinds_named():
@@ -95,7 +96,7 @@ def test_ports_lists_the_source_and_unresolved_entries():
     rows = json.loads(ports_json(subjects, problems))["bindings"]
     assert {r["source"] for r in rows} == {"workflows"}
     unresolved = [r for r in rows if r["verdict"] == "unresolved"]
-    assert [r["entry"] for r in unresolved] == ["${{ env.BIND }}:9000:9000"]
+    assert [r["entry"] for r in unresolved] == ["${{ env.BIND }}:9000:9000", "${{ env.PUBLIC }}:9091:80"]
     text = ports_text(subjects, problems, width=200)
     assert " source " in text.splitlines()[0] and "unresolved" in text
 

@@ -24,12 +24,13 @@ import re
 
 COMPOSE = "compose"
 # Selector words in the order they are documented; every one is implemented.
-KINDS = (COMPOSE, "workflows", "devcontainer", "quadlet", "kind", "pods")
+KINDS = (COMPOSE, "shell", "workflows", "devcontainer", "quadlet", "kind", "pods")
 # What `lint` reads when neither --sources nor the config's `sources` says:
 # every kind, because a repository's CI should see every place a port is
 # published, and each of these defaults to every interface.
 DEFAULT = frozenset(KINDS)
 _READERS = {
+    "shell": "bindguard.sources.shell",
     "workflows": "bindguard.sources.workflows",
     "devcontainer": "bindguard.sources.devcontainer",
     "quadlet": "bindguard.sources.quadlet",
@@ -38,6 +39,10 @@ _READERS = {
 }
 YAML_SUFFIXES = (".yml", ".yaml")
 QUADLET_SUFFIXES = (".container", ".pod")
+SHELL_SUFFIXES = (".sh", ".bash")
+SHELL_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", ".justfile", ".gitlab-ci.yml",
+                         ".gitlab-ci.yaml"})
+_SHELLS = (b"sh", b"bash", b"dash", b"ash", b"ksh", b"mksh")
 SNIFF_LIMIT = 4 * 1024 * 1024  # larger YAML is not sniffed for a `kind:` key
 
 # `kind: X` at the start of a line (a top-level key of some document).
@@ -140,6 +145,8 @@ class Finder:
         kind = self.kind_by_name(path, name)
         if kind is None and name.lower().endswith(YAML_SUFFIXES) and self.kinds & {"kind", "pods"}:
             kind = yaml_kind(_head(path))
+        elif kind is None and "." not in name and "shell" in self.kinds and has_shell_shebang(path):
+            kind = "shell"
         if kind is None or kind not in self.kinds:
             return False
         self.found[os.path.normpath(path)] = kind
@@ -147,6 +154,8 @@ class Finder:
 
     def kind_by_name(self, path: str, name: str) -> str | None:
         lower = name.lower()
+        if lower.endswith(SHELL_SUFFIXES) or name in SHELL_NAMES or lower.endswith(".mk"):
+            return "shell"
         if lower.endswith(QUADLET_SUFFIXES):
             return "quadlet"
         if lower.endswith(".json"):
@@ -154,6 +163,36 @@ class Finder:
         if lower.endswith(YAML_SUFFIXES) and is_workflow_path(path):
             return "workflows"
         return None
+
+
+def has_shell_shebang(path: str) -> bool:
+    """Does the file start with ``#!`` naming a POSIX-like shell (``/bin/sh``, ``env bash``)?
+
+    Only the first 128 bytes are read, and only for files without a dot in their name.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 128)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    if not head.startswith(b"#!"):
+        return False
+    words = head[2:].split(b"\n", 1)[0].split()
+    if not words:
+        return False
+    program = words[0].rsplit(b"/", 1)[-1]
+    if program == b"env" and len(words) > 1:
+        program = next((w for w in words[1:] if not w.startswith(b"-")), b"")
+    return program in _SHELLS
 
 
 def kind_of_named(path: str) -> str:
@@ -169,6 +208,8 @@ def kind_of_named(path: str) -> str:
     if kind is not None:
         return kind
     lower = name.lower()
+    if "." not in name and has_shell_shebang(path):
+        return "shell"
     if lower.endswith(YAML_SUFFIXES):
         data = _head(path)
         return yaml_kind(data) or ("workflows" if looks_like_workflow(data) else COMPOSE)

@@ -29,11 +29,29 @@ _VALUE_SHORT = frozenset("acehlmpuvw")
 PUBLISH_ALL = "publishes every port the image exposes, on every interface (0.0.0.0, ::), on random host ports"
 
 
+class Arg(NamedTuple):
+    """One argument as the command receives it, with its place in the file.
+
+    ``variables`` names unset variables (no default) that went into it;
+    ``why`` says why its value cannot be known before the run (a command
+    substitution, ``"$@"``, a loop variable): such a value is unresolved,
+    never read as an address.  ``raw`` is the argument as written.
+    """
+
+    text: str
+    where: Location
+    variables: tuple[str, ...] = ()
+    why: str = ""
+    raw: str = ""
+
+
 class Found(NamedTuple):
     bindings: list[Binding]
     problems: list[Problem]
     network: str | None = None
     network_at: Location | None = None
+    image: str | None = None
+    name: str | None = None
 
 
 def split_words(text: str, service: str, where: Location) -> tuple[list[str], Problem | None]:
@@ -47,21 +65,44 @@ def split_words(text: str, service: str, where: Location) -> tuple[list[str], Pr
                            service=service, entry=text)
 
 
-def scan(args: list[tuple[str, Location]], service: str, default: Default) -> Found:
-    """Every publish and network flag in ``args`` (each word with its place)."""
+def scan(
+    args: list[tuple[str, Location]] | list[Arg], service: str, default: Default, publish_entry=None,
+) -> Found:
+    """Every publish and network flag in ``args`` (each word with its place).
+
+    ``publish_entry(text, service, where)`` reads one ``-p`` value (default:
+    ``docker run`` syntax; ``docker service create`` passes its own).
+    """
     bindings: list[Binding] = []
     problems: list[Problem] = []
     network: str | None = None
     network_at: Location | None = None
+    name_value: str | None = None
+    items = [a if isinstance(a, Arg) else Arg(a[0], a[1]) for a in args]
 
-    def publish(value: str, where: Location) -> None:
-        result = short_binding(value, service, where, default, "-p entry")
+    def publish(arg: Arg, value: str) -> None:
+        if arg.why:
+            problems.append(unresolved(arg.raw or arg.text, service, arg.where, arg.why))
+            return
+        if publish_entry is not None:
+            result = publish_entry(value, service, arg.where)
+        else:
+            result = short_binding(value, service, arg.where, default, "-p entry")
+        if isinstance(result, Binding) and (arg.variables or arg.raw):
+            result = result._replace(variables=arg.variables, raw=arg.raw or result.raw)
         collect(result, bindings, problems)
 
     i = 0
-    while i < len(args):
-        word, where = args[i]
-        nxt = args[i + 1] if i + 1 < len(args) else None
+    while i < len(items):
+        arg = items[i]
+        word, where = arg.text, arg.where
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if arg.why:
+            # "$@", a command substitution...: the options it stands for cannot be seen
+            problems.append(unresolved(arg.raw or word, service, where,
+                                       f"{arg.why}, so the options it stands for may publish ports"))
+            i += 1
+            continue
         if word == "--":
             break
         if word.startswith("--"):
@@ -71,14 +112,16 @@ def scan(args: list[tuple[str, Location]], service: str, default: Default) -> Fo
                 if nxt is None:
                     problems.append(Problem(INVALID_ENTRY, f"{word} has no value", where, service=service, entry=word))
                     break
-                value, i = nxt[0], i + 1
-                where = nxt[1]
+                value, i = nxt.text, i + 1
+                arg = nxt
             if name == "publish":
-                publish(value, where)
+                publish(arg, value)
             elif name == "publish-all" and value.lower() not in ("false", "0"):
                 problems.append(unresolved(word, service, where, PUBLISH_ALL))
             elif name in ("network", "net"):
-                network, network_at = value, where
+                network, network_at = value, arg.where
+            elif name == "name":
+                name_value = value
             i += 1
             continue
         if word.startswith("-") and len(word) > 1:
@@ -91,22 +134,23 @@ def scan(args: list[tuple[str, Location]], service: str, default: Default) -> Fo
                     value = word[j + 1:]
                     if value.startswith("="):
                         value = value[1:]
+                    value_arg = arg
                     if not value and j + 1 == len(word):
                         if nxt is None:
                             problems.append(Problem(INVALID_ENTRY, f"-{flag} has no value", where,
                                                     service=service, entry=word))
-                            return Found(bindings, problems, network, network_at)
-                        value, where, i = nxt[0], nxt[1], i + 1
+                            return Found(bindings, problems, network, network_at, None, name_value)
+                        value, value_arg, i = nxt.text, nxt, i + 1
                     if flag == "p":
-                        publish(value, where)
+                        publish(value_arg, value)
                     break
                 elif flag not in _BOOL_SHORT:
                     break  # an unknown flag: nothing after it in this word is read as a flag
                 j += 1
             i += 1
             continue
-        break  # the image: the rest is the container's command
-    return Found(bindings, problems, network, network_at)
+        return Found(bindings, problems, network, network_at, word, name_value)  # the image; then its command
+    return Found(bindings, problems, network, network_at, None, name_value)
 
 
 def publish_args(text: str, service: str, where: Location, default: Default) -> Found:

@@ -94,6 +94,21 @@ def _container(path: str, node: yaml.Node, name: str, service_loc: Location) -> 
     return service, problems
 
 
+def _run_blocks(path: str, text: str, document: yaml.Node, job_id: str, job: yaml.Node,
+                services: list[Service], problems: list[Problem]) -> None:
+    """Each step's ``run:`` is shell, read at its own lines with the ``env:`` the step sees."""
+    from bindguard.sources.embedded import _env, _get, yaml_shell
+
+    steps = _get(job, "steps")
+    if not isinstance(steps, yaml.SequenceNode):
+        return
+    env = _env(_get(document, "env")) + _env(_get(job, "env"))
+    for step in steps.value:
+        run = _get(step, "run")
+        if isinstance(run, yaml.ScalarNode):
+            yaml_shell(path, run, text, env + _env(_get(step, "env")), SOURCE, job_id, services, problems)
+
+
 def read(path: str):
     compose_file = read_file(path)
     problems = [p._replace(location=p.location._replace(source=SOURCE)) for p in compose_file.problems]
@@ -101,17 +116,27 @@ def read(path: str):
     for document in compose_file.documents:
         jobs = _entries(document).get("jobs")
         for job_id, job in _entries(jobs.value if jobs else None).items():
-            job_entries = _entries(job.value)
-            container = job_entries.get("container")
-            if container is not None and isinstance(container.value, yaml.MappingNode):
-                name = f"{job_id} (job container)"
-                service, found = _container(path, container.value, name, _where(path, container.key_node))
-                services.append(service)
-                problems.extend(found)
-            svc = job_entries.get("services")
-            for svc_name, entry in _entries(svc.value if svc else None).items():
-                name = f"{job_id}/{svc_name}"
-                service, found = _container(path, entry.value, name, _where(path, entry.key_node))
-                services.append(service)
-                problems.extend(found)
+            first = len(services)
+            _job(path, compose_file.text, document, job_id, job, services, problems)
+            # each job runs on its own runner: what two jobs publish never collides (BG005)
+            services[first:] = [s._replace(profiles=(f"job {job_id}",)) for s in services[first:]]
     return subject(path, services, problems), compose_file.text
+
+
+def _job(path: str, text: str, document: yaml.Node, job_id: str, job, services: list[Service],
+         problems: list[Problem]) -> None:
+    """One job: its container, its service containers and its ``run:`` steps."""
+    job_entries = _entries(job.value)
+    container = job_entries.get("container")
+    if container is not None and isinstance(container.value, yaml.MappingNode):
+        name = f"{job_id} (job container)"
+        service, found = _container(path, container.value, name, _where(path, container.key_node))
+        services.append(service)
+        problems.extend(found)
+    _run_blocks(path, text, document, job_id, job.value, services, problems)
+    svc = job_entries.get("services")
+    for svc_name, entry in _entries(svc.value if svc else None).items():
+        name = f"{job_id}/{svc_name}"
+        service, found = _container(path, entry.value, name, _where(path, entry.key_node))
+        services.append(service)
+        problems.extend(found)

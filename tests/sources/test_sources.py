@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # file, line, column, code, message of every finding over the fixtures (the words are pinned too)
 PINNED = [tuple(row) for row in json.loads((Path(__file__).with_name("pinned.json")).read_text())]
 
-SOURCE_OF = {"shell": "shell", "devcontainer": "devcontainer", "kind": "kind", "pods": "pods", "quadlet": "quadlet", "workflows": "workflows"}
+SOURCE_OF = {kind: kind for kind in ("shell", "devcontainer", "kind", "pods", "quadlet", "workflows")}
 
 
 def _rows(report) -> list[tuple]:

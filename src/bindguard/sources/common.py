@@ -97,5 +97,28 @@ def host_aware(service: Service) -> Service:
     return service._replace(bindings=(), discarded=service.bindings)
 
 
+def replace_expressions(text: str, replace) -> str:
+    """``text`` with each ``${{ ... }}`` or ``{{ ... }}`` template expression replaced by
+    ``replace(expression)``, in one pass (an unclosed ``{{`` ends the search: no rescans)."""
+    if "{{" not in text:
+        return text
+    out: list[str] = []
+    done = 0
+    while True:
+        start = text.find("{{", done)
+        if start < 0:
+            break
+        end = text.find("}}", start + 2)
+        if end < 0:
+            break
+        if start > 0 and text[start - 1] == "$":
+            start -= 1
+        out.append(text[done:start])
+        out.append(replace(text[start:end + 2]))
+        done = end + 2
+    out.append(text[done:])
+    return "".join(out)
+
+
 def subject(path: str, services: list[Service], problems: list[Problem]) -> Subject:
     return Subject(services=tuple(services), problems=tuple(problems), sources=(path,))

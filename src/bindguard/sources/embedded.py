@@ -20,7 +20,7 @@ import re
 import yaml
 
 from bindguard.model import Location, Problem, Service
-from bindguard.sources.common import read_text, subject
+from bindguard.sources.common import read_text, replace_expressions, subject
 from bindguard.sources.shell import GITLAB_NAMES, JUST_NAMES, SOURCE, ShellText, analyse, placeholder
 
 MAX_EXPANSION = 4096  # a make variable longer than this after expansion is not substituted
@@ -29,7 +29,6 @@ _MAKE_ASSIGN = re.compile(
 )
 _MAKE_REF = re.compile(r"\$(?:\$|\(([^()$]*)\)|\{([^{}$]*)\}|(.))")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\{\{.*?\}\}", re.S)
 _RESERVED_GITLAB = frozenset({"variables", "stages", "include", "workflow", "image", "services", "cache",
                               "before_script", "after_script", "pages", "spec"})
 
@@ -39,6 +38,7 @@ class _MakeVars:
     def __init__(self) -> None:
         self.values: dict[str, tuple[str, str]] = {}  # name -> (operator, value as written)
         self.expressions: list[str] = []
+        self.expanded: dict[str, str] = {}  # each variable expanded once (A = $(B)$(B) chains stay linear)
 
     def expand(self, text: str, depth: int = 0) -> str:
         """Make's substitution of ``text`` for the shell (``$$`` is ``$``)."""
@@ -58,7 +58,9 @@ class _MakeVars:
             operator, value = self.values[name]
             if operator in ("!=", "+=") or depth > 8:
                 return placeholder(self.expressions, whole)
-            expanded = self.expand(value, depth + 1)
+            if name not in self.expanded:
+                self.expanded[name] = self.expand(value, depth + 1)
+            expanded = self.expanded[name]
             if len(expanded) > MAX_EXPANSION:
                 return placeholder(self.expressions, whole)
             if operator == "?=":  # only when the environment does not set it
@@ -108,7 +110,7 @@ def just_shell(text: str) -> ShellText:
         if line[:1] in (" ", "\t") and in_recipe:
             body = line.lstrip()
             stripped = body.lstrip("@-")
-            out.append(_EXPRESSION.sub(lambda m: placeholder(expressions, m.group()), stripped))
+            out.append(replace_expressions(stripped, lambda e: placeholder(expressions, e)))
             lines.append(number)
             columns.append(len(line) - len(stripped))
             continue
@@ -125,7 +127,7 @@ def _assignment(name: str, value: str) -> str:
 def node_shell(node: yaml.ScalarNode, text: str, env: list[tuple[str, str, int]]) -> ShellText:
     """A YAML scalar holding shell, with ``env`` (name, value, line) handed over as assignments."""
     expressions: list[str] = []
-    value = _EXPRESSION.sub(lambda m: placeholder(expressions, m.group()), str(node.value))
+    value = replace_expressions(str(node.value), lambda e: placeholder(expressions, e))
     start = node.start_mark.line + 1
     body_lines = value.split("\n")
     if node.style == "|":

@@ -26,11 +26,15 @@ _SECTIONS = ("Container", "Pod")
 class Line:
     """One logical ``Key=Value`` line: where its value starts and what it holds."""
 
-    __slots__ = ("key", "value", "line", "column", "section", "start")
+    __slots__ = ("key", "parts", "line", "column", "section", "start")
 
     def __init__(self, key: str, value: str, line: int, column: int, section: str, start: int) -> None:
-        self.key, self.value, self.line, self.column = key, value, line, column
+        self.key, self.parts, self.line, self.column = key, [value], line, column
         self.section, self.start = section, start
+
+    @property
+    def value(self) -> str:
+        return " ".join(self.parts)
 
 
 def unit_lines(text: str) -> tuple[list[Line], list[tuple[int, str]]]:
@@ -47,9 +51,9 @@ def unit_lines(text: str) -> tuple[list[Line], list[tuple[int, str]]]:
             if line.lstrip().startswith(("#", ";")):
                 continue  # systemd skips comment lines inside a continuation
             if line.endswith("\\"):
-                pending.value += " " + line[:-1].strip()
+                pending.parts.append(line[:-1].strip())
                 continue
-            pending.value += " " + line.strip()
+            pending.parts.append(line.strip())
             lines.append(pending)
             pending = None
             continue
@@ -67,9 +71,11 @@ def unit_lines(text: str) -> tuple[list[Line], list[tuple[int, str]]]:
             errors.append((number, "not a Key=Value line, a [Section] header or a comment"))
             continue
         value_at = len(key) + 1 + (len(value) - len(value.lstrip()))
-        item = Line(key.strip(), value.strip(), number, value_at + 1, section, start + value_at)
-        if item.value.endswith("\\"):
-            item.value = item.value[:-1].rstrip()
+        value = value.strip()
+        continued = value.endswith("\\")
+        item = Line(key.strip(), value[:-1].rstrip() if continued else value, number, value_at + 1, section,
+                    start + value_at)
+        if continued:
             pending = item
             continue
         lines.append(item)

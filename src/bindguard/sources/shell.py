@@ -105,18 +105,30 @@ class _Script:
         # name -> (start bytes, assignments) in order: the value a use sees is the last before it
         self.assigned: dict[str, tuple[list[int], list[object]]] = {}
         self.cache: dict[int, _Value] = {}
+        self.last = (-1, 0, 1)  # (row, byte, column) of the last place asked for
 
     # -- places --------------------------------------------------------------
     def where(self, node) -> Location:
         row = node.start_point[0]
         start = self.line_starts[row] if row < len(self.line_starts) else 0
-        column = len(self.data[start:node.start_byte].decode("utf-8", "replace")) + 1
+        column = self._column(row, start, node.start_byte)
         line = row + 1
         if self.shell.lines:
             index = min(row, len(self.shell.lines) - 1)
             line = self.shell.lines[index]
             column += self.shell.columns[index]
         return Location(file=self.path, line=line, column=column, source=self.source)
+
+    def _column(self, row: int, start: int, at: int) -> int:
+        """1-based column in code points; each line is decoded at most about once
+        (nodes come in document order, so the count goes on from the last one)."""
+        last_row, last_byte, last_column = self.last
+        if last_row == row and last_byte <= at:
+            column = last_column + len(self.data[last_byte:at].decode("utf-8", "replace"))
+        else:
+            column = len(self.data[start:at].decode("utf-8", "replace")) + 1
+        self.last = (row, at, column)
+        return column
 
     def raw(self, node) -> str:
         text = self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -271,34 +283,45 @@ def _unescape_quoted(text: str) -> str:
     return "".join(out)
 
 
+_ASSIGNING = frozenset({"variable_assignment", "for_statement", "command"})
+# node types that hold no command and no assignment: the walk does not go into them
+_LEAVES = frozenset({"word", "number", "raw_string", "string_content", "simple_expansion", "variable_name",
+                     "special_variable_name", "ansi_c_string", "comment", "heredoc_body", "test_operator"})
+
+
 def _walk(root):
-    """Every node, parents before children, in document order (an explicit stack: no recursion limit)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    """Every node, parents before children, in document order (a tree cursor: no recursion limit)."""
+    cursor = root.walk()
+    while True:
+        node = cursor.node
         yield node
-        stack.extend(reversed(node.children))
+        if node.type not in _LEAVES and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
 
 
-def _collect_assignments(script: _Script) -> None:
-    for node in _walk(script.tree.root_node):
-        kind = node.type
+def _note(script: _Script, node) -> None:
+    """Remember what ``node`` assigns, if it is an assignment, a for loop or a read."""
+    kind = node.type
+    if kind in _ASSIGNING:
         if kind == "variable_assignment":
             parent = node.parent
             if parent is not None and parent.type == "command":
-                continue  # `HOST=x docker run ...`: the command's environment, not the shell's
+                return  # `HOST=x docker run ...`: the command's environment, not the shell's
             name_node = node.child_by_field_name("name")
             value_node = node.child_by_field_name("value")
             if name_node is None:
-                continue
+                return
             name = script.raw(name_node)
             if name_node.type == "subscript" or (value_node is not None and value_node.type == "array"):
                 script.note_assignment(name.split("[")[0], node.start_byte, f"${name.split('[')[0]} is an array")
-                continue
+                return
             op = node.children[1] if len(node.children) > 1 else None
             if op is not None and script.raw(op) == "+=":
                 script.note_assignment(name, node.start_byte, f"${name} is appended to (+=)")
-                continue
+                return
             script.note_assignment(name, node.end_byte, value_node)
         elif kind == "for_statement":
             var = node.child_by_field_name("variable")
@@ -444,8 +467,8 @@ def analyse(path: str, shell: ShellText, source: str = SOURCE) -> tuple[list[Ser
         bad = next((n for n in _walk(tree.root_node) if n.type == "ERROR" or n.is_missing), tree.root_node)
         what = f"missing {bad.type!r}" if bad.is_missing else "the shell cannot parse this"
         problems.append(Problem(INVALID_FILE, f"shell syntax error: {what}", script.where(bad)))
-    _collect_assignments(script)
-    for node in _walk(tree.root_node):
+    for node in _walk(tree.root_node):  # document order: a use sees only the assignments before it
+        _note(script, node)
         if node.type != "command":
             continue
         command = _strip_prefixes(script, node)

@@ -13,19 +13,25 @@ is still known.
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
 from bindguard.compose.nodes import KeyProblem, mapping_entries, resolve_scalar
 from bindguard.compose.yaml_reader import read_file
 from bindguard.model import Binding, Location, Problem, Service
-from bindguard.sources.common import INVALID_ENTRY, Default, collect, host_aware, short_binding, subject, unresolved
+from bindguard.sources.common import (
+    INVALID_ENTRY,
+    Default,
+    collect,
+    host_aware,
+    replace_expressions,
+    short_binding,
+    subject,
+    unresolved,
+)
 from bindguard.sources.runargs import publish_args
 
 SOURCE = "workflows"
 DEFAULT = Default(origin="the runner passes the entry to docker create -p, which publishes on every interface")
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
 
 
 def _where(path: str, node: yaml.Node) -> Location:
@@ -55,7 +61,7 @@ def port_entry(text: str, service: str, where: Location) -> Binding | Problem:
     """One ``ports:`` entry; expressions stand for ports only where they sit in port positions."""
     if "${{" not in text:
         return short_binding(text, service, where, DEFAULT)
-    marked = _EXPRESSION.sub("\x01", text)  # each expression as one character that is not ":"
+    marked = replace_expressions(text, lambda _: "\x01")  # each expression as one character, not ":"
     if "\x01" in ":".join(marked.split(":")[:-2]) or "${{" in marked:
         return unresolved(text, service, where, "a workflow expression decides its host address")
     # an expression in a port position: the port is known only at run time (shown as random)

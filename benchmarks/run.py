@@ -13,8 +13,11 @@ with bindguard and its baseline interleaved so that drift hits both alike:
       Python process that only discovers the same files, reads each one and
       calls ``yaml.compose(text, Loader=yaml.CSafeLoader)``; over the generated
       corpus and over the real-world corpus in shared/corpus/real;
+  (b2) the real corpus as a folder (``lint FOLDER``: files found by name and by the
+      sniff) and the same files named one by one, against the libyaml loop over them;
   (c) one-file latency: ``bindguard lint <small file>`` versus
-      ``python -c "import yaml"`` (and ``python -c pass`` as the floor), best of 10;
+      ``python -c "import yaml"`` (and ``python -c pass`` as the floor), best of 10,
+      and the same lint with and without the fast path (``entry.lint_params``);
   (d) large-file scaling: one file of 1x, 2x, 4x, 8x ``--large-base`` services,
       5 port entries each;
   (e) dclint 3.1.0 (npm) on the real corpus, when npx can fetch it in time;
@@ -296,21 +299,84 @@ def side_by_side(label: str, paths: list[str], n_files: int, env: dict[str, str]
     }
 
 
+# ``bindguard`` with and without the fast path (``entry.lint_params``), both from ``-c`` so that only that differs.
+# Without it, ``bindguard lint`` is what entry.main does for any command line the fast parser declines: the
+# collector tuned, the typer app, the heap frozen at exit.
+FAST_PATH = "import sys; sys.argv = ['bindguard', *sys.argv[1:]]; from bindguard.entry import main; main()"
+TYPER_PATH = ("import gc, sys; gc.set_threshold(200_000, 30, 30); sys.argv = ['bindguard', *sys.argv[1:]]\n"
+              "try:\n    from bindguard.cli import run; run()\nfinally:\n    gc.freeze()")
+
+
 def one_file(env: dict[str, str], tmp: Path, repeat: int, timeout: float, with_bindguard: bool) -> dict:
     small = str(tmp / "small" / "compose.yaml")
     Path(small).parent.mkdir(parents=True, exist_ok=True)
     Path(small).write_text(SMALL_COMPOSE, encoding="utf-8")
     cmds = {"import_yaml": [sys.executable, "-c", "import yaml"], "python_pass": [sys.executable, "-c", "pass"]}
     if with_bindguard:
-        cmds = {"bindguard": bindguard_cmd([small], fmt=None), **cmds}
+        cmds = {
+            "bindguard": bindguard_cmd([small], fmt=None),
+            "fast_path": [sys.executable, "-c", FAST_PATH, "lint", small],
+            "typer_path": [sys.executable, "-c", TYPER_PATH, "lint", small],
+            **cmds,
+        }
     best = {k: float("inf") for k in cmds}
     for _ in range(repeat):
         for k, cmd in cmds.items():
             r = run_timed(cmd, env, timeout)
-            if k == "bindguard" and r.proc.returncode not in (0, 1):
-                raise BenchError(f"bindguard lint {small} exited {r.proc.returncode}\n{tail(r.proc.stderr)}")
+            if k in ("bindguard", "fast_path", "typer_path") and r.proc.returncode not in (0, 1):
+                raise BenchError(f"bindguard lint {small} ({k}) exited {r.proc.returncode}\n{tail(r.proc.stderr)}")
             best[k] = min(best[k], r.seconds)
     return best
+
+
+def discovered(folder: str, env: dict[str, str], timeout: float) -> list[str]:
+    """The files ``bindguard lint FOLDER`` lints (names and sniffed YAML), by bindguard's own discovery."""
+    code = ("import sys; from bindguard.compose.discover import discover; "
+            "sys.stdout.write(chr(10).join(discover([sys.argv[1]])[0]))")
+    r = run_timed([sys.executable, "-c", code, folder], env, timeout)
+    if r.proc.returncode != 0:
+        raise BenchError(f"discovery of {folder} failed\n{tail(r.proc.stderr)}")
+    return r.proc.stdout.decode().split("\n")
+
+
+def folder_and_named(folder: str, env: dict[str, str], repeat: int, timeout: float) -> dict:
+    """``lint FOLDER`` and ``lint`` of the same files named one by one, against the libyaml loop over them.
+
+    All five commands run in turn in every repetition (so load on the machine hits them alike); each
+    time is the best and the median of ``repeat``, each ratio is against the libyaml loop's.
+    """
+    files = discovered(folder, env, timeout)
+    cmds = {
+        "libyaml": [sys.executable, "-c", BASELINE_SCRIPT, *files],
+        "folder_json": bindguard_cmd([folder]),
+        "named_json": bindguard_cmd(files),
+        "folder_concise": bindguard_cmd([folder], fmt=None),
+        "named_concise": bindguard_cmd(files, fmt=None),
+    }
+    import resource
+
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpu: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            r = run_timed(cmd, env, timeout)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if r.proc.returncode not in (0, 1) or b"Traceback (most recent call last)" in r.proc.stderr:
+                raise BenchError(f"{k} failed on {folder} (exit {r.proc.returncode})\n{tail(r.proc.stderr)}")
+            times[k].append(r.seconds)
+            # CPU seconds of the process and its workers: what a loaded machine disturbs least
+            cpu[k].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    out: dict = {"files": len(files)}
+    for k, runs in times.items():
+        runs.sort()
+        cpu[k].sort()
+        out[k] = {"best_s": runs[0], "median_s": runs[len(runs) // 2], "cpu_median_s": cpu[k][len(runs) // 2]}
+    for k in cmds:
+        out[k]["ratio_best"] = out[k]["best_s"] / out["libyaml"]["best_s"]
+        out[k]["ratio_median"] = out[k]["median_s"] / out["libyaml"]["median_s"]
+        out[k]["cpu_ratio"] = out[k]["cpu_median_s"] / out["libyaml"]["cpu_median_s"]
+    return out
 
 
 def large_scaling(env: dict[str, str], tmp: Path, base: int, seed: int, repeat: int, timeout: float,
@@ -537,6 +603,23 @@ def main(argv: list[str] | None = None) -> int:
             except BenchError as exc:
                 failures.append(f"real corpus: {exc}")
 
+        # (b2) the real corpus as a folder (files found by name and by the sniff) and the same files named
+        if real is not None and with_bg:
+            print(f"\n(b2) real corpus as a folder and the same files named one by one, {args.repeat} repetitions "
+                  "(all interleaved) ...", flush=True)
+            try:
+                fr = folder_and_named(str(real), env, args.repeat, args.timeout)
+                print(f"    {fr['files']} files found in {rel(real)}; ratio to the libyaml loop over the same files")
+                print(f"    {'command':<16} {'best s':>7} {'median s':>9} {'ratio best':>10} {'ratio median':>12} "
+                      f"{'CPU s':>6} {'CPU ratio':>9}")
+                for k in ("libyaml", "folder_json", "named_json", "folder_concise", "named_concise"):
+                    v = fr[k]
+                    print(f"    {k:<16} {v['best_s']:>7.3f} {v['median_s']:>9.3f} {v['ratio_best']:>10.2f} "
+                          f"{v['ratio_median']:>12.2f} {v['cpu_median_s']:>6.3f} {v['cpu_ratio']:>9.2f}")
+                results["folder_and_named"] = fr
+            except BenchError as exc:
+                failures.append(f"real corpus folder: {exc}")
+
         # (e) dclint on the real corpus
         dclint_note = ""
         if args.no_dclint:
@@ -579,6 +662,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    python -c pass                   {one['python_pass'] * 1000:8.1f} ms")
             if with_bg:
                 print(f"    bindguard over 'import yaml'     {(one['bindguard'] - one['import_yaml']) * 1000:8.1f} ms")
+                for k, what in (("fast_path", "with the fast path (-c)"), ("typer_path", "through typer (-c)")):
+                    print(f"    {what:<32} {one[k] * 1000:8.1f} ms  {one[k] / one['import_yaml']:.2f}x 'import yaml'")
             results["one_file"] = one
         except BenchError as exc:
             failures.append(f"one file: {exc}")

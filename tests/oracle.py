@@ -91,7 +91,7 @@ def _expand(row: Mapping) -> list[Port]:
 
 
 def run_cli(args: Sequence[str], env: Mapping[str, str]) -> tuple[int, str, str]:
-    """``bindguard ARGS`` through ``cli.main``, with ``env`` as the whole environment."""
+    """``bindguard ARGS`` through the typer app (``cli._command_app``), with ``env`` as the whole environment."""
     from bindguard import cli
 
     out, err = io.StringIO(), io.StringIO()

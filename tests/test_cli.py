@@ -160,7 +160,7 @@ def test_lint_does_not_import_heavy_modules(tmp_path):
     write(tmp_path, "compose.yaml", 'services:\n  s:\n    ports: ["127.0.0.1:80:80"]\n')
     code = (
         "import sys\n"
-        "from bindguard.cli import main\n"
+        "from bindguard.entry import main\n"
         f"sys.argv=['bindguard','lint','--format','json',{str(tmp_path)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "bad=[m for m in ('docker','psutil','requests') if m in sys.modules]\n"

@@ -33,7 +33,7 @@ try:  # typer 0.28 vendors click; the lowest typer we support (0.16) uses the cl
 except ImportError:
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
 
-from bindguard import cli, commands, entry
+from bindguard import cli, commands, entry, lint_options, lint_options_gen
 
 from helpers import write
 
@@ -307,3 +307,60 @@ def test_both_paths_write_the_same_bytes_on_an_ascii_stderr(tmp_path):
     """click re-wraps an ASCII stderr as UTF-8 with errors=replace; commands.say does the same."""
     fast, slow = both(["lint", "caf\u00e9-\udcff.yaml"], tmp_path, PYTHONIOENCODING="ascii")
     assert fast == slow and fast[0] == 2 and "caf\u00e9".encode() in fast[2]
+
+
+# -- the table is generated from the one declaration ------------------------------------------
+def test_the_fast_path_table_is_generated_from_cli_lint():
+    """``lint_options.py`` is what the generator writes for today's ``cli.lint`` (issue 26)."""
+    text = Path(lint_options.__file__).read_text(encoding="utf-8")
+    assert text == lint_options_gen.render(), "stale: run python -m bindguard.lint_options_gen"
+
+
+def test_one_name_per_parameter_everywhere():
+    """cli.lint's parameters are commands.lint's keywords (cli.lint passes locals()) and the table's defaults."""
+    import inspect
+
+    declared = list(inspect.signature(cli.lint).parameters)
+    keywords = [p.name for p in inspect.signature(commands.lint).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    assert declared == keywords == list(lint_options.DEFAULTS)
+    assert {name for name, _ in lint_options.OPTIONS.values()} == set(declared) - {"paths"}
+
+
+def test_a_new_option_makes_the_table_stale(monkeypatch):
+    """The staleness check can fail: an option added to cli.lint shows in what the generator writes."""
+    app = typer.Typer()
+
+    @app.command()
+    def lint(  # the real signature plus one option
+        paths: list[str] | None = cli.PathsArg,
+        verbose: bool = typer.Option(False, "--verbose", "-v"),
+        budget: int = typer.Option(3, "--budget"),
+    ) -> None:
+        raise typer.Exit(commands.lint(**locals()))
+
+    @app.command()
+    def other() -> None:
+        """A second command, so that typer keeps the command names."""
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(cli, "lint", lint)
+    text = lint_options_gen.render()
+    assert '"--verbose": ("verbose", "flag"),' in text and '"-v": ("verbose", "flag"),' in text
+    assert '"--budget": ("budget", "int"),' in text and '"budget": 3,' in text
+
+
+def test_the_generator_refuses_what_the_fast_path_does_not_mirror(monkeypatch):
+    app = typer.Typer()
+
+    @app.command()
+    def lint(jobs: int = typer.Option(1, "--jobs", min=1)) -> None:  # an IntRange: typer checks the bounds
+        raise typer.Exit(0)
+
+    @app.command()
+    def other() -> None:
+        """A second command, so that typer keeps the command names."""
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(cli, "lint", lint)
+    with pytest.raises(ValueError, match="jobs"):
+        lint_options_gen.render()

@@ -259,7 +259,7 @@ def _measured_cli(*args: str, timeout: float = 120) -> tuple[int, dict, int, int
         "atexit.register(lambda: sys.stderr.write('MAXRSS %d CALLS %d NODES %d\\n' % "
         "(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, calls, nodes)))\n"
         f"sys.argv = ['bindguard', *{list(args)!r}]\n"
-        "from bindguard.cli import main\n"
+        "from bindguard.entry import main\n"
         "sys.setprofile(count)\n"
         "main()\n"
     )

@@ -198,3 +198,78 @@ def test_audit_drift_hides_the_auditors_environment(engine, containers, tmp_path
         assert all(secret not in f["message"] + (f["fix"] or "") for f in drift)
     shown, _ = outputs("audit", "--host", engine, "--show-values", env={"DRIFT_SPEC": secret})
     assert secret in shown
+
+
+# -- issue 25: every interpolated setting, not only port entries --------------------------
+
+ATTACKS = {
+    "extends-file": ('services:\n  web:\n    extends: {file: "${DEPLOY_TOKEN}", service: x}\n',
+                     "extends file not found: ", "<value of DEPLOY_TOKEN>"),
+    "include-path": ('include: ["${DEPLOY_TOKEN}"]\nservices: {}\n',
+                     "included file not found: ", "<value of DEPLOY_TOKEN>"),
+    "host-binding-ipv4": (
+        'services:\n  web:\n    ports: ["8080:80"]\nnetworks:\n  default:\n    driver_opts:\n'
+        '      com.docker.network.bridge.host_binding_ipv4: "${DEPLOY_TOKEN}"\n',
+        "host IP '<value of DEPLOY_TOKEN>' is invalid: it comes from DEPLOY_TOKEN set in the environment",
+        "host_binding_ipv4"),
+    "profiles": ('services:\n  web:\n    profiles: ["${DEPLOY_TOKEN}"]\n    ports: ["127.0.0.1:80:80"]\n',
+                 "profiles <value of DEPLOY_TOKEN>", ""),
+    "long-syntax-name": (
+        'services:\n  web:\n    ports:\n      - {target: 80, published: "8080", name: "${DEPLOY_TOKEN}"}\n',
+        "8080", ""),
+    "undefined-network": (
+        'services:\n  web:\n    networks: [front, "${DEPLOY_TOKEN}"]\n    ports: ["8080:80"]\n'
+        'networks:\n  front:\n    driver_opts: {com.docker.network.bridge.host_binding_ipv4: 127.0.0.1}\n',
+        "1 undefined network", ""),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_no_interpolated_setting_prints_its_value(tmp_path: Path, attack: str, fmt: str) -> None:
+    """``extends: {file: ${DEPLOY_TOKEN}}`` printed "extends file not found: ./ghp_..." (issue 25)."""
+    body, said, also = ATTACKS[attack]
+    write(tmp_path, "compose.yaml", body)
+    text, _ = outputs("lint", "--format", fmt, str(tmp_path), env={"DEPLOY_TOKEN": SECRET})
+    assert_hidden(text, SECRET)
+    ports, _ = outputs("ports", "--format", "json", str(tmp_path), env={"DEPLOY_TOKEN": SECRET})
+    assert_hidden(ports, SECRET)
+    if fmt == "json" and attack != "undefined-network":
+        assert said in text and also in text
+    if attack == "undefined-network":
+        assert said in ports  # the origin of the default address counts what it does not name
+
+
+def test_include_env_file_that_is_no_env_file(tmp_path: Path) -> None:
+    """An ``include``'s ``env_file`` may name any readable file: a bare token line is not quoted."""
+    token_file = write(tmp_path / "elsewhere", "token", f"{SECRET}+ci\n")  # "+": no name character
+    write(tmp_path / "project", "sub.yaml", 'services:\n  api:\n    ports: ["127.0.0.1:80:80"]\n')
+    write(tmp_path / "project", "compose.yaml", f"include:\n  - path: sub.yaml\n    env_file: {token_file}\n")
+    text, result = outputs("lint", "--format", "json", str(tmp_path / "project"))
+    assert result.returncode == 1 and "unexpected character" in text
+    assert_hidden(text, SECRET)
+
+
+def test_include_env_file_named_through_a_variable(tmp_path: Path) -> None:
+    """The env file's own path, when it comes from ``${VAR}``, is named as ``<value of VAR>``."""
+    write(tmp_path, "sub.yaml", 'services:\n  api:\n    ports: ["127.0.0.1:80:80"]\n')
+    write(tmp_path, "compose.yaml", 'include:\n  - path: sub.yaml\n    env_file: "${DEPLOY_TOKEN}"\n')
+    text, _ = outputs("lint", "--format", "json", str(tmp_path), env={"DEPLOY_TOKEN": SECRET})
+    assert_hidden(text, SECRET)
+    assert "<value of DEPLOY_TOKEN>" in text
+
+
+def test_show_values_prints_interpolated_settings(tmp_path: Path) -> None:
+    write(tmp_path, "compose.yaml", ATTACKS["extends-file"][0])
+    text, _ = outputs("lint", "--show-values", str(tmp_path), env={"DEPLOY_TOKEN": SECRET})
+    assert f"extends file not found: {tmp_path}/{SECRET}" in text
+
+
+def test_profile_named_through_a_variable_reads_as_selected(tmp_path: Path) -> None:
+    """``profiles: [${PROF}]`` selected by COMPOSE_PROFILES: named masked, and not as unused or skipped."""
+    write(tmp_path, "compose.yaml", 'services:\n  a:\n    profiles: ["${PROF}"]\n    ports: ["127.0.0.1:80:80"]\n'
+          '  b:\n    profiles: [other]\n    ports: ["127.0.0.1:81:80"]\n')
+    text, _ = outputs("lint", str(tmp_path), env={"PROF": SECRET, "COMPOSE_PROFILES": f"{SECRET},zzz"})
+    assert_hidden(text, SECRET)
+    assert "Profiles: <value of PROF>; 1 name no service uses (from COMPOSE_PROFILES)" in text
+    assert "services only in profiles other were not checked" in text

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bindguard import cli, entry
+from bindguard import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,15 +116,6 @@ def test_the_console_script_and_python_m_run_the_entry_point():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"bindguard": "bindguard.entry:main"}
     assert "from bindguard.entry import main" in (ROOT / "src" / "bindguard" / "__main__.py").read_text()
-
-
-
-def test_cli_main_is_the_same_program(monkeypatch):
-    """``bindguard.cli:main`` (the console script of earlier releases) runs ``entry.main``."""
-    ran = []
-    monkeypatch.setattr(entry, "main", lambda: ran.append(True))
-    cli.main()
-    assert ran == [True]
 
 
 def test_lint_path_defines_no_value_dataclass_and_compiles_no_annotation(tmp_path):

@@ -17,7 +17,7 @@ import copy
 import enum
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -54,36 +54,44 @@ def guarded(fn) -> NoReturn:
     raise typer.Exit(commands.guarded(fn))
 
 
-# Options shared by lint and ports -------------------------------------------
+# Options shared by several commands ------------------------------------------
+def _many(*words: str, help: str) -> Any:
+    """A repeatable option: a list, or None when it is not given (what commands.lint expects)."""
+    return typer.Option(None, *words, help=help)
+
+
+def _flag(word: str, help: str) -> Any:
+    """An on/off option, off unless given."""
+    return typer.Option(False, word, help=help)
+
+
 PathsArg = typer.Argument(None, help="Compose files or folders (searched recursively). Default: .")
-FileOpt = typer.Option(None, "--file", "-f", help="A compose file of one project, in merge order (repeatable).")
-EnvFileOpt = typer.Option(None, "--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
-ProfileOpt = typer.Option(None, "--profile", help="Only services docker compose --profile NAME would start (repeatable).")
-ExcludeOpt = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
-IncludeOpt = typer.Option(None, "--include", help="Glob of other file names to read as compose files in folders (repeatable).")
-SwarmOpt = typer.Option(False, "--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
+FileOpt = _many("--file", "-f", help="A compose file of one project, in merge order (repeatable).")
+EnvFileOpt = _many("--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
+ProfileOpt = _many("--profile", help="Only services docker compose --profile NAME would start (repeatable).")
+ExcludeOpt = _many("--exclude", help="Glob of paths to skip (repeatable).")
+IncludeOpt = _many("--include", help="Glob of other file names to read as compose files in folders (repeatable).")
+AllowOpt = _many("--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
+SelectOpt = _many("--select", help="Only these rule codes (comma-separated or repeated).")
+IgnoreOpt = _many("--ignore", help="Skip these rule codes (comma-separated or repeated).")
+SwarmOpt = _flag("--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
+NoConfigOpt = _flag("--no-config", help="Ignore every config file.")
+StatisticsOpt = _flag("--statistics", help="Count findings per rule instead of listing them.")
+ShowValuesOpt = _flag("--show-values", help="Print values taken from the environment and env files (hidden by default).")
 ConfigOpt = typer.Option(
     None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
-NoConfigOpt = typer.Option(False, "--no-config", help="Ignore every config file.")
 FormatOpt = typer.Option(
     Format.concise, "--output-format", "--format",
     help="concise: one grep-able line per finding (text is the same); full: with source line, caret, fix and docs URL; "
     "or a CI format.",
 )
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
-StatisticsOpt = typer.Option(False, "--statistics", help="Count findings per rule instead of listing them.")
 QuietOpt = typer.Option(0, "--quiet", "-q", count=True, help="Findings only, no summary; twice: nothing, only the exit code.")
 ColorOpt = typer.Option("auto", "--color", help="auto (NO_COLOR, FORCE_COLOR, then: is stdout a terminal), always or never.")
 FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning).")
-AllowOpt = typer.Option(None, "--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
-SelectOpt = typer.Option(None, "--select", help="Only these rule codes (comma-separated or repeated).")
-IgnoreOpt = typer.Option(None, "--ignore", help="Skip these rule codes (comma-separated or repeated).")
-ShowValuesOpt = typer.Option(
-    False, "--show-values", help="Print values taken from the environment and env files (hidden by default).")
 # engine selection, shared by audit and watch
-HostsOpt = typer.Option(
-    None, "--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
-ContextsOpt = typer.Option(None, "--context", "-c", help="Docker CLI context name (repeatable).")
+HostsOpt = _many("--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
+ContextsOpt = _many("--context", "-c", help="Docker CLI context name (repeatable).")
 IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start).")
 EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
 
@@ -121,13 +129,10 @@ def lint(
 
     PATH - reads one compose file from standard input.
     """
-    raise typer.Exit(commands.lint(
-        paths=paths, fmt=fmt, output=output, fail_on=fail_on, allow=allow, select=select, ignore=ignore,
-        expect=expect, files=files, env_file=env_file, profile=profile, exclude=exclude, include=include,
-        swarm=swarm, jobs=jobs, config_file=config_file, no_config=no_config, baseline=baseline,
-        write_baseline=write_baseline, show_values=show_values, statistics=statistics, quiet=quiet,
-        color=color, stdin_filename=stdin_filename,
-    ))
+    # The parameters above are the one declaration of the lint options: commands.lint takes them by
+    # name (so: locals(), the first statement), and entry's fast path reads lint_options.py, generated
+    # from them by lint_options_gen; tests/test_cli_fast_path.py checks both (issue 26).
+    raise typer.Exit(commands.lint(**locals()))
 
 
 class TextOrJson(str, enum.Enum):
@@ -488,9 +493,10 @@ def probe(
             wanted += targets_from_bindings(found)
             if lookup.host_network:  # type: ignore[attr-defined]
                 from bindguard.probe.hostnet import host_network_targets
-                from bindguard.probe.system import import_psutil
+                from bindguard.probe.system import import_psutil, socket_table
 
-                wanted += host_network_targets(import_psutil(), lookup.host_network)  # type: ignore[attr-defined]
+                rows, _ = socket_table(import_psutil())
+                wanted += host_network_targets(rows, lookup.host_network)  # type: ignore[attr-defined]
         else:
             # names containers behind docker-proxy if an engine answers; else none
             lookup = lazy_engine_lookup(host, max(timeout, 2.0))
@@ -580,10 +586,3 @@ def _command_app(argv: list[str]) -> typer.Typer:
 def run() -> None:
     """The typer app on ``sys.argv``: what ``bindguard`` runs when ``entry.lint_params`` declines."""
     _command_app(sys.argv[1:])(prog_name="bindguard")
-
-
-def main() -> None:
-    """The ``bindguard`` program, as the console script runs it (``entry.main``)."""
-    from bindguard.entry import main as program
-
-    program()

@@ -9,6 +9,11 @@ and nothing else; when it understands every word it returns the values
 typer would have passed to ``cli.lint`` and :func:`main` calls
 ``commands.lint`` with them, which is what ``cli.lint`` calls too.
 
+It reads the options from ``lint_options.py``, which
+``lint_options_gen`` writes from ``cli.lint``'s typer declaration (the one
+place an option is declared; a test fails while the table is stale), and
+converts each value the way typer's parameter type does.
+
 Anything it is not sure of makes it return None and the typer app runs
 exactly as before: ``--help``, ``--version``, ``--``, unknown options, an
 option without its value or with a value that starts with ``-`` or is empty,
@@ -25,45 +30,11 @@ This module imports neither typer nor the lint machinery at import time.
 """
 
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-# kinds of option: a flag, a count (-q), a repeatable string, or one value (string, path, int, choice)
-_FLAG, _COUNT, _MANY, _TEXT, _PATH, _INT, _FORMAT, _FAIL_ON, _COLOR = range(9)
-
-# option word -> (parameter of cli.lint / commands.lint, kind); cli.lint declares the same options
-_OPTIONS: dict[str, tuple[str, int]] = {
-    "--output-format": ("fmt", _FORMAT),
-    "--format": ("fmt", _FORMAT),
-    "--output": ("output", _PATH),
-    "-o": ("output", _PATH),
-    "--fail-on": ("fail_on", _FAIL_ON),
-    "--allow": ("allow", _MANY),
-    "--select": ("select", _MANY),
-    "--ignore": ("ignore", _MANY),
-    "--expect": ("expect", _MANY),
-    "--file": ("files", _MANY),
-    "-f": ("files", _MANY),
-    "--env-file": ("env_file", _MANY),
-    "--profile": ("profile", _MANY),
-    "--exclude": ("exclude", _MANY),
-    "--include": ("include", _MANY),
-    "--swarm": ("swarm", _FLAG),
-    "--jobs": ("jobs", _INT),
-    "-j": ("jobs", _INT),
-    "--config": ("config_file", _PATH),
-    "--no-config": ("no_config", _FLAG),
-    "--baseline": ("baseline", _PATH),
-    "--write-baseline": ("write_baseline", _PATH),
-    "--show-values": ("show_values", _FLAG),
-    "--statistics": ("statistics", _FLAG),
-    "--quiet": ("quiet", _COUNT),
-    "-q": ("quiet", _COUNT),
-    "--color": ("color", _COLOR),
-    "--stdin-filename": ("stdin_filename", _TEXT),
-}
 
 _COMPLETION = "_BINDGUARD_COMPLETE"  # typer's completion: `_{PROG_NAME}_COMPLETE`, set by the shell's script
 _EXPANDED_ON_WINDOWS = frozenset("~$%*?[")  # click's _expand_args: expanduser, expandvars, glob
@@ -81,16 +52,13 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
         return None
     if os.name == "nt" and any(_EXPANDED_ON_WINDOWS.intersection(word) for word in argv):
         return None
-    from bindguard.commands import Format
-    from bindguard.output import ColorChoice
+    from bindguard.lint_options import DEFAULTS, OPTIONS
 
     # what typer passes for options not given: None for the repeatable ones (not []), enum members
+    kinds = dict(OPTIONS.values())
     params: dict[str, Any] = {
-        "paths": None, "fmt": Format.concise, "output": None, "fail_on": None, "allow": None, "select": None,
-        "ignore": None, "expect": None, "files": None, "env_file": None, "profile": None, "exclude": None,
-        "include": None, "swarm": False, "jobs": None, "config_file": None, "no_config": False, "baseline": None,
-        "write_baseline": None, "show_values": False, "statistics": False, "quiet": 0, "color": ColorChoice.auto,
-        "stdin_filename": None,
+        name: _enum(kinds[name])(value) if ":" in kinds.get(name, "") and value is not None else value
+        for name, value in DEFAULTS.items()
     }
     paths: list[str] = []
     given: set[str] = set()
@@ -105,19 +73,19 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
         if not word.startswith("--") and len(word) > 2 and set(word[1:]) == {"q"}:
             params["quiet"] += len(word) - 1  # -qq
             continue
-        spec = _OPTIONS.get(name)
+        spec = OPTIONS.get(name)
         if spec is None:
             return None
         param, kind = spec
-        if kind == _COUNT:
+        if kind == "count":
             if equals:
                 return None
             params[param] += 1
             continue
-        if kind != _MANY and param in given:
+        if kind != "many" and param in given:
             return None
         given.add(param)
-        if kind == _FLAG:
+        if kind == "flag":
             if equals:
                 return None
             params[param] = True
@@ -129,7 +97,7 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
         converted = _convert(kind, value)
         if converted is None:
             return None
-        if kind == _MANY:
+        if kind == "many":
             params[param] = [*(params[param] or ()), converted]
         else:
             params[param] = converted
@@ -137,18 +105,18 @@ def lint_params(argv: Sequence[str], environ: Mapping[str, str]) -> dict[str, An
     return params
 
 
-def _convert(kind: int, value: str) -> Any:
+def _convert(kind: str, value: str) -> Any:
     """``value`` as typer passes it for an option of ``kind``, or None when typer would refuse it."""
-    if kind in (_MANY, _TEXT):
+    if kind in ("many", "text"):
         return value
-    if kind == _INT:
+    if kind == "int":
         if not (value.isascii() and value.isdigit()):
             return None
         try:
             return int(value)
         except ValueError:  # more digits than int() converts
             return None
-    if kind == _PATH:
+    if kind == "path":
         # typer's path type: a path that exists must be readable; typer then makes it a Path
         try:
             os.stat(value)
@@ -162,14 +130,16 @@ def _convert(kind: int, value: str) -> Any:
         from pathlib import Path
 
         return Path(value)
-    from bindguard.commands import FailOn, Format
-    from bindguard.output import ColorChoice
-
-    choices = {_FORMAT: Format, _FAIL_ON: FailOn, _COLOR: ColorChoice}[kind]
     try:
-        return choices(value)
+        return _enum(kind)(value)
     except ValueError:
         return None
+
+
+def _enum(kind: str) -> Any:
+    """The enum of a choice option, named ``module:Enum`` by the generated table."""
+    module, _, name = kind.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _run_lint(params: dict[str, Any]) -> int:

@@ -9,11 +9,14 @@ exceptions do not pile up.  Comments are not in YAML's node tree, so the
 directives are read from the file text the loader already holds.
 """
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
-from bindguard.model import Finding, Location
+from bindguard.model import Finding, Location, Violation
 from bindguard.rules import RULES
-from bindguard.runner import RuleSelection
+from bindguard.rules import bg012_ignore_without_reason as no_reason
+from bindguard.rules import bg013_unused_ignore as unused
+from bindguard.runner import RuleSelection, stamp_all
 
 MARKER = "bindguard:"
 _IGNORE = "ignore["
@@ -29,26 +32,34 @@ class Directive(NamedTuple):
     malformed: str = ""  # the comment, when it is not ``ignore[CODES] reason``
 
 
-def _directive(line: str) -> tuple[int, str, str] | None:
-    """(column of ``#``, codes text, text after ``]``) of the first directive in ``line``.
+def _markers(line: str) -> Iterator[tuple[int, int]]:
+    """(index of ``#``, index after ``bindguard:``) of each ``# bindguard:`` in ``line``, blanks between allowed.
 
-    The same as searching ``#\\s*bindguard:\\s*ignore\\[([^\\]]*)\\]`` but in
-    one pass: that pattern retried its ``[^\\]]*`` from every ``#``, so a line
-    of unclosed ``# bindguard: ignore[`` took time quadratic in its length
-    (issue 14).  Each ``bindguard:`` is looked at once, and once no ``]``
-    follows, no later one can match either.
+    One pass: each ``bindguard:`` is looked at once, and the walk back over
+    blanks stops at text already looked at (issue 14: a regular expression
+    retried from every ``#`` took time quadratic in the line's length).
     """
     done = 0  # text before this was looked at already (bounds the walk back over blanks)
     while True:
         marker = line.find(MARKER, done)
         if marker < 0:
-            return None
+            return
         hash_at = marker - 1
         while hash_at >= done and line[hash_at].isspace():
             hash_at -= 1
-        after = done = marker + len(MARKER)
-        if hash_at < 0 or line[hash_at] != "#":
-            continue
+        done = marker + len(MARKER)
+        if hash_at >= 0 and line[hash_at] == "#":
+            yield hash_at, done
+
+
+def _directive(line: str) -> tuple[int, str, str] | None:
+    """(column of ``#``, codes text, text after ``]``) of the first directive in ``line``.
+
+    The same as searching ``#\\s*bindguard:\\s*ignore\\[([^\\]]*)\\]`` in
+    linear time (:func:`_markers`); once no ``]`` follows, no later
+    directive can match either.
+    """
+    for hash_at, after in _markers(line):
         while after < len(line) and line[after].isspace():
             after += 1
         if not line.startswith(_IGNORE, after):
@@ -58,6 +69,7 @@ def _directive(line: str) -> tuple[int, str, str] | None:
         if close < 0:
             return None
         return hash_at, line[codes_at:close], line[close + 1 :]
+    return None
 
 
 def _reason(text: str) -> str:
@@ -77,19 +89,12 @@ def _reason(text: str) -> str:
 def _loose(line: str) -> tuple[int, str] | None:
     """(index of ``#``, text from ``bindguard:``) of a comment that speaks to bindguard
     but is no directive ("# bindguard: ignore kiosk", brackets missing): reported
-    (BG013), since a typo must not pass for an exception that works.  One pass,
-    like ``_directive``."""
-    done = 0
-    while True:
-        marker = line.find(MARKER, done)
-        if marker < 0:
-            return None
-        hash_at = marker - 1
-        while hash_at >= done and line[hash_at].isspace():
-            hash_at -= 1
-        done = marker + len(MARKER)
-        if hash_at >= 0 and line[hash_at] == "#" and (hash_at == 0 or line[hash_at - 1].isspace()):
-            return hash_at, line[marker:].strip()
+    (BG013), since a typo must not pass for an exception that works.  One pass
+    (:func:`_markers`)."""
+    for hash_at, after in _markers(line):
+        if hash_at == 0 or line[hash_at - 1].isspace():
+            return hash_at, line[after - len(MARKER) :].strip()
+    return None
 
 
 def parse_directives(text: str, file: str) -> list[Directive]:
@@ -121,21 +126,8 @@ def parse_directives(text: str, file: str) -> list[Directive]:
     return out
 
 
-def _meta(code: str, directive: Directive, message: str, selection: RuleSelection) -> list[Finding]:
-    rule = RULES[code]
-    if rule not in selection.enabled():
-        return []
-    return [
-        Finding(
-            code=code,
-            severity=selection.severity_of(rule),
-            message=message,
-            location=Location(file=directive.file, line=directive.line, column=directive.column),
-            entry=directive.malformed or f"ignore[{','.join(directive.codes)}]",
-            fix=rule.fix.message if rule.fix else "",
-            rule_name=rule.name,
-        )
-    ]
+def _where(directive: Directive) -> Location:
+    return Location(file=directive.file, line=directive.line, column=directive.column)
 
 
 def apply_ignores(
@@ -165,23 +157,18 @@ def apply_ignores(
             used.add(match)
     suppressed = len(findings) - len(kept)
     enabled = {r.code for r in selection.enabled()}
+    bg012: list[Violation] = []
+    bg013: list[Violation] = []
     for d in directives:
         if d.malformed:
-            kept += _meta(
-                "BG013", d,
-                f"malformed directive '# {d.malformed}' suppresses nothing: write '# bindguard: ignore[CODE] reason'",
-                selection,
-            )
+            bg013.append(unused.malformed(_where(d), d.malformed))
             continue
         if not d.reason:
-            kept += _meta(
-                "BG012", d, f"ignore[{','.join(d.codes)}] has no reason: say why the exception is safe", selection
-            )
+            bg012.append(no_reason.no_reason(_where(d), d.codes))
         unknown = [c for c in d.codes if c not in RULES]
         if unknown:
-            kept += _meta("BG013", d, f"ignore names unknown rule code {unknown[0]}", selection)
+            bg013.append(unused.unknown_code(_where(d), d.codes, unknown[0]))
         elif d not in used and d.file not in unparsed and all(c in enabled for c in d.codes):
-            kept += _meta(
-                "BG013", d, f"unused ignore[{','.join(d.codes)}]: nothing on line {d.covers} is reported", selection
-            )
+            bg013.append(unused.unused(_where(d), d.codes, d.covers))
+    kept += stamp_all(selection, no_reason.CODE, bg012) + stamp_all(selection, unused.CODE, bg013)
     return kept, suppressed

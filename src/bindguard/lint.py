@@ -23,10 +23,10 @@ from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.config import PathOverride
 from bindguard.errors import InputError
 from bindguard.ignores import apply_ignores
-from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
+from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdict
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
-from bindguard.runner import RuleSelection, check
+from bindguard.runner import RuleSelection, check, stamp_all
 
 PARALLEL_MIN_FILES = 400
 
@@ -58,10 +58,16 @@ class LintSettings(NamedTuple):
 
 class Unit(NamedTuple):
     """One project to load: its files in merge order, and what kind of file they are
-    (``compose``, or another source of ``bindguard.sources``, read one file a unit)."""
+    (``compose``, or another source of ``bindguard.sources``, read one file a unit).
+
+    ``data``: the bytes of a one-file project's file when discovery read them
+    already to sniff it (a ``*.yml`` not named like a compose file), so that
+    the file is read once.
+    """
 
     files: tuple[str, ...]
     project_dir: str | None = None
+    data: bytes | None = None
     kind: str = "compose"
 
 
@@ -76,15 +82,16 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     if settings.compose_files:
         units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
+    sniffed: dict[str, bytes] = {}
     finder, compose = _finder(settings)
-    files, problems = discover(paths, settings.exclude, settings.include, finder, compose)
+    files, problems = discover(paths, settings.exclude, settings.include, sniffed, finder, compose)
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
         if os.path.normpath(path) in explicit_set:
             units.append(Unit((path,), kind=_named_kind(path)))
         elif finder is not None and path in finder.found:
-            units.append(Unit((path,), kind=finder.found[path]))
+            units.append(Unit((path,), data=sniffed.get(path), kind=finder.found[path]))
         else:
             by_dir.setdefault(os.path.dirname(path), []).append(path)
     for directory, dir_files in by_dir.items():
@@ -96,7 +103,7 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
             project = (main,) + ((override,) if override else ())
             units.append(Unit(project, directory))
             grouped.update(project)
-        units.extend(Unit((f,)) for f in dir_files if f not in grouped)
+        units.extend(Unit((f,), data=sniffed.get(f)) for f in dir_files if f not in grouped)
     return units, problems
 
 
@@ -119,12 +126,17 @@ def _named_kind(path: str) -> str:
     return kind_of_named(path)
 
 
+def _read_once(unit: Unit, path: str) -> ComposeFile:
+    """``path`` parsed, from the bytes discovery read when it sniffed the file, else from disk."""
+    return read_file(path, data=unit.data if path == unit.files[0] else None)
+
+
 def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
     if unit.kind != "compose":
         from bindguard.sources import read
 
-        return read(unit.kind, unit.files[0])[0]
-    return ProjectLoader(options).load(list(unit.files), unit.project_dir)
+        return read(unit.kind, unit.files[0], unit.data)[0]
+    return ProjectLoader(options, reader=lambda path: _read_once(unit, path)).load(list(unit.files), unit.project_dir)
 
 
 class UnitResult(NamedTuple):
@@ -174,7 +186,7 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     files: dict[str, ComposeFile] = {}
 
     def read(path: str) -> ComposeFile:
-        files[path] = (reader or read_file)(path)
+        files[path] = reader(path) if reader else _read_once(unit, path)
         return files[path]
 
     loader = ProjectLoader(settings.project, reader=read)
@@ -197,7 +209,7 @@ def _lint_source(unit: Unit, settings: LintSettings) -> UnitResult:
     """One file of another source (``bindguard.sources``): the same rules, overrides and ignores."""
     from bindguard.sources import read
 
-    subject, text = read(unit.kind, unit.files[0])
+    subject, text = read(unit.kind, unit.files[0], unit.data)
     found = check(subject, settings.selection)
     if settings.overrides:
         found = apply_path_overrides(found, settings.overrides, settings.config_root)
@@ -344,23 +356,10 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:
-    """BG009 for an expected service that no linted project defines at all."""
-    rule = RULES["BG009"]
-    if rule not in selection.enabled():
-        return []
-    return [
-        Finding(
-            code=rule.code,
-            severity=selection.severity_of(rule),
-            message=f"service {want.service!r} should publish {want} but no linted file defines it",
-            location=Location(),
-            service=want.service,
-            entry=str(want),
-            rule_name=rule.name,
-        )
-        for want in selection.options.expect
-        if want.service not in services
-    ]
+    """BG009 for an expected service that no linted project defines at all (worded by the rule)."""
+    from bindguard.rules import bg009_expected_binding as expected
+
+    return stamp_all(selection, expected.CODE, expected.undefined(services, selection.options))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

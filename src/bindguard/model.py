@@ -56,6 +56,18 @@ class Verdict(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def width(self) -> int:
+        """How widely it listens: loopback 0 < specific 1 < invalid 2 < wildcard 3.
+
+        A container published wider than its compose file now says has drifted
+        (BG010); ``engine/remedy.py`` words the same comparison.
+        """
+        return _WIDTH[self]
+
+
+_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
+
 
 class Location(NamedTuple):
     """Where something was found: a file position, or a container on an engine.
@@ -131,6 +143,14 @@ def address_verdict(address: str) -> Verdict:
     if ip.is_loopback:
         return Verdict.LOOPBACK
     return Verdict.SPECIFIC
+
+
+def same_address(a: str, b: str) -> bool:
+    """Whether two host addresses are one: as IP addresses (``::1`` is ``0:0::1``), else as text."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a == b
 
 
 @functools.lru_cache(maxsize=4096)
@@ -255,12 +275,21 @@ class Binding(NamedTuple):
         return f"{format_address(ip)}:{self.host_port_text}:{container}"
 
 
+# The codes of the problems a parser emits.  They live with the model, not in
+# the rule modules, so that reading a compose file never imports a rule (the
+# rule modules and the registry take their CODE from here).
+INVALID_FILE = "BG000"
+UNSET_VARIABLE = "BG006"
+INVALID_PORT_ENTRY = "BG007"
+
+
 class Problem(NamedTuple):
     """Input that could not become a Binding: bad YAML, a bad port entry, a bad service.
 
     Sources return these as values instead of raising, so one broken file or
     entry never stops the rest of the run.  ``code`` is the rule that reports
-    it (``BG000`` for YAML/structure, ``BG007`` for a bad entry).
+    it (``INVALID_FILE`` for YAML/structure, ``INVALID_PORT_ENTRY`` for a bad
+    entry, ``UNSET_VARIABLE`` for a variable that decides where a port listens).
     """
 
     code: str

@@ -9,11 +9,17 @@ valid IP address or port number, which is what explains a verdict; anything
 else is ``<value of NAME>``.  ``--show-values`` turns this off.
 
 A value's place in an interpolated text is known from
-:attr:`bindguard.compose.interpolate.Interpolated.spans`.
+:attr:`bindguard.compose.interpolate.Interpolated.spans`.  This module is the
+one place that turns interpolated text into printable text, whatever field it
+came from: port entries (``compose/bindings.py``), and every other setting the
+loader interpolates (``extends.file``, ``include`` paths and env files, a
+network's ``host_binding_ipv4``, ``profiles``, ``name``), which carry their
+spans on :class:`bindguard.compose.services.Value`.
 """
 
 import functools
 import ipaddress
+import os
 from collections.abc import Callable, Iterable
 
 Span = tuple[int, int, str]  # start, end, variable name
@@ -78,3 +84,18 @@ def where_set(names: Iterable[str], origin: Origin | None) -> str:
         place = origin(name) if origin is not None else ""
         parts.append(f"{name} {place}".rstrip())
     return ", ".join(parts)
+
+
+def joined(base_dir: str, text: str, spans: Iterable[Span]) -> str:
+    """A path ``text`` relative to ``base_dir``, as a message may print it.
+
+    ``extends: {file: ${DEPLOY_TOKEN}}`` must say "extends file not found:
+    ./<value of DEPLOY_TOKEN>", never the token.
+    """
+    return os.path.join(base_dir, masked(text, spans))
+
+
+def invalid(what: str, text: str, spans: Iterable[Span], origin: Origin | None = None) -> str:
+    """``host IP '<value of X>' is invalid: it comes from X set in .env:3``, for a value that may not be printed."""
+    spans = tuple(spans)
+    return f"{what} {masked(text, spans)!r} is invalid: it comes from {where_set(culprits(text, spans), origin)}"

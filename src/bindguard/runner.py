@@ -104,16 +104,35 @@ def check(subject: Subject, selection: RuleSelection) -> list[Finding]:
         for scope in rule.scope:
             for item in _items(subject, scope):
                 for v in rule.check(item, selection.options):
-                    own = v.severity if v.severity is not None and severity == rule.severity else None
-                    findings.append(stamp(rule, severity if own is None else own, v, item))
+                    findings.append(stamp(rule, _severity(rule, severity, v), v, item))
     return findings
+
+
+def _severity(rule: Rule, configured: Severity, v: Violation) -> Severity:
+    """A violation's own (lower) severity, unless the user configured the rule's."""
+    return v.severity if v.severity is not None and configured == rule.severity else configured
+
+
+def stamp_all(selection: RuleSelection, code: str, violations: Iterable[Violation]) -> list[Finding]:
+    """Findings of rule ``code`` made outside :func:`check`; none when the rule is not selected.
+
+    Inline ignores (BG012/BG013, ``ignores.py``), an ``--expect`` for a
+    service no linted file defines (BG009, ``lint.py``) and the confirmation
+    of ``audit PATHS`` yield their Violations here, worded by their rule
+    modules, so they are stamped exactly as :func:`check` stamps.
+    """
+    rule = RULES[code]
+    if rule not in selection.enabled():
+        return []
+    severity = selection.severity_of(rule)
+    return [stamp(rule, _severity(rule, severity, v), v) for v in violations]
 
 
 def stamp(rule: Rule, severity: Severity, v: Violation, item: object = None) -> Finding:
     """One violation as a finding: code, severity and name stamped, the hint never empty.
 
-    Every command that turns violations into findings (``check`` here, the
-    confirmation of ``audit PATHS``) goes through this, so a manual rule's
+    The one place a Finding is made: ``check`` and ``stamp_all`` here, and
+    the confirmation of ``audit PATHS``, go through it, so a manual rule's
     reason and the written/resolved split of an entry are the same everywhere.
     """
     entry, resolved = v.entry, ""

@@ -14,6 +14,8 @@ from bindguard.compose.nodes import mapping_entries, node_kind, resolve_scalar
 from bindguard.compose.services import PortItem
 from bindguard.model import (
     DOCKER_DEFAULT_ORIGIN,
+    INVALID_PORT_ENTRY,
+    UNSET_VARIABLE,
     WILDCARD_V4,
     WILDCARD_V6,
     Binding,
@@ -23,8 +25,6 @@ from bindguard.model import (
 )
 from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short, shown
 from bindguard.redact import Span, culprits, hidden_spans, masked, where_set
-from bindguard.rules import bg006_unset_variable as unset_variable
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
 
 
 class HostDefault(NamedTuple):
@@ -204,14 +204,14 @@ def item_binding(
             # The entry only breaks because a variable is unset: BG006 says which.
             names = ", ".join(missing)
             return Problem(
-                unset_variable.CODE,
+                UNSET_VARIABLE,
                 f"variable{'s' if len(missing) > 1 else ''} {names} unset with no default: "
                 f"the entry becomes invalid ({exc}), so Compose refuses the file",
                 loc,
                 service=service,
                 entry=exc.entry,
             )
-        return Problem(invalid_entry.CODE, f"invalid port entry: {exc}", loc, service=service, entry=exc.entry)
+        return Problem(INVALID_PORT_ENTRY, f"invalid port entry: {exc}", loc, service=service, entry=exc.entry)
     return Binding(
         service=service,
         host_ip=spec.host_ip,

@@ -17,11 +17,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Protocol
 
 from bindguard.errors import InputError
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
+
+
+class OtherSources(Protocol):
+    """What a walk asks about files that are not compose files (``bindguard.sources.Finder``)."""
+
+    def __call__(self, path: str, name: str, data: bytes | None = None) -> bool: ...
+
+    def data(self, path: str) -> bytes | None: ...
 
 COMPOSE_NAME = re.compile(
     r"^(?:(?:docker-)?compose[^/]*|[^/]*[.-]compose)\.ya?ml$", re.IGNORECASE
@@ -61,33 +69,47 @@ def _included(path: str, include: tuple[str, ...]) -> bool:
     return bool(include) and _excluded(path, include)
 
 
+# How many bytes of sniffed files discovery keeps for the loader (``read``): a
+# tree of many large sniffed files is read twice beyond this, never held whole.
+KEEP_BYTES = 32 * 1024 * 1024
+
+
 def discover(
     paths: list[str],
     exclude: tuple[str, ...] = (),
     include: tuple[str, ...] = (),
-    other: Callable[[str, str], bool] | None = None,
+    read: dict[str, bytes] | None = None,
+    other: OtherSources | None = None,
     compose: bool = True,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
-    ``other`` takes files of other sources (``bindguard.sources.Finder``:
-    called with path and name for each file that is not a compose file);
-    ``compose=False`` leaves compose files out of folder walks.  A path that
-    does not exist at all, or a folder in which nothing is found, stops the
-    run (InputError): it is a usage mistake, not a finding, and never a
-    clean result.
+    A path that does not exist at all, or a folder in which nothing is
+    found, stops the run (InputError): it is a usage mistake, not a finding,
+    and never a clean result.  ``read``, when given, receives the bytes of
+    the files the sniff read (normalised path -> bytes, at most
+    ``KEEP_BYTES`` in all), for the loader to parse without reading them
+    again.  ``other`` takes files of other sources
+    (``bindguard.sources.Finder``: called with path, name and the bytes the
+    compose sniff read, for each file that is not a compose file);
+    ``compose=False`` leaves compose files out of folder walks.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
+    kept = [0]
+    kept_bytes: dict[str, bytes] = {}  # the last sniffed file that was not a compose file
 
-    def add(path: str) -> bool:
+    def add(path: str, data: bytes | None = None) -> bool:
         key = os.path.normpath(path)
         if _excluded(key, exclude):
             return False
         if key not in seen:
             seen.add(key)
             files.append(key)
+            if data is not None and read is not None and kept[0] + len(data) <= KEEP_BYTES:
+                read[key] = data
+                kept[0] += len(data)
         return True
 
     for path in paths:
@@ -101,19 +123,32 @@ def discover(
         for root, names in _walk(path, problems):
             for name in names:
                 full = os.path.join(root, name)
-                if compose and (is_compose_name(name) or _included(full, include) or _sniffed(full)):
+                if compose and (is_compose_name(name) or _included(full, include)):
                     found = add(full) or found
-                elif other is not None and other(full, name):
-                    found = add(full) or found
+                elif compose and (data := _sniffed(full, kept_bytes)) is not None:
+                    found = add(full, data) or found
+                elif other is not None and other(full, name, kept_bytes.pop(full, None)):
+                    found = add(full, other.data(full)) or found
         if not found and len(problems) == problems_before:
             raise nothing_found(path, other is not None)
     return files, problems
 
 
-def _sniffed(path: str) -> bool:
-    from bindguard.compose.sniff import has_services_mapping, may_sniff
+def _sniffed(path: str, others: dict[str, bytes]) -> bytes | None:
+    """The bytes of ``path`` when the sniff finds a compose file in it, else None.
 
-    return may_sniff(path) and has_services_mapping(path)
+    The bytes of a sniffed file that is not a compose file go into ``others``
+    for the sources' own sniff (``other``), so that no file is read twice.
+    """
+    from bindguard.compose.sniff import compose_bytes, may_sniff
+
+    if not may_sniff(path):
+        return None
+    seen: list[bytes] = []
+    found = compose_bytes(path, seen)
+    if found is None and seen:
+        others[path] = seen[0]
+    return found
 
 
 def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
@@ -145,7 +180,7 @@ def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
         except OSError as err:
             where = err.filename or root
             problems.append(
-                Problem(invalid_file.CODE, f"cannot read folder: {err.strerror}", Location(file=str(where)))
+                Problem(INVALID_FILE, f"cannot read folder: {err.strerror}", Location(file=str(where)))
             )
             continue
         yield root, sorted(names)

@@ -220,11 +220,10 @@ class _Parser:
                 key_end, value_start, inherited = scan, scan + 1, char == "\n"
                 break
             if not (_is_blank(char) or _is_key_char(char)):
-                # the name up to that character: the rest of the line may be a value
-                name = text[key_start:scan][:200]
-                cut = next((i for i, c in enumerate(name) if _is_blank(c)), len(name))
-                name = name[:cut]
-                raise self.fail(f"unexpected character {_quote(char)} in variable name {_quote(name)}")
+                # Neither the name nor the rest of the line is quoted: an env file
+                # an ``include`` names may hold a bare token ("ghp_abc-def"), whose
+                # "name" is the secret itself (issue 25).
+                raise self.fail(f"unexpected character {_quote(char)} in a variable name (column {scan - key_start + 1})")
             scan += 1
         if key_end < 0:
             # No terminator before the end of the text: compose-go reads an

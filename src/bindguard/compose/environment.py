@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.record import Record
 from bindguard.errors import InputError
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
 
 
 class Environment(Record):
@@ -63,39 +62,42 @@ class Environment(Record):
         environ: dict[str, str] | None = None,
         use_default_dotenv: bool = True,
         strict: bool = True,
+        labels: Mapping[str, str] | None = None,
     ) -> Environment:
+        """``labels`` names an env file whose path came from ``${VAR}`` as messages may print it."""
         # os.environ itself, not a copy: copying it per project costs more than
         # linting a small file.
         env = cls(environ=os.environ if environ is None else environ)
         if env_files:
             for path in env_files:
-                env._load(path, required=strict)
+                env._load(path, required=strict, label=(labels or {}).get(path, path))
         elif use_default_dotenv:
             dotenv = os.path.join(project_dir, ".env")
             if os.path.isfile(dotenv):
                 env._load(dotenv, required=False)
         return env
 
-    def _load(self, path: str, required: bool) -> None:
+    def _load(self, path: str, required: bool, label: str | None = None) -> None:
+        label = path if label is None else label
         from bindguard.compose.dotenv import DotenvError, parse_dotenv
 
         try:
             text = read_small_file(path).decode("utf-8-sig")
         except OSError as exc:
             if required:
-                raise InputError(path, f"cannot read env file: {exc.strerror}") from None
+                raise InputError(label, f"cannot read env file: {exc.strerror}") from None
             self.problems.append(
-                Problem(invalid_file.CODE, f"cannot read env file: {exc.strerror}", Location(file=path))
+                Problem(INVALID_FILE, f"cannot read env file: {exc.strerror}", Location(file=label))
             )
             return
         except UnicodeDecodeError:
-            self.problems.append(Problem(invalid_file.CODE, "env file is not UTF-8 text", Location(file=path)))
+            self.problems.append(Problem(INVALID_FILE, "env file is not UTF-8 text", Location(file=label)))
             return
         try:
             lines: dict[str, int] = {}
             self.values.update(parse_dotenv(text, self.lookup, lines))
-            self.set_at.update((name, (path, line)) for name, line in lines.items())
+            self.set_at.update((name, (label, line)) for name, line in lines.items())
         except DotenvError as exc:
             self.problems.append(
-                Problem(invalid_file.CODE, f"invalid env file: {exc}", Location(file=path, line=exc.line, column=1))
+                Problem(INVALID_FILE, f"invalid env file: {exc}", Location(file=label, line=exc.line, column=1))
             )

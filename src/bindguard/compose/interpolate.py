@@ -32,6 +32,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from bindguard.redact import masked
+
 Lookup = Callable[[str], str | None]
 
 # compose-go: (?i)[_a-z][_a-z0-9]* -- Go folds 's' with U+017F and 'k' with U+212A.
@@ -110,12 +112,14 @@ MAX_NESTING = 200
 _TOO_DEEP = "invalid interpolation format: expressions are nested too deeply"
 
 
-def _invalid(template: str) -> InterpolationError:
+def _invalid(text: str, template: tuple[int, int]) -> InterpolationError:
+    """The error for the template ``text[start:end]`` (sliced only here: slicing per ``${`` was quadratic)."""
     import json  # only on this error path: json costs 1.5 ms to import
 
-    quoted = json.dumps(template[:80], ensure_ascii=False)
-    if len(template) > 80:  # a megabyte of text must not make a megabyte-long message
-        quoted += f"... ({len(template):,} characters)"
+    template_text = text[template[0] : template[1]]
+    quoted = json.dumps(template_text[:80], ensure_ascii=False)
+    if len(template_text) > 80:  # a megabyte of text must not make a megabyte-long message
+        quoted += f"... ({len(template_text):,} characters)"
     return InterpolationError(
         f"invalid interpolation format in {quoted}: you may need to escape any $ with another $"
     )
@@ -126,20 +130,6 @@ def _required(name: str, reason: str) -> InterpolationError:
     if reason:
         message += f": {reason[:200]}{'...' if len(reason) > 200 else ''}"
     return InterpolationError(message, variable=name)
-
-
-def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """``text`` with every variable's value replaced by ``<value of NAME>``."""
-    if not spans:
-        return text
-    out: list[str] = []
-    pos = 0
-    for start, end, name in spans:
-        out.append(text[pos:start])
-        out.append(f"<value of {name}>")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def _brace_matches(text: str) -> dict[int, int]:
@@ -164,6 +154,15 @@ def _brace_matches(text: str) -> dict[int, int]:
         elif stack:
             matches[stack.pop()] = at
     return matches
+
+
+def _put_value(name: str, value: str, out: list[str], spans: list[tuple[int, int, str]], length: int) -> int:
+    """Append the value of ``name`` to ``out`` and note where it sits; returns the output length after it."""
+    if value:
+        out.append(value)
+        spans.append((length, length + len(value), name))
+        length += len(value)
+    return length
 
 
 class _Scanner:
@@ -212,11 +211,8 @@ class _Scanner:
         value = self._value(name)
         if value is None:
             missing.append(name)
-        elif value:
-            out.append(value)
-            spans.append((length, length + len(value), name))
-            length += len(value)
-        return length
+            return length
+        return _put_value(name, value, out, spans, length)
 
     def expand(self, start: int, end: int, depth: int) -> tuple[str, list[str], list[tuple[int, int, str]]]:
         """(value, missing names in order, possibly repeated, spans) of ``text[start:end]``.
@@ -265,11 +261,11 @@ class _Scanner:
                 pos = match.end()
                 continue
 
-            # the template an error quotes (sliced only on error: slicing it per ${ was quadratic)
+            # the template an error quotes (``_invalid`` slices it)
             template = (rest_from, rest_until + 1) if rest_from >= 0 else (start, end)
             match = _NAME.match(text, after + 1, end)
             if match is None:
-                raise _invalid(text[template[0] : template[1]])
+                raise _invalid(text, template)
             name = match.group()
             end_of_name = match.end()
             follower = text[end_of_name] if end_of_name < end else ""
@@ -282,12 +278,12 @@ class _Scanner:
             elif follower and follower in _OPERATOR_CHARS:
                 operator = follower
             else:
-                raise _invalid(text[template[0] : template[1]])
+                raise _invalid(text, template)
             operand_start = end_of_name + len(operator)
             line_end = min(self._line_end(operand_start), end)
             last = self._last_close(line_end)
             if last < operand_start:
-                raise _invalid(text[template[0] : template[1]])
+                raise _invalid(text, template)
             close = self._balancing(after)
             if close < 0 or close > last:
                 close = last
@@ -305,17 +301,15 @@ class _Scanner:
                 use_operand = value is not None
             else:
                 if value is None or (operator == ":?" and value == ""):
-                    raise _required(name, _masked(operand, operand_spans))
+                    raise _required(name, masked(operand, operand_spans))
                 use_operand = False
             if use_operand:
                 out.append(operand)
                 missing.extend(operand_missing)
                 spans.extend((s + length, e + length, n) for s, e, n in operand_spans)
                 length += len(operand)
-            elif value:
-                out.append(value)
-                spans.append((length, length + len(value), name))
-                length += len(value)
+            elif value is not None:
+                length = _put_value(name, value, out, spans, length)
 
             if close < last:
                 rest_from, rest_until = close + 1, last

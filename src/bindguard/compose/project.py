@@ -31,6 +31,9 @@ from bindguard.compose.services import (
 )
 from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.model import (
+    HOST_BINDING_OPT,
+    INVALID_FILE,
+    INVALID_PORT_ENTRY,
     Binding,
     GatewayMode,
     Location,
@@ -45,8 +48,7 @@ from bindguard.model import (
     exposing_gateway_mode,
 )
 from bindguard.ports import PortSyntaxError, parse_host_ip
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
+from bindguard.redact import hidden_spans, invalid, joined, masked
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = (
@@ -157,7 +159,7 @@ class ProjectLoader:
             for model in models:
                 out.problems.extend(model.problems)
                 if model.name:  # as compose-go: the last file that names the project wins
-                    out.name = _interp_value(model.name, env, out.problems)
+                    out.name = _interp(model.name, env, out.problems).text
                 self._resolve_extends(model, env, out.problems)
                 for inc in model.includes:
                     self._include(inc, model, env, out, depth)
@@ -166,32 +168,34 @@ class ProjectLoader:
 
     def _include(self, inc, model: FileModel, env: Environment, out: _Loaded, depth: int) -> None:
         if depth >= MAX_INCLUDE_DEPTH:
-            out.problems.append(Problem(invalid_file.CODE, "include nested too deeply", inc.location))
+            out.problems.append(Problem(INVALID_FILE, "include nested too deeply", inc.location))
             return
-        paths = [
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems))
-            for v in inc.paths
-        ]
-        missing = [p for p in paths if not os.path.isfile(p)]
+        values = [_interp(v, env, out.problems) for v in inc.paths]
+        paths = [os.path.join(model.base_dir, v.text) for v in values]
+        missing = [v for p, v in zip(paths, values, strict=True) if not os.path.isfile(p)]
         if missing:
-            out.problems.append(
-                Problem(invalid_file.CODE, f"included file not found: {missing[0]}", inc.location)
-            )
+            shown = joined(model.base_dir, missing[0].text, missing[0].spans)
+            out.problems.append(Problem(INVALID_FILE, f"included file not found: {shown}", inc.location))
             return
         project_dir = (
-            os.path.join(model.base_dir, _interp_value(inc.project_directory, env, out.problems))
+            os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
             if inc.project_directory
             else os.path.dirname(paths[0]) or "."
         )
-        env_files = tuple(
-            os.path.join(model.base_dir, _interp_value(v, env, out.problems)) for v in inc.env_files
-        )
+        env_values = [_interp(v, env, out.problems) for v in inc.env_files]
+        env_files = tuple(os.path.join(model.base_dir, v.text) for v in env_values)
         inc_env = Environment.for_project(
             project_dir,
             env_files,
             self.options.environ,
             use_default_dotenv=not env_files,
             strict=False,
+            # an env file named through a variable is named as it may be printed
+            labels={
+                p: joined(model.base_dir, v.text, v.spans)
+                for p, v in zip(env_files, env_values, strict=True)
+                if v.spans
+            },
         )
         inc_env.show_values = self.options.show_values
         self._envs.append(inc_env)
@@ -203,7 +207,7 @@ class ProjectLoader:
             if name in out.services:
                 out.problems.append(
                     Problem(
-                        invalid_file.CODE,
+                        INVALID_FILE,
                         f"service {name!r} from included {service.file} conflicts with "
                         f"{out.services[name].file}",
                         service.location,
@@ -239,14 +243,16 @@ class ProjectLoader:
                 if key in chain
                 else f"extends chain longer than {MAX_EXTENDS_DEPTH} services at {service.name!r}; refused"
             )
-            problems.append(Problem(invalid_file.CODE, why, ext.location, service.name))
+            problems.append(Problem(INVALID_FILE, why, ext.location, service.name))
             return service.replace(extends=None)
         base_model = model
         if ext.file:
-            path = os.path.join(service.base_dir, _interp_value(Value(ext.file, ext.location), env, problems))
+            file = _interp(Value(ext.file, ext.location), env, problems)
+            path = os.path.join(service.base_dir, file.text)
+            shown = joined(service.base_dir, file.text, file.spans)
             if not os.path.isfile(path):
                 problems.append(
-                    Problem(invalid_file.CODE, f"extends file not found: {path}", ext.location, service.name)
+                    Problem(INVALID_FILE, f"extends file not found: {shown}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
             models, file_problems = self._models(path, env)
@@ -255,8 +261,8 @@ class ProjectLoader:
             if found is None:
                 problems.append(
                     Problem(
-                        invalid_file.CODE,
-                        f"extends: service {ext.service!r} not found in {path}",
+                        INVALID_FILE,
+                        f"extends: service {ext.service!r} not found in {shown}",
                         ext.location,
                         service.name,
                     )
@@ -266,7 +272,7 @@ class ProjectLoader:
         base = base_model.services.get(ext.service)
         if base is None:
             problems.append(
-                Problem(invalid_file.CODE, f"extends: no service {ext.service!r}", ext.location, service.name)
+                Problem(INVALID_FILE, f"extends: no service {ext.service!r}", ext.location, service.name)
             )
             return service.replace(extends=None)
         base = self._extended(base, base_model, env, problems, chain + (key,))
@@ -281,17 +287,23 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
+        shown_as: dict[str, dict[str, None]] = {}  # a profile made by ${VAR} -> how it may be printed
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
-            defined.update(dict.fromkeys(own))
+            for p in sdef.profiles or []:
+                # the summary names profiles as they may be printed (a name from ${VAR} is not)
+                shown = masked(p.text, p.spans)
+                defined[shown] = None
+                if shown != p.text:
+                    shown_as.setdefault(p.text, {})[shown] = None
             if wanted is not None and own and not wanted.intersection(own):
                 continue
             services.append(self._service(sdef, loaded, problems))
         return Subject(
             services=tuple(services),
-            problems=tuple(_dedupe(problems)),
+            problems=tuple(dict.fromkeys(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
-            profiles=ProfileScope(active, source, tuple(sorted(defined))),
+            profiles=ProfileScope(_shown_active(active, defined, shown_as), source, tuple(sorted(defined))),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -358,7 +370,11 @@ class ProjectLoader:
                     # a driver option, not a port entry: no brackets are removed
                     address = parse_host_ip(value.text.strip(), brackets=False)
                 except PortSyntaxError as exc:
-                    problems.append(Problem(invalid_entry.CODE, str(exc), value.location, sdef.name))
+                    message = str(exc)
+                    if value.spans:  # the value came from ${VAR}: named, never printed
+                        where = f" ({HOST_BINDING_OPT} of network {name!r})"
+                        message = invalid("host IP", value.text, value.spans, value.origin) + where
+                    problems.append(Problem(INVALID_PORT_ENTRY, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
                 if address_verdict(address) is Verdict.WILDCARD:
@@ -378,11 +394,31 @@ class ProjectLoader:
         if len(distinct) == 1:
             return defaults[0]
         widest = max(defaults, key=lambda d: _exposure(d.addresses))
+        # A name not defined in the files may come from ${VAR}: it is not printed.
+        undefined = [n for n in names if n not in loaded.networks and n != "default"]
+        shown = [n for n in names if n not in undefined] + (
+            [f"{len(undefined)} undefined network{'s' if len(undefined) > 1 else ''}"] if undefined else []
+        )
         return HostDefault(
             widest.addresses,
-            f"networks {', '.join(names)} give different default host IPs; the widest "
+            f"networks {', '.join(shown)} give different default host IPs; the widest "
             f"is assumed: {widest.origin}",
         )
+
+
+def _shown_active(
+    active: tuple[str, ...] | None, defined: dict[str, None], shown_as: dict[str, dict[str, None]]
+) -> tuple[str, ...] | None:
+    """The selected profiles as the summary names them: a selected profile that a service
+    names through ``${VAR}`` is ``<value of VAR>`` there, so it reads as selected, not unused."""
+    if active is None:
+        return None
+    out: dict[str, None] = {}
+    for name in active:
+        if name in defined or name not in shown_as:
+            out[name] = None
+        out.update(shown_as.get(name, {}))
+    return tuple(out)
 
 
 def _exposure(addresses: tuple[str, ...]) -> int:
@@ -431,18 +467,16 @@ def _attach_env(model: FileModel, env: Environment) -> None:
 
 
 def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
-    text = _interp_value(value, env, problems)
-    return value if text == value.text else Value(text, value.location)
-
-
-def _interp_value(value: Value, env: Environment, problems: list[Problem]) -> str:
+    """``value`` interpolated, with the spans of the values it may not print (none under ``--show-values``)."""
     if "$" not in value.text:
-        return value.text
+        return value
     try:
-        return interpolate(value.text, env.lookup).value
+        result = interpolate(value.text, env.lookup)
     except InterpolationError as exc:
-        problems.append(Problem(invalid_entry.CODE, str(exc), value.location))
-        return value.text
+        problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
+        return value
+    spans = () if env.show_values else tuple(hidden_spans(result.value, result.spans))
+    return Value(result.value, value.location, spans, env.origin)
 
 
 def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
@@ -491,7 +525,7 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
             # compose-go validates the merged model: a null list merged onto an
             # earlier list keeps that list, but null on its own is refused.
             out.problems.append(
-                Problem(invalid_entry.CODE, "'ports' must be a list, not null: Compose refuses the file "
+                Problem(INVALID_PORT_ENTRY, "'ports' must be a list, not null: Compose refuses the file "
                         "(write `ports: []` for none)", service.ports_null, service=name)
             )
         if name in out.services:
@@ -639,20 +673,17 @@ def _compose_unique(bindings: list[tuple[Binding, tuple]]) -> list[Binding]:
     return out
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
-
-
 def find_project_file(directory: str) -> str | None:
-    for name in DEFAULT_FILES:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path
-    return None
+    return _first_file(directory, DEFAULT_FILES)
 
 
 def find_override_file(directory: str) -> str | None:
-    for name in OVERRIDE_FILES:
+    return _first_file(directory, OVERRIDE_FILES)
+
+
+def _first_file(directory: str, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that is a file in ``directory`` (Compose's order of preference)."""
+    for name in names:
         path = os.path.join(directory, name)
         if os.path.isfile(path):
             return path

@@ -23,9 +23,7 @@ from bindguard.compose.nodes import (
     resolve_scalar,
 )
 from bindguard.compose.record import Record
-from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
-from bindguard.rules import bg007_invalid_port_entry as invalid_entry
+from bindguard.model import GATEWAY_MODE_OPTS, HOST_BINDING_OPT, INVALID_FILE, INVALID_PORT_ENTRY, Location, Problem
 
 
 def _no_variables(name: str) -> str | None:
@@ -51,10 +49,18 @@ class PortItem(Record):
 
 
 class Value(NamedTuple):
-    """A scalar setting (``network_mode: host``) and where it is written."""
+    """A scalar setting (``network_mode: host``) and where it is written.
+
+    ``spans`` marks the values interpolation put into ``text`` that may not
+    be printed (:mod:`bindguard.redact`): a message shows the setting with
+    ``redact.masked(value.text, value.spans)``, never ``text`` itself, and
+    ``origin`` says where each variable was set ("set in .env:3").
+    """
 
     text: str
     location: Location
+    spans: tuple[tuple[int, int, str], ...] = ()
+    origin: Callable[[str], str] | None = None
 
 
 class ServiceDef(Record):
@@ -151,7 +157,7 @@ class FileModel(Record):
 
 
 def _bg000(file: str, node: yaml.Node, message: str, service: str | None = None) -> Problem:
-    return Problem(invalid_file.CODE, message, location(file, node), service=service)
+    return Problem(INVALID_FILE, message, location(file, node), service=service)
 
 
 def _scalar_text(node: yaml.Node) -> str | None:
@@ -229,7 +235,7 @@ def _check_top_level_keys(model: FileModel, top: dict) -> None:
         f"Docker Compose v2 refuses this file (additional properties {unknown[0][0]!r} not allowed); "
         "move the services under 'services:'"
     )
-    model.problems.append(Problem(invalid_file.CODE, message, location(model.file, unknown[0][1].key_node)))
+    model.problems.append(Problem(INVALID_FILE, message, location(model.file, unknown[0][1].key_node)))
 
 
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:
@@ -270,7 +276,7 @@ def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
         else:
             model.problems.append(
                 Problem(
-                    invalid_entry.CODE,
+                    INVALID_PORT_ENTRY,
                     f"'ports' must be a list, not {node_kind(node)}",
                     location(file, node),
                     service=name,

@@ -12,15 +12,16 @@ indented); its value is a mapping when it is a flow ``{`` or when the next
 content line is indented and not a ``-`` sequence item.  Kubernetes
 manifests (a top-level ``apiVersion`` or ``kind``) and anything under
 ``.github/`` are skipped.  A file that passes is then read by the loader
-like any compose file, which reports whatever the sniff could not see.
+like any compose file, which reports whatever the sniff could not see;
+discovery hands it the bytes the sniff read (``compose_bytes``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 
+from bindguard.bounded_read import read_small_file
 from bindguard.compose.yaml_reader import MAX_FILE_BYTES
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -42,26 +43,22 @@ def may_sniff(path: str) -> bool:
     return not any(p in SKIP_SNIFF_DIRS for p in parts[:-1])
 
 
-def has_services_mapping(path: str) -> bool:
-    """True when the file's top level looks like a mapping with a ``services`` mapping."""
+def compose_bytes(path: str, read: list[bytes] | None = None) -> bytes | None:
+    """The file's bytes when its top level looks like a mapping with a ``services`` mapping, else None.
+
+    The bytes are handed on to the loader (``yaml_reader.read_file``'s
+    ``data``), so a sniffed file is read once, not once to sniff and again to
+    parse (issue 26).  The read is ``read_small_file``'s: a FIFO or device
+    named ``*.yml`` never blocks, and a file larger than the loader accepts
+    (or one that grows while read) is not a compose file to sniff.
+    """
     try:
-        # never block on a FIFO or a device that a name ending in .yml stands for
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return False
-        chunks = []
-        while chunk := os.read(fd, max(info.st_size, 1 << 16)):
-            chunks.append(chunk)
-        data = b"".join(chunks)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return text_has_services_mapping(data)
+        data = read_small_file(path, MAX_FILE_BYTES)
+    except (OSError, ValueError):
+        return None
+    if read is not None:
+        read.append(data)  # what was read, for another sniff of the same file (bindguard.sources)
+    return data if text_has_services_mapping(data) else None
 
 
 def _starts_a_line(data: bytes, words: tuple[bytes, ...]) -> bool:

@@ -19,8 +19,7 @@ import yaml
 from bindguard.bounded_read import read_small_file
 from bindguard.compose.nodes import MERGE_TAG, PLAIN_TAG, STR_TAG
 from bindguard.compose.record import Record
-from bindguard.model import Location, Problem
-from bindguard.rules import bg000_invalid_compose_file as invalid_file
+from bindguard.model import INVALID_FILE, Location, Problem
 
 
 class _PlainResolver(yaml.resolver.BaseResolver):
@@ -207,11 +206,11 @@ class ComposeFile(Record):
 
     @property
     def ok(self) -> bool:
-        return not any(p.code == invalid_file.CODE for p in self.problems)
+        return not any(p.code == INVALID_FILE for p in self.problems)
 
 
 def _problem(path: str, message: str, line: int = 0, column: int = 0) -> Problem:
-    return Problem(invalid_file.CODE, message, Location(file=path, line=line, column=column))
+    return Problem(INVALID_FILE, message, Location(file=path, line=line, column=column))
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:
@@ -490,14 +489,18 @@ def parse_text(text: str, path: str) -> ComposeFile:
     return result
 
 
-def read_file(path: str, display: str | None = None) -> ComposeFile:
+def read_file(path: str, display: str | None = None, data: bytes | None = None) -> ComposeFile:
     """Read and parse one file; unreadable or oversized files become BG000 problems.
 
     A FIFO or device is refused without opening it, so a path that would
     block never stalls the run; ``read_small_file`` opens it non-blocking and
-    checks again, in case it was swapped for a FIFO in between.
+    checks again, in case it was swapped for a FIFO in between.  ``data`` is
+    the file's bytes when discovery already read them to sniff the file
+    (``compose/sniff.py``): a folder's file is read once (issue 26).
     """
     shown = display or path
+    if data is not None:
+        return parse_bytes(data, shown)
 
     def refused(message: str) -> ComposeFile:
         return ComposeFile(path=shown, problems=[_problem(shown, message)])
@@ -515,7 +518,12 @@ def read_file(path: str, display: str | None = None) -> ComposeFile:
         if exc.errno == errno.EINVAL:
             return refused("not a regular file; skipped")
         return refused(f"cannot read: {exc.strerror or exc}")
-    text, problem = decode(data, shown)
+    return parse_bytes(data, shown)
+
+
+def parse_bytes(data: bytes, path: str) -> ComposeFile:
+    """Decode (UTF-8 or UTF-16, as Compose) and parse the bytes of the file ``path``."""
+    text, problem = decode(data, path)
     if problem is not None or text is None:
-        return ComposeFile(path=shown, problems=[problem] if problem else [])
-    return parse_text(text, shown)
+        return ComposeFile(path=path, problems=[problem] if problem else [])
+    return parse_text(text, path)

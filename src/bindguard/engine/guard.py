@@ -35,7 +35,7 @@ def guard(
     signals: bool = True,
 ) -> int:
     """Run the watch; 0 when stopped by a signal (or ``stop``), 1 with ``--once-exposed``."""
-    # cli.main tunes the collector for a short batch run (rare collections); a watch
+    # entry.main tunes the collector for a short batch run (rare collections); a watch
     # runs for months, so cyclic garbage must not pile up between collections.
     gc.set_threshold(700, 10, 10)
     stop = stop or threading.Event()

@@ -27,7 +27,6 @@ from bindguard.model import Binding, Comparison, Finding, Subject, Verdict
 
 # The codes whose findings are about one published port of a container.
 PORT_CODES = frozenset({"BG001", "BG002", "BG003", "BG006", "BG010"})
-_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
 
 
 def recreate_command(project: str, service: str, files: tuple[str, ...] = ()) -> str:
@@ -86,10 +85,10 @@ def compose_story(binding: Binding | None, c: Comparison | None, project: str, s
         )
     if not c.declared or binding is None:
         return f"the compose files no longer publish this port: recreate the container: {command}"
-    widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
+    widest = max(c.declared, key=lambda d: d.verdict.width)
     loc = widest.location
     where = f"{loc.file}:{loc.line}" if loc.file else ", ".join(c.files)
-    if _WIDTH[widest.verdict] < _WIDTH[binding.verdict]:
+    if widest.verdict.width < binding.verdict.width:
         # resolved: the entry with values from the environment hidden (issue 14)
         return f"{where} already publishes it as {(widest.resolved or widest.entry)!r}: recreate the container: {command}"
     return f"in {where}: {_file_hint(widest, environ)}; then recreate the container: {command}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bindguard.probe.target import TCP, UDP, Target
 
@@ -34,11 +35,13 @@ def container_id_of(pid: int | None) -> str | None:
     return match.group(1) if match else None
 
 
-def host_network_targets(psutil, ids: Mapping[str, str]) -> list[Target]:
-    """Every port a process of a host-network container (``ids``: id -> name) listens on."""
-    from bindguard.probe.system import socket_table
+def host_network_targets(rows: Iterable[Any], ids: Mapping[str, str]) -> list[Target]:
+    """Every port a process of a host-network container (``ids``: id -> name) listens on.
 
-    rows, _ = socket_table(psutil)
+    ``rows`` is the host's socket table (``probe.system.socket_table``); it is
+    passed in because ``system`` names a socket's owner with this module
+    (``container_id_of``), so this one must not import it back.
+    """
     found: list[Target] = []
     owner: dict[int, str | None] = {}
     for r in rows:

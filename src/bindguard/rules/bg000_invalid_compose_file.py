@@ -41,11 +41,11 @@ None.
 
 from __future__ import annotations
 
-from bindguard.model import Severity
+from bindguard.model import INVALID_FILE, Severity
 from bindguard.rules.contract import Rule, Scope, problems_with_code
 from bindguard.rules.fixinfo import manual
 
-CODE = "BG000"
+CODE = INVALID_FILE
 
 
 RULE = Rule(CODE, "invalid-compose-file", Severity.ERROR, (Scope.PROBLEM,), "File is not a readable compose file",

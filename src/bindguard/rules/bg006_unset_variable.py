@@ -44,12 +44,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bindguard.model import Binding, Problem, Severity, Verdict, Violation
+from bindguard.model import UNSET_VARIABLE, Binding, Problem, Severity, Verdict, Violation
 from bindguard.rules._hints import loopback_hint, problem_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
 
-CODE = "BG006"
+CODE = UNSET_VARIABLE
 
 
 def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:

@@ -37,11 +37,11 @@ None.
 
 from __future__ import annotations
 
-from bindguard.model import Severity
+from bindguard.model import INVALID_PORT_ENTRY, Severity
 from bindguard.rules.contract import Rule, Scope, problems_with_code
 from bindguard.rules.fixinfo import manual
 
-CODE = "BG007"
+CODE = INVALID_PORT_ENTRY
 
 
 RULE = Rule(CODE, "invalid-port-entry", Severity.ERROR, (Scope.PROBLEM,), "Port entry or host IP that Compose or Docker rejects",

@@ -44,22 +44,14 @@ person knows which is right.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
-from bindguard.model import Binding, Severity, Subject, Violation, format_address
+from bindguard.model import Binding, Location, Severity, Subject, Violation, format_address, same_address
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import Expectation, RuleOptions
 
 CODE = "BG009"
-
-
-def _same_ip(a: str, b: str) -> bool:
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return False
 
 
 def matches(binding: Binding, want: Expectation) -> bool:
@@ -68,7 +60,7 @@ def matches(binding: Binding, want: Expectation) -> bool:
         ports is not None
         and ports.start == ports.end == want.port
         and len(binding.effective) == 1
-        and _same_ip(binding.effective[0], want.address)
+        and same_address(binding.effective[0], want.address)
     )
 
 
@@ -96,6 +88,19 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
                 f"service {service.name!r} should publish {want} but publishes {actual}",
                 f'publish "{format_address(want.address)}:{want.port}:<container port>"',
                 service.name,
+                str(want),
+            )
+
+
+def undefined(services: set[str], options: RuleOptions) -> Iterator[Violation]:
+    """An expected service that no linted project defines (``lint`` asks, with every service it read)."""
+    for want in options.expect:
+        if want.service not in services:
+            yield Violation(
+                Location(),
+                f"service {want.service!r} should publish {want} but no linted file defines it",
+                f"lint the file that defines {want.service!r}, or correct --expect {want.service}=...",
+                want.service,
                 str(want),
             )
 

@@ -53,8 +53,6 @@ from bindguard.rules.fixinfo import manual
 
 CODE = "BG010"
 
-_WIDTH = {Verdict.LOOPBACK: 0, Verdict.SPECIFIC: 1, Verdict.INVALID: 2, Verdict.WILDCARD: 3}
-
 
 def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
@@ -76,8 +74,8 @@ def drift_reason(c: Comparison) -> str | None:
         return f"service {c.service!r} is no longer defined in {', '.join(c.files)}"
     if not c.declared:
         return "the compose files no longer publish it"
-    widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
-    if _WIDTH[b.verdict] <= _WIDTH[widest.verdict]:
+    widest = max(c.declared, key=lambda d: d.verdict.width)
+    if b.verdict.width <= widest.verdict.width:
         return None
     loc = widest.location
     return f"created before {loc.file}:{loc.line} changed to {(widest.resolved or widest.entry)!r}"
@@ -105,7 +103,7 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
         message = (f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, "
                    f"but the container still publishes it on {where}")
     else:
-        widest = max(c.declared, key=lambda d: _WIDTH[d.verdict])
+        widest = max(c.declared, key=lambda d: d.verdict.width)
         loc = widest.location
         message = (
             f"container publishes {where}, wider than the file now says "

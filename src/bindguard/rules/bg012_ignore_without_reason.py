@@ -34,11 +34,17 @@ None.
 
 from __future__ import annotations
 
-from bindguard.model import Severity
+from bindguard.model import Location, Severity, Violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
 CODE = "BG012"
+
+
+def no_reason(location: Location, codes: tuple[str, ...]) -> Violation:
+    """The finding for a directive without a reason; ``bindguard.ignores`` finds the directives."""
+    written = f"ignore[{','.join(codes)}]"
+    return Violation(location, f"{written} has no reason: say why the exception is safe", entry=written)
 
 
 # Findings are made by the ignore machinery (``bindguard.ignores``), not per item.

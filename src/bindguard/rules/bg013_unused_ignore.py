@@ -38,13 +38,37 @@ None. An ignore for a rule that is not selected in this run is not reported.
 
 from __future__ import annotations
 
-from bindguard.model import Severity
+from bindguard.model import Location, Severity, Violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
 CODE = "BG013"
 
 
-# Findings are made by the ignore machinery (``bindguard.ignores``), not per item.
+def malformed(location: Location, comment: str) -> Violation:
+    """A ``# bindguard:`` comment that is no ``ignore[CODES] reason``."""
+    return Violation(
+        location,
+        f"malformed directive '# {comment}' suppresses nothing: write '# bindguard: ignore[CODE] reason'",
+        entry=comment,
+    )
+
+
+def unknown_code(location: Location, codes: tuple[str, ...], code: str) -> Violation:
+    return Violation(location, f"ignore names unknown rule code {code}", entry=_written(codes))
+
+
+def unused(location: Location, codes: tuple[str, ...], covers: int) -> Violation:
+    return Violation(
+        location, f"unused {_written(codes)}: nothing on line {covers} is reported", entry=_written(codes)
+    )
+
+
+def _written(codes: tuple[str, ...]) -> str:
+    return f"ignore[{','.join(codes)}]"
+
+
+# Findings are made by the ignore machinery (``bindguard.ignores``), not per item;
+# the functions above word them.
 RULE = Rule(CODE, "unused-ignore", Severity.WARNING, (Scope.IGNORE,), "Inline ignore that suppresses nothing",
             since="0.1.0", doc=__doc__, fix=manual("unused-ignore", "remove the ignore comment, or the code it names"))

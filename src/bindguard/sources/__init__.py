@@ -140,11 +140,20 @@ class Finder:
     def __init__(self, kinds: frozenset[str]) -> None:
         self.kinds = kinds
         self.found: dict[str, str] = {}
+        self.read: dict[str, bytes] = {}  # the bytes of the files taken by a sniff, for their reader
 
-    def __call__(self, path: str, name: str) -> bool:
+    def data(self, path: str) -> bytes | None:
+        """The bytes the sniff read of ``path`` (once: the reader parses them), or None."""
+        return self.read.pop(os.path.normpath(path), None)
+
+    def __call__(self, path: str, name: str, data: bytes | None = None) -> bool:
+        """Take ``path`` if it is a file of a selected source; ``data``: its bytes if already read."""
         kind = self.kind_by_name(path, name)
         if kind is None and name.lower().endswith(YAML_SUFFIXES) and self.kinds & {"kind", "pods"}:
-            kind = yaml_kind(_head(path))
+            data = _head(path) if data is None else data
+            kind = yaml_kind(data)
+            if kind in self.kinds:
+                self.read[os.path.normpath(path)] = data
         elif kind is None and "." not in name and "shell" in self.kinds and has_shell_shebang(path):
             kind = "shell"
         if kind is None or kind not in self.kinds:
@@ -222,9 +231,15 @@ def kind_of_named(path: str) -> str:
     return COMPOSE
 
 
-def read(kind: str, path: str):
-    """One file of ``kind`` as ``(Subject, text)``: the text is for inline ignores."""
+def read(kind: str, path: str, data: bytes | None = None):
+    """One file of ``kind`` as ``(Subject, text)``: the text is for inline ignores.
+
+    ``data``: the file's bytes when a sniff read them already (YAML sources parse those).
+    """
     import importlib
 
-    module = importlib.import_module(_READERS[kind])
-    return module.read(path)
+    name = _READERS[kind]
+    if kind == "shell" and (os.path.basename(path) in SHELL_NAMES or path.endswith(".mk")):
+        name = "bindguard.sources.embedded"  # shell inside a Makefile, justfile or GitLab CI file
+    module = importlib.import_module(name)
+    return module.read(path, data) if data is not None and kind in ("kind", "pods") else module.read(path)

@@ -1,18 +1,28 @@
 """What every source reader shares: reading a file, problem codes, and one
 port entry to a Binding through :mod:`bindguard.ports`.
 
-Readers never import rules: the codes a Problem carries are the ones below
-(the rules in ``rules/`` report them by the same codes).
+Readers never import rules: the codes a Problem carries come from the model
+(``bindguard.model``), where the rules in ``rules/`` take them from too.
 """
 
 from typing import NamedTuple
 
-from bindguard.model import WILDCARD_V4, WILDCARD_V6, Binding, Location, Problem, Service, Subject
+from bindguard.model import (
+    INVALID_FILE,
+    INVALID_PORT_ENTRY,
+    UNSET_VARIABLE,
+    WILDCARD_V4,
+    WILDCARD_V6,
+    Binding,
+    Location,
+    Problem,
+    Service,
+    Subject,
+)
 from bindguard.ports import PortSpec, PortSyntaxError, parse_short, shown
 
-INVALID_FILE = "BG000"
-UNSET_VARIABLE = "BG006"
-INVALID_ENTRY = "BG007"
+INVALID_ENTRY = INVALID_PORT_ENTRY
+__all__ = ["INVALID_ENTRY", "INVALID_FILE", "UNSET_VARIABLE"]
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 

@@ -158,8 +158,8 @@ def _pod(path: str, doc: dict, kind: str, services: list[Service], problems: lis
         services.append(host_aware(service))
 
 
-def read(path: str):
-    compose_file = read_file(path)
+def read(path: str, data: bytes | None = None):
+    compose_file = read_file(path, data=data)
     kinds = []
     services: list[Service] = []
     problems: list[Problem] = []

@@ -482,14 +482,7 @@ def analyse(path: str, shell: ShellText, source: str = SOURCE) -> tuple[list[Ser
 
 
 def read(path: str):
-    """A script file (``*.sh``, ``*.bash``, a shell shebang), or a Makefile/justfile/GitLab CI file."""
-    import os
-
-    name = os.path.basename(path)
-    if is_make_name(name) or name.lower() in JUST_NAMES or name in GITLAB_NAMES:
-        from bindguard.sources import embedded
-
-        return embedded.read(path)
+    """A script file (``*.sh``, ``*.bash``, a shell shebang)."""
     text, problem = read_text(path, SOURCE)
     if problem is not None or text is None:
         return subject(path, [], [problem] if problem else []), ""

@@ -212,6 +212,7 @@ def lint(
     profile: list[str] | None,
     exclude: list[str] | None,
     include: list[str] | None,
+    sources: list[str] | None,
     swarm: bool,
     jobs: int | None,
     config_file: Path | None,
@@ -243,7 +244,7 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
-            show_values=show_values,
+            show_values=show_values, sources=sources,
         )
         warn_unrunnable(settings.selection, "lint", select)
         # Concise lines never show a fix: hint; -q -q shows nothing on the terminal, but a report

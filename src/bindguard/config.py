@@ -53,13 +53,14 @@ class Config(NamedTuple):
     profiles: tuple[str, ...] = ()
     overrides: tuple[PathOverride, ...] = ()
     docs_url: str | None = None
+    sources: frozenset[str] | None = None  # the kinds of file a folder walk reads (bindguard.sources)
 
 
 # Keys of the run itself; the rules' own options (``Rule.options``: ``allow``, ``expect``) are
 # added from the registry, so a rule that declares an option makes it a valid key here.
 RUN_KEYS = {
     "select", "ignore", "severity", "fail-on", "exclude", "include", "env-file", "profiles", "overrides",
-    "docs-url",
+    "docs-url", "sources",
 }
 KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
@@ -193,6 +194,7 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         path=path,
         root=root,
         docs_url=docs_url,
+        sources=_sources(table, path, key),
         allow=allow,
         expect=tuple(expect),
         select=_codes(table, "select", path, key),
@@ -205,6 +207,22 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         profiles=tuple(_strings(table, "profiles", path, key)),
         overrides=tuple(overrides),
     )
+
+
+def _sources(table: dict, path: str, key) -> frozenset[str] | None:
+    """``sources = ["compose", "shell"]`` (or one comma-separated string); None when absent."""
+    if "sources" not in table:
+        return None
+    value = table["sources"]
+    words = [value] if isinstance(value, str) else value
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ConfigError("expected an array of source names", path=path, key=key("sources"))
+    from bindguard.sources import parse_sources
+
+    try:
+        return parse_sources(words)
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path, key=key("sources")) from None
 
 
 def _override(item: Any, path: str, where: str) -> PathOverride:

@@ -32,6 +32,7 @@ class CliOptions(NamedTuple):
     fail_on: str | None = None
     baseline: frozenset[str] = frozenset()
     show_values: bool = False
+    sources: tuple[str, ...] = ()
 
 
 def parse_codes(items) -> frozenset[str]:
@@ -59,6 +60,18 @@ def selection(cli: CliOptions, config: Config) -> RuleSelection:
     )
 
 
+def _sources(cli: CliOptions, config: Config) -> frozenset[str] | None:
+    """``--sources`` over the config's ``sources``; None: every kind (``bindguard.sources.DEFAULT``)."""
+    if not cli.sources:
+        return config.sources
+    from bindguard.sources import parse_sources
+
+    try:
+        return parse_sources(cli.sources)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--sources") from None
+
+
 def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
     """(settings, fail-on level) for ``lint``/``ports``/``fix``."""
     settings = LintSettings(
@@ -77,5 +90,6 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
         config_root=config.root,
         baseline=cli.baseline,
         docs_url=config.docs_url,
+        sources=_sources(cli, config),
     )
     return settings, cli.fail_on or config.fail_on or "warning"

@@ -132,3 +132,33 @@ def test_fix_leaves_other_sources_manual_with_the_reason(tmp_path):
     (item,) = result.manual
     assert item.reason == "source-not-rewritten" and "quadlet" in item.message
     assert unit.read_text() == "[Container]\nPublishPort=80:80\n"
+
+
+def _bg(cwd: Path, *args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "bindguard", *args], capture_output=True, text=True, cwd=cwd,
+                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}, timeout=120)
+
+
+def test_sources_option_and_config_key(tmp_path):
+    import shutil
+
+    shutil.copytree(FIXTURES, tmp_path / "repo")
+    every = _bg(tmp_path, "lint", "repo", "--format", "json")
+    assert every.returncode == 1
+    kinds = {f["file"].split("/")[1] for f in json.loads(every.stdout)["findings"]}
+    assert kinds == {"shell", "workflows", "devcontainer", "quadlet", "kind", "pods"}
+    only = _bg(tmp_path, "lint", "repo", "--format", "json", "--sources", "quadlet,kind")
+    assert {f["file"].split("/")[1] for f in json.loads(only.stdout)["findings"]} == {"quadlet", "kind"}
+    (tmp_path / ".bindguard.toml").write_text('sources = ["pods"]\n')
+    configured = _bg(tmp_path, "lint", "repo", "--format", "json")
+    assert {f["file"].split("/")[1] for f in json.loads(configured.stdout)["findings"]} == {"pods"}
+    ports = _bg(tmp_path, "ports", "repo", "--format", "json", "--sources", "kind")
+    assert {r["source"] for r in json.loads(ports.stdout)["bindings"]} == {"kind"}
+    bad = _bg(tmp_path, "lint", "repo", "--sources", "compose,scripts")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown source 'scripts'" in bad.stderr, bad
+    (tmp_path / ".bindguard.toml").write_text('sources = ["kube"]\n')
+    bad_key = _bg(tmp_path, "lint", "repo")
+    assert bad_key.returncode == 2 and "sources" in bad_key.stderr and "unknown source 'kube'" in bad_key.stderr

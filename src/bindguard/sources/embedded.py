@@ -70,9 +70,13 @@ class _MakeVars:
         return _MAKE_REF.sub(one, text)
 
 
-def make_shell(text: str) -> ShellText:
-    """The recipe lines of a Makefile as one shell text, each at its own line."""
+def make_shell(text: str, targets: dict[int, str] | None = None) -> ShellText:
+    """The recipe lines of a Makefile as one shell text, each at its own line.
+
+    ``targets`` receives the rule each recipe line belongs to (file line -> target).
+    """
     variables = _MakeVars()
+    target = ""
     out: list[str] = []
     lines: list[int] = []
     columns: list[int] = []
@@ -86,6 +90,8 @@ def make_shell(text: str) -> ShellText:
             shift = 1 + len(body) - len(stripped)
             out.append(variables.expand(stripped))
             lines.append(number)
+            if targets is not None:
+                targets[number] = target
             columns.append(shift)
             continued = line.endswith("\\")
             continue
@@ -97,6 +103,8 @@ def make_shell(text: str) -> ShellText:
             variables.values[assign.group(1)] = (assign.group(2), assign.group(3).split(" #")[0].strip())
             continue
         in_rule = ":" in line and not line.startswith((" ", "\t"))
+        if in_rule:
+            target = line.split(":", 1)[0].strip()
     return ShellText("\n".join(out), tuple(lines), tuple(columns), tuple(variables.expressions))
 
 
@@ -239,9 +247,23 @@ def read(path: str):
     text, problem = read_text(path, SOURCE)
     if problem is not None or text is None:
         return subject(path, [], [problem] if problem else []), ""
-    shell = just_shell(text) if name.lower() in JUST_NAMES else make_shell(text)
+    targets: dict[int, str] = {}
+    shell = just_shell(text) if name.lower() in JUST_NAMES else make_shell(text, targets)
     services, problems = analyse(path, shell)
+    # recipes are run one target at a time: what two recipes publish never collides (BG005)
+    services = [_in_group(s, targets[s.location.line], "recipe") if s.location.line in targets else s
+                for s in services]
     return subject(path, services, problems), text
+
+
+def _in_group(service: Service, group: str, what: str) -> Service:
+    """``service`` named after the recipe or job it runs in, with that group as its one profile."""
+    name = f"{group}: {service.name}"
+    return service._replace(
+        name=name, profiles=(f"{what} {group}",),
+        bindings=tuple(b._replace(service=name) for b in service.bindings),
+        discarded=tuple(b._replace(service=name) for b in service.discarded),
+    )
 
 
 def recipe_location(path: str, line: int) -> Location:

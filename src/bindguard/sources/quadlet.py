@@ -95,8 +95,10 @@ def read(path: str):
     if problem is not None or text is None:
         return subject(path, [], [problem] if problem else []), ""
     lines, errors = unit_lines(text)
+    template = " (the file looks like a template, which systemd cannot read as is)" if "{{" in text else ""
     problems = [
-        Problem(INVALID_FILE, f"invalid unit file line: {why}", Location(file=path, line=n, column=1, source=SOURCE))
+        Problem(INVALID_FILE, f"invalid unit file line: {why}{template}",
+                Location(file=path, line=n, column=1, source=SOURCE))
         for n, why in errors
     ]
     name = os.path.basename(path)

@@ -122,16 +122,49 @@ def test_inline_ignores_apply_to_other_sources(tmp_path):
     assert report.findings == () and report.suppressed == 1
 
 
-def test_fix_leaves_other_sources_manual_with_the_reason(tmp_path):
-    from bindguard.fix import plan_fixes as fix_plan
+def test_fix_round_trip_byte_exact(tmp_path):
+    """fix rewrites every source's entries in place; a second run finds nothing left it could do."""
+    import shutil
 
-    unit = tmp_path / "web.container"
-    unit.write_text("[Container]\nPublishPort=80:80\n")
-    result = fix_plan([str(unit)], LintSettings(jobs=1))
-    assert not result.changed
-    (item,) = result.manual
-    assert item.reason == "source-not-rewritten" and "quadlet" in item.message
-    assert unit.read_text() == "[Container]\nPublishPort=80:80\n"
+    from bindguard.fix import apply, plan_fixes
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES, repo)
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    first = plan_fixes([str(repo)], LintSettings(jobs=1))
+    assert not [f for f in first.files if f.error], [f.error for f in first.files]
+    result = apply(first)
+    assert not result.errors
+    changed = {p.relative_to(repo).as_posix(): (before[p], p.read_bytes()) for p in before if p.read_bytes() != before[p]}
+    assert sorted(changed) == [
+        "devcontainer/.devcontainer/devcontainer.json", "kind/cluster.yaml", "pods/workloads.yaml",
+        "quadlet/broken.container", "quadlet/web.container", "shell/.gitlab-ci.yml", "shell/broken.bash",
+        "shell/run.sh", "shell/start", "workflows/.github/workflows/ci.yml",
+    ]
+
+    def lines(name: str) -> set[tuple[str, str]]:
+        old, new = changed[name]
+        a, b = old.decode().splitlines(), new.decode().splitlines()
+        return {(x, y) for x, y in zip(a, b, strict=False) if x != y} if len(a) == len(b) else set(b) - set(a)
+
+    assert lines("quadlet/web.container") == {("PublishPort=8080:80", "PublishPort=127.0.0.1:8080:80"),
+                                              ("PublishPort=0.0.0.0:9000:9000/udp", "PublishPort=127.0.0.1:9000:9000/udp")}
+    assert lines("kind/cluster.yaml") == {'  - listenAddress: "127.0.0.1"', "    containerPort: 80",
+                                          "    listenAddress: 127.0.0.1", '    listenAddress: "::1"'}
+    assert '        - hostIP: 127.0.0.1' in lines("pods/workloads.yaml")
+    assert ("docker run -d -p 8080:80 nginx", "docker run -d -p 127.0.0.1:8080:80 nginx") in lines("shell/run.sh")
+    assert ("nerdctl run -p '[::]:8086:80' nginx", "nerdctl run -p '[::1]:8086:80' nginx") in lines("shell/run.sh")
+    assert ("          - 5432:5432", "          - 127.0.0.1:5432:5432") in lines("workflows/.github/workflows/ci.yml")
+    # everything else in the files is untouched: only the fixed lines differ
+    second = plan_fixes([str(repo)], LintSettings(jobs=1))
+    assert not second.changed and not second.edits
+    left = {(Path(m.file).name, m.line, m.reason) for m in second.manual if m.code in ("BG001", "BG002")}
+    assert left == {
+        (".gitlab-ci.yml", 11, "variable-entry"), ("Makefile", 9, "entry-not-found"),
+        ("run.sh", 14, "shared-place"), ("run.sh", 19, "swarm"), ("ci.yml", 19, "expression-entry"),
+        ("ci.yml", 23, "shared-place"),
+    }
+
 
 
 def _bg(cwd: Path, *args: str):

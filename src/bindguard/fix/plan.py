@@ -94,6 +94,7 @@ class FileFix:
     edits: list[Edit] = field(default_factory=list)
     manual: list[ManualItem] = field(default_factory=list)
     error: str | None = None
+    kind: str = "compose"  # the source (bindguard.sources) whose reader verified the new text
 
     @property
     def changed(self) -> bool:

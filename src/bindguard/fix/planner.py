@@ -228,15 +228,6 @@ def _place(location) -> tuple:
     return (location.file, location.line, location.column)
 
 
-def _unfixed(finding: Finding) -> ManualItem:
-    """A finding no unit claimed: in a file of another source, fix does not rewrite it (yet)."""
-    source = finding.location.source
-    if source:
-        return _manual(finding, "source-not-rewritten",
-                       f"bindguard fix does not rewrite {source} files: {finding.fix or 'edit it by hand'}")
-    return _manual(finding)
-
-
 def _manual(finding: Finding, reason: str | None = None, message: str | None = None) -> ManualItem:
     """A ManualItem for ``finding``: the given reason, else the rule's (with the finding's hint)."""
     default_reason, default_message = finding_manual(finding)
@@ -328,13 +319,39 @@ class _Planner:
         self.allowed = Writable((), ())
         self.editable: set[str] = set()
 
+    def _other_sources(self, others, wanted: dict, paths: list[str], done: set) -> dict[str, FileFix]:
+        """Files of other sources (``bindguard.sources``): fixed by ``fix/sources.py``, or left manual."""
+        from bindguard.fix.sources import FIXABLE, plan_file
+
+        files: dict[str, FileFix] = {}
+        for unit in others:
+            path = unit.files[0]
+            mine = {k: f for k, f in wanted.items() if f.location.file == path}
+            if not mine:
+                continue
+            refused = file_manual(path, os.path.realpath(path), self.allowed)
+            if refused is not None:
+                self.manual.extend(_manual(f, refused.reason, refused.message) for f in mine.values())
+                done.update(mine)
+                continue
+            fixable = [f for f in mine.values() if f.code in FIXABLE]
+            fix, manual = plan_file(path, unit.kind, fixable, self.address)
+            for finding, item in manual:
+                self.manual.append(item)
+                done.add(_key(finding))
+            if fix is not None:
+                files[fix.real_path] = fix
+                for edit in fix.edits:
+                    done.update(k for k, f in mine.items() if (f.location.line, f.location.column) == (edit.line, edit.column))
+        return files
+
     def run(self, paths: list[str]) -> FixPlan:
         report = lint(paths, self.settings, follow_symlinks=self.follow_symlinks)
         wanted = {_key(f): f for f in report.findings if f.code in self.codes}
         units, _ = plan_units(paths, self.settings)
-        # other sources (bindguard.sources) are not rewritten yet: their findings stay manual
-        units = [u for u in units if u.kind == "compose"]
         self.allowed = writable(units, paths, self.settings.compose_files, self.follow_symlinks)
+        others = [u for u in units if u.kind != "compose"]  # other sources: fix/sources.py
+        units = [u for u in units if u.kind == "compose"]
         self.editable = {
             real for real in (os.path.realpath(f) for unit in units for f in unit.files)
             if self.allowed.inside(real)
@@ -358,7 +375,8 @@ class _Planner:
                     matched.add((key, index))
                     self._triage(wanted[key], index)
         done = {key for key, _ in matched}
-        self.manual.extend(_unfixed(f) for key, f in wanted.items() if key not in done)
+        source_files = self._other_sources(others, wanted, paths, done)
+        self.manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
 
         accepted = self._decide_all()
         edits_by_file = self._edits(accepted)
@@ -367,6 +385,7 @@ class _Planner:
         self.manual.extend(
             _verify(files, edits_by_file, self.runs, self.settings, self.codes, sources)
         )
+        files.update(source_files)  # verified by fix/sources.py with their own reader
 
         manual = sorted(set(self.manual), key=lambda m: (m.file or "", m.line, m.column, m.code, m.reason))
         for item in manual:

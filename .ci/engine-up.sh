@@ -38,8 +38,8 @@ BRIDGE2_CIDR="10.213.255.1/24"        # the second engine's default "bridge" net
 # User networks of both engines come from Docker's default pools; libnetwork
 # skips pools that overlap a route already on the host, so they do not collide.
 
-say() { echo "engine-up: $*"; }
-die() { echo "engine-up: ERROR: $*" >&2; exit 1; }
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 MODE="first"
 case "${1:-}" in
@@ -52,45 +52,23 @@ esac
 
 # One engine-up at a time on this machine (several sessions/test runs may share it):
 # a second caller waits here and then finds the engine up instead of racing it.
-LOCK="/tmp/bindguard-engine-up.lock"
-exec 9>>"$LOCK"
-if command -v flock >/dev/null 2>&1; then
-  flock -w 900 9 || die "another engine-up.sh held $LOCK for 15 minutes"
-fi
+take_lock engine-up 900
 
 # The docker CLI: /usr/local/bin/docker (v28 client) may pre-exist, docker.io brings /usr/bin/docker.
 dk() { local sock="$1"; shift; docker -H "unix://$sock" "$@"; }
 answers() { timeout 10 docker -H "unix://$1" info >/dev/null 2>&1; }
 
-need_root() {
-  [ "$(id -u)" = 0 ] || die "must run as root to $1 (running as uid $(id -u))"
-}
-
 pkg_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-# apt_install PKG...: install with apt-get (apt-get update first); dies with the log's path
-apt_install() {
-  need_root "apt-get install $*"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* by hand"
-  say "installing $* (apt-get)"
-  local t0=$SECONDS
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >>/tmp/bindguard-apt.log 2>&1 9>&- \
-    || die "apt-get update failed, see /tmp/bindguard-apt.log"
-  apt-get install -y -qq "$@" >>/tmp/bindguard-apt.log 2>&1 9>&- \
-    || die "apt-get install $* failed, see /tmp/bindguard-apt.log"
-  say "installed $* in $((SECONDS - t0)) s (log /tmp/bindguard-apt.log)"
-}
-
 need_cli() {      # the docker client (any version: /usr/local/bin/docker v28 is fine)
-  command -v docker >/dev/null 2>&1 || apt_install docker.io
+  command -v docker >/dev/null 2>&1 || apt_install --with-recommends docker.io
 }
 
 need_daemon() {   # dockerd + docker-proxy (+ containerd, runc, iptables as dependencies)
   { command -v dockerd && command -v docker-proxy && command -v containerd && command -v runc; } \
-    >/dev/null 2>&1 || apt_install docker.io
+    >/dev/null 2>&1 || apt_install --with-recommends docker.io
 }
 
 need_openssl() { # the TLS audit tests make their certificates with the openssl command
@@ -124,16 +102,8 @@ start_dockerd() {
   wait_for "$sock" "$STARTED_PID"
 }
 
-# wait_for SOCK PID: bounded wait until the daemon answers; 1 if it died or timed out
-wait_for() {
-  local sock="$1" pid="$2" deadline=$((SECONDS + WAIT))
-  while [ $SECONDS -lt $deadline ]; do
-    answers "$sock" && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.25
-  done
-  return 1
-}
+# wait_for SOCK PID: bounded wait until the daemon answers; non-zero if it died or timed out
+wait_for() { wait_until "$WAIT" "$2" answers "$1"; }
 
 # The flag sets tried, in order. The first is what works on this sandbox; the
 # others only help on hosts without netfilter or without overlayfs.
@@ -271,7 +241,6 @@ case "$MODE" in
       say "second engine not running"
     fi
     ip link del "$BRIDGE2" 2>/dev/null || true
-    rm -f "$D2/fixture-started"
     ;;
 esac
 exit 0

@@ -23,8 +23,8 @@ IMAGE="bindguard-test/busybox:1"
 WAIT="${BINDGUARD_PODMAN_WAIT:-30}"
 P=(podman --root "$D/root" --runroot "$D/run" --tmpdir "$D/tmp")
 
-say() { echo "podman-up: $*"; }
-die() { echo "podman-up: ERROR: $*" >&2; exit 1; }
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 answers() { curl -fsS --max-time 5 --unix-socket "$SOCK" http://d/v1.41/version >/dev/null 2>&1; }
 has_image() { "${P[@]}" image exists "$IMAGE" >/dev/null 2>&1; }
 
@@ -32,41 +32,33 @@ case "${1:-}" in
   "") ;;
   --stop)
     "${P[@]}" rm -af -t 0 >/dev/null 2>&1
-    pid="$(cat "$D/service.pid" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; say "stopped podman service $pid"; fi
+    if pidfile_alive "$D/service.pid"; then
+      pid="$(cat "$D/service.pid")"; kill "$pid"; say "stopped podman service $pid"
+    fi
     rm -f "$D/service.pid"; exit 0 ;;
   -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
   *) die "unknown argument '$1' (use --stop or nothing)" ;;
 esac
 
-LOCK="/tmp/bindguard-podman-up.lock"
-exec 9>>"$LOCK"
-command -v flock >/dev/null 2>&1 && { flock -w 900 9 || die "another podman-up.sh held $LOCK for 15 minutes"; }
-
-[ "$(id -u)" = 0 ] || die "the rootful Podman service needs root (running as uid $(id -u))"
+take_lock podman-up 900
+need_root "run the rootful Podman service"
 if ! command -v podman >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-  say "installing podman (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >>/tmp/bindguard-apt.log 2>&1 9>&- \
-    || die "apt-get update failed, see /tmp/bindguard-apt.log"
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends podman curl \
-    >>/tmp/bindguard-apt.log 2>&1 9>&- || die "apt-get install podman failed, see /tmp/bindguard-apt.log"
+  apt_install podman curl
 fi
 mkdir -p "$D/tmp" || die "cannot create $D"
 
 if ! answers; then
-  pid="$(cat "$D/service.pid" 2>/dev/null || true)"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; sleep 0.5; fi
+  if pidfile_alive "$D/service.pid"; then kill "$(cat "$D/service.pid")"; sleep 0.5; fi
   rm -f "$SOCK"
   echo "=== $(date -u +%FT%TZ) podman-up: ${P[*]} system service --time 0 unix://$SOCK" >>"$D/service.log"
   setsid "${P[@]}" system service --time 0 "unix://$SOCK" </dev/null >>"$D/service.log" 2>&1 9>&- &
   echo $! >"$D/service.pid"
-  deadline=$((SECONDS + WAIT))
-  until answers; do
-    kill -0 "$(cat "$D/service.pid")" 2>/dev/null || die "podman system service exited, see $D/service.log"
-    [ $SECONDS -lt $deadline ] || die "podman service does not answer on $SOCK after ${WAIT}s, see $D/service.log"
-    sleep 0.25
-  done
+  wait_until "$WAIT" "$(cat "$D/service.pid")" answers
+  case $? in
+    0) ;;
+    1) die "podman system service exited, see $D/service.log" ;;
+    *) die "podman service does not answer on $SOCK after ${WAIT}s, see $D/service.log" ;;
+  esac
 fi
 
 if ! has_image; then

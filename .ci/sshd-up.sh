@@ -8,7 +8,9 @@
 # host key, user keys, authorized_keys, known_hosts and an ssh client config. The system's
 # sshd config, /etc/ssh and /root/.ssh are never read or written (sshd gets -f, the client -F).
 #
-#   sshd_config     port $BINDGUARD_SSHD_PORT (default 42222) on 127.0.0.1, keys only, root only
+#   sshd_config     port $BINDGUARD_SSHD_PORT on 127.0.0.1 (default: the port of a running bed sshd,
+#                   else a free one: never a fixed port, two suites may share the machine), keys
+#                   only, root only; the tests read the port from this file
 #   ssh_config      Host aliases for the tests (all with IdentitiesOnly, StrictHostKeyChecking yes):
 #                     bindguard-sshd            root with id_user, host key in known_hosts
 #                     bindguard-sshd-nodocker   root with id_nodocker, whose authorized_keys entry
@@ -24,46 +26,38 @@
 set -uo pipefail
 
 D="${BINDGUARD_SSHD_DIR:-/tmp/bindguard-sshd}"
-PORT="${BINDGUARD_SSHD_PORT:-42222}"
 WAIT="${BINDGUARD_SSHD_WAIT:-20}"
 
-say() { echo "sshd-up: $*"; }
-die() { echo "sshd-up: ERROR: $*" >&2; exit 1; }
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+configured_port() { sed -n 's/^Port //p' "$D/sshd_config" 2>/dev/null | head -n 1; }
 
 case "${1:-}" in
   "") ;;
   --stop)
-    pid="$(cat "$D/sshd.pid" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; say "stopped sshd $pid"; fi
+    if pidfile_alive "$D/sshd.pid"; then pid="$(cat "$D/sshd.pid")"; kill "$pid"; say "stopped sshd $pid"; fi
     rm -f "$D/sshd.pid"; exit 0 ;;
-  -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
   *) die "unknown argument '$1' (use --stop or nothing)" ;;
 esac
 
-LOCK="/tmp/bindguard-sshd-up.lock"
-exec 9>>"$LOCK"
-command -v flock >/dev/null 2>&1 && { flock -w 600 9 || die "another sshd-up.sh held $LOCK for 10 minutes"; }
+take_lock sshd-up 900
 
 login_works() {
   timeout 15 "$D/bin/ssh" -o BatchMode=yes bindguard-sshd -- docker version --format '{{.Server.Version}}' \
     </dev/null >/dev/null 2>&1
 }
 
-if [ -f "$D/sshd.pid" ] && kill -0 "$(cat "$D/sshd.pid")" 2>/dev/null && login_works; then
-  say "sshd $(cat "$D/sshd.pid") already answers on 127.0.0.1:$PORT"; exit 0
+if pidfile_alive "$D/sshd.pid" && login_works && { [ -z "${BINDGUARD_SSHD_PORT:-}" ] || [ "$BINDGUARD_SSHD_PORT" = "$(configured_port)" ]; }; then
+  say "sshd $(cat "$D/sshd.pid") already answers on 127.0.0.1:$(configured_port)"; exit 0
 fi
+PORT="${BINDGUARD_SSHD_PORT:-$(free_port)}"
 
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null 2>&1 || ! command -v ssh >/dev/null 2>&1; then
-  [ "$(id -u)" = 0 ] || die "openssh-server is missing and installing it needs root"
-  say "installing openssh-server (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >>/tmp/bindguard-apt.log 2>&1 9>&- \
-    || die "apt-get update failed, see /tmp/bindguard-apt.log"
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openssh-server openssh-client \
-    >>/tmp/bindguard-apt.log 2>&1 9>&- || die "apt-get install openssh-server failed, see /tmp/bindguard-apt.log"
+  apt_install openssh-server openssh-client
 fi
 command -v docker >/dev/null 2>&1 || die "no docker CLI for the remote's 'docker system dial-stdio' (run .ci/engine-up.sh)"
-[ "$(id -u)" = 0 ] || die "sshd must run as root to log users in (running as uid $(id -u))"
+need_root "run sshd (it logs users in)"
 
 mkdir -p "$D/bin" "$D/empty-path" || die "cannot create $D"
 chmod 700 "$D"
@@ -140,9 +134,6 @@ if [ -f "$D/sshd.pid" ]; then
 fi
 setsid /usr/sbin/sshd -f "$D/sshd_config" -E "$D/sshd.log" </dev/null >/dev/null 2>&1 9>&- \
   || die "sshd did not start, see $D/sshd.log"
-deadline=$((SECONDS + WAIT))
-until login_works; do
-  [ $SECONDS -lt $deadline ] || die "no login on 127.0.0.1:$PORT after ${WAIT}s (docker version over ssh failed), see $D/sshd.log"
-  sleep 0.2
-done
+wait_until "$WAIT" "" login_works \
+  || die "no login on 127.0.0.1:$PORT after ${WAIT}s (docker version over ssh failed), see $D/sshd.log"
 say "sshd $(cat "$D/sshd.pid") answers on 127.0.0.1:$PORT (client config $D/ssh_config, wrapper $D/bin/ssh)"

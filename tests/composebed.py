@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from enginebed import DEFAULT_URL, docker_cli
+from enginebed import docker_cli
 
 
 def compose_binary() -> Path | None:
@@ -96,7 +96,7 @@ def compose_config(files: Sequence[str | Path], project_dir: str | Path,
 class ComposeRunner:
     """``docker compose ARGS`` with the real plugin, against the test bed's engine."""
 
-    def __init__(self, plugin_config: Path, engine_url: str = DEFAULT_URL):
+    def __init__(self, plugin_config: Path, engine_url: str):
         self.config_dir = plugin_config
         self.engine_url = engine_url
         self._projects: list[tuple[list[str], str, dict[str, str]]] = []

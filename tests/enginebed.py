@@ -1,16 +1,17 @@
 """Real-Docker-engine test bed for bindguard's tests (no mocks).
 
 Import from tests as ``from enginebed import ...``; ``tests/conftest.py``
-re-exports the fixtures so any test can request them by name:
+re-exports the fixtures so any test can request them by name. The bed starts
+nothing (``.ci/peers-up.sh`` does, see ``peerbed``): it uses the engine that
+answers, or skips the test (FAILS it under ``CI=true``).
 
 ``engine`` (session)
-    Ensures the default engine answers (runs ``.ci/engine-up.sh`` if not) and
-    yields ``"unix:///var/run/docker.sock"``.  If no engine can be had the test
-    is skipped, or FAILS when ``CI=true``.
+    The engine bindguard and the docker CLI would use here (:func:`environment_engine`:
+    ``DOCKER_HOST``, else ``DOCKER_CONTEXT`` or the CLI's current context, else
+    ``unix:///var/run/docker.sock``), once it answers and holds :data:`IMAGE`.
 ``second_engine`` (session)
-    Same for a second dockerd (``.ci/engine-up.sh --second``), yields
-    ``"unix:///tmp/bindguard-dockerd2/docker.sock"``; stopped at session end if
-    this session started it.
+    ``"unix:///tmp/bindguard-dockerd2/docker.sock"``, a second dockerd
+    (``.ci/engine-up.sh --second``), once it answers and holds :data:`IMAGE`.
 ``containers`` (function)
     A :class:`ContainerFactory`: ``run(name_suffix, ports=[...], network=None,
     labels={}, detach=True, start=True, command=None, engine_url=None, ...)``
@@ -21,7 +22,8 @@ re-exports the fixtures so any test can request them by name:
     returns the network name; removed at teardown (after ``containers``).
 
 Everything talks to the engine through the ``docker`` CLI (``-H URL`` always
-given, so ``DOCKER_HOST`` in the environment does not matter).
+given). Host ports: :func:`free_host_port`, never a fixed one (two suites may
+share the machine).
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ from typing import Any
 
 import pytest
 
+from peerbed import ENGINE, SECOND_ENGINE, unavailable
+
 REPO = Path(__file__).resolve().parent.parent
-ENGINE_UP = REPO / ".ci" / "engine-up.sh"
 
 DEFAULT_URL = "unix:///var/run/docker.sock"
-SECOND_URL = "unix:///tmp/bindguard-dockerd2/docker.sock"
+# BINDGUARD_SECOND_ENGINE: another URL for it (benchmarks/testloop_bench.py --no-engine: none)
+SECOND_URL = os.environ.get("BINDGUARD_SECOND_ENGINE", "unix:///tmp/bindguard-dockerd2/docker.sock")
 IMAGE = "bindguard-test/busybox:1"
 NAME_PREFIX = "bindguard-test-"
 # Every object the bed creates carries these labels; SESSION_LABEL's value is
@@ -61,28 +65,46 @@ engine_mark = pytest.mark.engine
 __all__ = [
     "DEFAULT_URL", "SECOND_URL", "IMAGE", "NAME_PREFIX", "BED_LABEL", "SESSION_LABEL",
     "SESSION_ID", "DEFAULT_COMMAND", "EngineUnavailable", "Container", "ContainerFactory",
-    "NetworkFactory", "docker", "docker_json", "inspect", "engine_answers", "ensure_engine",
-    "stop_second_engine", "wait_http", "wait_port", "unique_name", "session_leftovers",
+    "NetworkFactory", "docker", "docker_json", "inspect", "engine_answers", "environment_engine",
+    "find_engine", "free_host_port", "require_free_port", "wait_http", "wait_port", "unique_name", "session_leftovers",
     "engine", "second_engine", "containers", "networks", "engine_mark",
 ]
 
 
 class EngineUnavailable(RuntimeError):
-    """No Docker engine could be reached or started."""
+    """No Docker engine answers (the bed never starts one)."""
+
+
+def environment_engine() -> str:
+    """The URL of the engine ``bindguard audit`` and the docker CLI use in this environment.
+
+    ``DOCKER_HOST``, else ``DOCKER_CONTEXT`` or the CLI config's ``currentContext``, else the
+    default socket: bindguard's own resolution (``engine.client.env_target``), so a test that runs
+    bindguard without ``--host`` checks the engine the bed made its containers on. Raises
+    :class:`EngineUnavailable` when the context named cannot be read.
+    """
+    from bindguard.engine.client import env_target
+    from bindguard.errors import EngineError
+
+    try:
+        return env_target().url
+    except EngineError as exc:
+        raise EngineUnavailable(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- CLI
 def docker_cli() -> str:
     exe = shutil.which("docker")
     if not exe:
-        raise EngineUnavailable("no `docker` CLI on PATH (run .ci/engine-up.sh, it installs docker.io)")
+        raise EngineUnavailable("no `docker` CLI on PATH (the docker.io package brings one)")
     return exe
 
 
 def docker(*args: str, engine_url: str | None = None, check: bool = True,
            timeout: float = 120, input: str | bytes | None = None) -> subprocess.CompletedProcess:
-    """Run ``docker -H URL ARGS...``; text output captured. Raises on failure if ``check``."""
-    cmd = [docker_cli(), "-H", engine_url or DEFAULT_URL, *args]
+    """Run ``docker -H URL ARGS...`` (URL: :func:`environment_engine` unless given); text output
+    captured. Raises on failure if ``check``."""
+    cmd = [docker_cli(), "-H", engine_url or environment_engine(), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           input=input, stdin=None if input is not None else subprocess.DEVNULL)
     if check and proc.returncode != 0:
@@ -100,7 +122,7 @@ def inspect(ref: str, engine_url: str | None = None, kind: str = "container") ->
     return docker_json(kind, "inspect", ref, engine_url=engine_url)[0]
 
 
-def engine_answers(engine_url: str = DEFAULT_URL, timeout: float = 10) -> bool:
+def engine_answers(engine_url: str | None = None, timeout: float = 10) -> bool:
     try:
         return docker("info", "--format", "{{.ServerVersion}}", engine_url=engine_url,
                       check=False, timeout=timeout).returncode == 0
@@ -108,39 +130,18 @@ def engine_answers(engine_url: str = DEFAULT_URL, timeout: float = 10) -> bool:
         return False
 
 
-def ensure_engine(second: bool = False, timeout: float = 900) -> str:
-    """Make sure the (second) engine answers and holds :data:`IMAGE`; return its URL.
+def find_engine(second: bool = False) -> str:
+    """The URL of the (second) engine once it answers and holds :data:`IMAGE`; starts nothing.
 
-    Always runs ``.ci/engine-up.sh [--second]`` (idempotent, ~0.2 s when all is up;
-    it also repairs a default engine whose docker0 bridge vanished). Raises
-    :class:`EngineUnavailable` with the script's output as the reason.
+    Raises :class:`EngineUnavailable` naming what is missing.
     """
-    url = SECOND_URL if second else DEFAULT_URL
-    usable = lambda: shutil.which("docker") is not None and engine_answers(url) and _has_image(url)  # noqa: E731
-    if not ENGINE_UP.exists():
-        if usable():
-            return url
-        raise EngineUnavailable(f"{url} does not answer and {ENGINE_UP} is missing")
-    cmd = ["bash", str(ENGINE_UP)] + (["--second"] if second else [])
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise EngineUnavailable(f"{' '.join(cmd)} timed out after {timeout:.0f}s") from exc
-    if usable():
-        return url   # even if the script complained (e.g. not root, but the engine is fine)
-    out = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-    raise EngineUnavailable(
-        f"cannot start Docker engine {url}: {' '.join(cmd)} exited {proc.returncode}\n{out}")
-
-
-def stop_second_engine(timeout: float = 120) -> bool:
-    """``.ci/engine-up.sh --stop-second``; False (never raises) if that did not work."""
-    try:
-        return subprocess.run(["bash", str(ENGINE_UP), "--stop-second"], capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL).returncode == 0
-    except (subprocess.TimeoutExpired, OSError):
-        return False
+    url = SECOND_URL if second else environment_engine()
+    docker_cli()
+    if not engine_answers(url):
+        raise EngineUnavailable(f"nothing answers on {url}")
+    if not _has_image(url):
+        raise EngineUnavailable(f"{url} answers but has no image {IMAGE}")
+    return url
 
 
 def _has_image(url: str) -> bool:
@@ -149,6 +150,44 @@ def _has_image(url: str) -> bool:
                       timeout=30).returncode == 0
     except (subprocess.TimeoutExpired, OSError):
         return False
+
+
+def free_host_port(span: int = 1, udp: bool = False) -> int:
+    """A host port P such that P..P+span-1 are free right now on 0.0.0.0 and :: (TCP, and UDP if
+    ``udp``), for ``-p P:80``: never a fixed port, two suites may share the machine.
+
+    Random in 20000-29999 (below the kernel's ephemeral range, where the engines' own random host
+    ports come from), so concurrent sessions rarely pick the same; the factory's ``port_retry``
+    covers the rest.
+    """
+    import random
+
+    kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if udp else (socket.SOCK_STREAM,)
+    for _ in range(200):
+        base = random.randrange(20000, 30000 - span)
+        try:
+            for port in range(base, base + span):
+                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                    for kind in kinds:
+                        with socket.socket(family, kind) as s:
+                            s.bind((addr, port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no {span} consecutive free host ports in 20000-29999")
+
+
+def require_free_port(port: int, host: str = "127.0.0.1") -> None:
+    """For the one test that must publish a fixed port (the README's flow on 62893): skip it when
+    the port is taken right now (another suite on this machine), or fail it under ``CI=true``."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as exc:
+        reason = f"{host}:{port} is taken ({exc.strerror}): another test run on this machine?"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI runs alone)", pytrace=False)
+        pytest.skip(reason)
 
 
 def unique_name(suffix: str) -> str:
@@ -210,8 +249,8 @@ _PORT_BUSY = ("port is already allocated", "address already in use")
 class ContainerFactory:
     """Creates containers from :data:`IMAGE` and removes them all on :meth:`cleanup`."""
 
-    def __init__(self, default_engine_url: str = DEFAULT_URL):
-        self.default_engine_url = default_engine_url
+    def __init__(self, default_engine_url: str | None = None):
+        self.default_engine_url = default_engine_url or environment_engine()
         self.created: list[Container] = []
 
     def run(self, name_suffix: str = "c", ports: Sequence[str] = (), network: str | None = None,
@@ -295,8 +334,8 @@ class ContainerFactory:
 class NetworkFactory:
     """Creates user-defined networks (bridge by default) and removes them on :meth:`cleanup`."""
 
-    def __init__(self, default_engine_url: str = DEFAULT_URL):
-        self.default_engine_url = default_engine_url
+    def __init__(self, default_engine_url: str | None = None):
+        self.default_engine_url = default_engine_url or environment_engine()
         self.created: list[tuple[str, str]] = []   # (engine_url, name)
 
     def create(self, name_suffix: str = "net", options: Mapping[str, str] | None = None,
@@ -393,70 +432,24 @@ def wait_http(host: str, port: int, timeout: float = 10.0, path: str = "/") -> i
 
 
 # ---------------------------------------------------------------------- fixtures
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"Docker engine required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"no Docker engine: {reason}")
-
-
 @pytest.fixture(scope="session")
 def engine() -> Iterator[str]:
-    """URL of the default engine (started via .ci/engine-up.sh if needed)."""
+    """URL of the engine of this environment (:func:`environment_engine`); skip without one."""
     try:
-        url = ensure_engine(second=False)
+        url = find_engine(second=False)
     except EngineUnavailable as exc:
-        _unavailable(str(exc))  # raises (skip, or fail under CI=true)
-        raise
+        unavailable(ENGINE, str(exc))
     yield url
-
-
-SECOND_DIR = Path("/tmp/bindguard-dockerd2")
-_HOLDERS = SECOND_DIR / "holders"
-_FIXTURE_STARTED = SECOND_DIR / "fixture-started"
-
-
-def _live_holders() -> list[int]:
-    live = []
-    for f in _HOLDERS.glob("*"):
-        try:
-            pid = int(f.name)
-            os.kill(pid, 0)
-            live.append(pid)
-        except (ValueError, ProcessLookupError):
-            f.unlink(missing_ok=True)
-        except PermissionError:
-            live.append(int(f.name))
-    return live
 
 
 @pytest.fixture(scope="session")
 def second_engine() -> Iterator[str]:
-    """URL of a second, independent dockerd.
-
-    Stopped at session end when a bed fixture started it and no other live test
-    session is using it (sessions register under /tmp/bindguard-dockerd2/holders/;
-    set BINDGUARD_KEEP_SECOND_ENGINE=1 to always leave it running).
-    """
-    was_up = shutil.which("docker") is not None and engine_answers(SECOND_URL)
+    """URL of a second, independent dockerd (``.ci/engine-up.sh --second`` starts it)."""
     try:
-        url = ensure_engine(second=True)
+        url = find_engine(second=True)
     except EngineUnavailable as exc:
-        _unavailable(str(exc))
-        raise
-    me = _HOLDERS / str(os.getpid())
-    try:
-        _HOLDERS.mkdir(parents=True, exist_ok=True)
-        me.touch()
-        if not was_up:
-            _FIXTURE_STARTED.touch()
-    except OSError:
-        pass
+        unavailable(SECOND_ENGINE, str(exc))
     yield url
-    me.unlink(missing_ok=True)
-    others = [pid for pid in _live_holders() if pid != os.getpid()]
-    if (not others and _FIXTURE_STARTED.exists()
-            and os.environ.get("BINDGUARD_KEEP_SECOND_ENGINE") != "1"):
-        stop_second_engine()
 
 
 @pytest.fixture

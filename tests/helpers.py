@@ -82,3 +82,12 @@ def bindguard_cli(*args: str, env: dict[str, str] | None = None, timeout: float 
         env={**base, "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent", **(env or {})},
         timeout=timeout,
     )
+
+
+def examples(full: int) -> int:
+    """``max_examples`` for a property test whose CI count is ``full``, scaled to the Hypothesis
+    profile conftest loaded (``ci``: 100 by default, so ``full``; the local ``dev`` profile: a
+    quarter), so the local loop stays short while CI keeps every example."""
+    from hypothesis import settings
+
+    return max(10, full * settings.default.max_examples // 100)

@@ -54,6 +54,15 @@ class Outcome(NamedTuple):
     detail: str = ""
 
 
+def _published(text: str) -> str:
+    """A published port or range as the engine reads it: "" for random, no leading zeros."""
+    parts = text.split("-")
+    if all(p.isdigit() for p in parts):
+        numbers = [int(p) for p in parts]
+        return "" if numbers == [0] else "-".join(map(str, numbers))
+    return text
+
+
 def compose_ports(config: Mapping) -> dict[str, Counter]:
     """Per service, the ports of ``docker-compose config --format json``."""
     out: dict[str, Counter] = {}
@@ -64,8 +73,9 @@ def compose_ports(config: Mapping) -> dict[str, Counter]:
         for port in service.get("ports") or ():
             ports[(
                 port.get("host_ip") or "",
-                # "0" is Docker's random port too; Compose keeps it as written
-                "" if str(port.get("published") or "0") == "0" else str(port["published"]),
+                # "0" is Docker's random port too; Compose keeps it as written ("08080" too, which
+                # the engine parses as 8080, as bindguard reports it)
+                _published(str(port.get("published") or "0")),
                 int(port["target"]),
                 # Compose keeps a long entry's protocol as written ("UDP"); bindguard
                 # reports it as the engine reads it, lower case (docs/limits.md)

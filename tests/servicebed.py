@@ -1,9 +1,8 @@
 """The other engines' peers for the audit tests: a throwaway sshd and a rootful Podman service.
 
-Both are started by idempotent scripts (``.ci/sshd-up.sh``, ``.ci/podman-up.sh``) through session
-fixtures, as ``enginebed.ensure_engine`` runs ``.ci/engine-up.sh``, so ``pytest`` and CI need no
-extra step. Like the engine fixtures, a peer that cannot be had skips on a laptop and FAILS under
-``CI=true``.
+``.ci/sshd-up.sh`` and ``.ci/podman-up.sh`` start them (``.ci/peers-up.sh`` runs both); the
+fixtures only check that they answer, and skip (FAIL under ``CI=true``) when they do not, as the
+engine fixtures do (see ``peerbed``).
 
 ``sshd`` (session)
     An :class:`SSHBed`: sshd on 127.0.0.1 (keys only, its own host key, user keys and
@@ -27,56 +26,21 @@ from pathlib import Path
 
 import pytest
 
-from enginebed import REPO, ContainerFactory
+from enginebed import IMAGE, ContainerFactory, docker, free_host_port
+from peerbed import PODMAN, SSHD, unavailable
 
-SSHD_UP = REPO / ".ci" / "sshd-up.sh"
-PODMAN_UP = REPO / ".ci" / "podman-up.sh"
 SSHD_DIR = Path(os.environ.get("BINDGUARD_SSHD_DIR", "/tmp/bindguard-sshd"))
 PODMAN_DIR = Path(os.environ.get("BINDGUARD_PODMAN_DIR", "/tmp/bindguard-podman"))
 PODMAN_URL = f"unix://{PODMAN_DIR}/podman.sock"
 PODMAN_ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 
-__all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "run_up_script", "free_pair"]
+__all__ = ["SSHBed", "sshd", "podman", "podman_containers", "PODMAN_URL", "sshd_problem", "podman_problem",
+           "free_pair"]
 
 
 def free_pair() -> int:
-    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now.
-
-    Random in 20000-29999 (below the engines' random range), so concurrent test sessions on the
-    shared engine rarely pick the same; the bed's ``port_retry`` covers the rest.
-    """
-    import random
-    import socket
-
-    for _ in range(200):
-        base = random.randrange(20000, 30000)
-        try:
-            for port in (base, base + 1):
-                for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-                    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                        with socket.socket(family, kind) as s:
-                            s.bind((addr, port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free host ports in 20000-29999")
-
-
-def _unavailable(what: str, reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"no {what}: {reason}")
-
-
-def run_up_script(script: Path, *args: str, timeout: float = 900) -> tuple[bool, str]:
-    """Run an idempotent ``.ci/*-up.sh``; (success, the last lines of its output)."""
-    try:
-        proc = subprocess.run(["bash", str(script), *args], capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        return False, f"{script.name}: {exc}"
-    out = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-    return proc.returncode == 0, out
+    """P such that host ports P and P+1 are free on 0.0.0.0 and :: (TCP and UDP) right now."""
+    return free_host_port(2, udp=True)
 
 
 @dataclass(frozen=True)
@@ -111,19 +75,52 @@ class SSHBed:
             return 0
 
 
+def sshd_problem() -> str | None:
+    """Why the bed's sshd cannot be used (not started, not answering), or None; starts nothing."""
+    bed = SSHBed(SSHD_DIR)
+    if not (SSHD_DIR / "sshd_config").is_file() or not (bed.bin / "ssh").is_file():
+        return f"no bed sshd set up in {SSHD_DIR}"
+    try:
+        login = subprocess.run(
+            [str(bed.bin / "ssh"), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "bindguard-sshd", "--",
+             "docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"ssh bindguard-sshd: {exc}"
+    if login.returncode != 0:
+        last = (login.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"no login to the bed sshd on 127.0.0.1:{bed.port} ({last})"
+    return None
+
+
+def podman_problem() -> str | None:
+    """Why the Podman service cannot be used (socket silent, no test image), or None."""
+    if not (PODMAN_DIR / "podman.sock").exists():
+        return f"no socket {PODMAN_DIR / 'podman.sock'}"
+    try:
+        if docker("version", "--format", "{{.Server.Version}}", engine_url=PODMAN_URL, check=False,
+                  timeout=10).returncode != 0:
+            return f"nothing answers on {PODMAN_URL}"
+        if docker("image", "inspect", IMAGE, engine_url=PODMAN_URL, check=False, timeout=30).returncode != 0:
+            return f"{PODMAN_URL} has no image {IMAGE}"
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return None
+
+
 @pytest.fixture(scope="session")
 def sshd(engine: str) -> Iterator[SSHBed]:
-    ok, out = run_up_script(SSHD_UP)
-    if not ok:
-        _unavailable("sshd", out)
+    problem = sshd_problem()
+    if problem:
+        unavailable(SSHD, problem)
     yield SSHBed(SSHD_DIR)
 
 
 @pytest.fixture(scope="session")
 def podman(engine: str) -> Iterator[str]:
-    ok, out = run_up_script(PODMAN_UP)
-    if not ok:
-        _unavailable("Podman service", out)
+    problem = podman_problem()
+    if problem:
+        unavailable(PODMAN, problem)
     yield PODMAN_URL
 
 

@@ -21,6 +21,7 @@ import pytest
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget, context_target
 
+from enginebed import free_host_port
 from helpers import write
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -46,10 +47,13 @@ def cli(*args: str, env: dict | None = None):
 
 
 def test_running_containers_verdicts(engine, containers):
-    loop = containers.run("loop", ports=["127.0.0.1:62893:80"])
-    wide = containers.run("wide", ports=["8080:80"])
+    loop_port = free_host_port()
+    wide_port = free_host_port()
+    v6_port = free_host_port()
+    loop = containers.run("loop", ports=[f"127.0.0.1:{loop_port}:80"])
+    wide = containers.run("wide", ports=[f"{wide_port}:80"])
     rand = containers.run("rand", ports=["80"])
-    v6 = containers.run("v6", ports=["[::]:18081:80"])
+    v6 = containers.run("v6", ports=[f"[::]:{v6_port}:80"])
     host = containers.run("host", network="host", command="sleep 300")
     report, results = run_audit(engine)
     assert results[0].error is None
@@ -62,26 +66,30 @@ def test_running_containers_verdicts(engine, containers):
     f = next(f for f in report.findings if f.location.container == wide.name)
     assert f.location.engine == engine and f.location.container_id == wide.id
     assert f.location.image == "bindguard-test/busybox:1"
-    assert "8080" in f.message and f.fix == "recreate with -p 127.0.0.1:8080:80"
+    assert str(wide_port) in f.message and f.fix == f"recreate with -p 127.0.0.1:{wide_port}:80"
 
 
 def test_stopped_containers_need_all(engine, containers):
-    stopped = containers.run("stopped", ports=["18082:80", "127.0.0.1:18083:80"], start=False)
+    wide_port = free_host_port()
+    loop_port = free_host_port()
+    stopped = containers.run("stopped", ports=[f"{wide_port}:80", f"127.0.0.1:{loop_port}:80"], start=False)
     report, _ = run_audit(engine)
     assert mine(report, stopped) == set()
     report, _ = run_audit(engine, include_stopped=True)
     assert mine(report, stopped) == {(stopped.name, "BG001")}
     (f,) = [f for f in report.findings if f.location.container == stopped.name]
-    assert "18082" in f.message
+    assert str(wide_port) in f.message
 
 
 def test_network_host_binding_default(engine, containers, networks):
+    running_port = free_host_port()
+    stopped_port = free_host_port()
     net = networks.create("loopnet", options={"com.docker.network.bridge.host_binding_ipv4": "127.0.0.1"})
-    running = containers.run("onloop", ports=["18084:80"], network=net)
-    stopped = containers.run("onloop-stopped", ports=["18085:80"], network=net, start=False)
+    running = containers.run("onloop", ports=[f"{running_port}:80"], network=net)
+    stopped = containers.run("onloop-stopped", ports=[f"{stopped_port}:80"], network=net, start=False)
     report, _ = run_audit(engine, include_stopped=True)
     assert mine(report, running, stopped) == set()
-    assert running.host_port("80/tcp", "127.0.0.1") == 18084
+    assert running.host_port("80/tcp", "127.0.0.1") == running_port
 
 
 # Drift (BG010) is tested on containers made by the real `docker compose up`: tests/test_audit_compose.py.
@@ -94,18 +102,20 @@ def test_constant_number_of_api_calls(engine, containers):
     _, after = run_audit(engine)
     # other containers may come and go on a shared engine: count only ours
     assert after[0].containers >= 4
-    assert after[0].api_calls == before[0].api_calls == 3  # version, networks, containers
+    assert after[0].api_calls == before[0].api_calls == 4  # version, info, networks, containers
 
 
 def test_stopped_containers_cost_one_inspect_each(engine, containers):
     _, before = run_audit(engine, include_stopped=True)
     stopped_before = before[0].containers - before[0].running
-    assert before[0].api_calls == 3 + stopped_before
+    assert before[0].api_calls == 4 + stopped_before
 
 
 def test_two_engines_at_once(engine, second_engine, containers):
-    first = containers.run("e1", ports=["18088:80"])
-    second = containers.run("e2", ports=["18089:80"], engine_url=second_engine)
+    first_port = free_host_port()
+    second_port = free_host_port()
+    first = containers.run("e1", ports=[f"{first_port}:80"])
+    second = containers.run("e2", ports=[f"{second_port}:80"], engine_url=second_engine)
     result = cli("audit", "--host", engine, "--host", second_engine, "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
@@ -176,7 +186,8 @@ def test_engine_that_never_answers_times_out(tmp_path):
 
 
 def test_one_bad_engine_others_still_reported(engine, containers, tmp_path):
-    c = containers.run("partial", ports=["18091:80"])
+    port = free_host_port()
+    c = containers.run("partial", ports=[f"{port}:80"])
     result = cli("audit", "--host", engine, "--host", f"unix://{tmp_path}/gone.sock", "--format", "json")
     assert result.returncode == 2
     data = json.loads(result.stdout)
@@ -186,13 +197,14 @@ def test_one_bad_engine_others_still_reported(engine, containers, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["sarif", "github", "junit", "gitlab", "text"])
 def test_audit_formats(engine, containers, fmt):
-    containers.run("fmt", ports=["18092:80"])
+    port = free_host_port()
+    containers.run("fmt", ports=[f"{port}:80"])
     result = cli("audit", "--host", engine, "--format", fmt)
     assert result.returncode == 1, result.stderr
     if fmt == "sarif":
         schema = json.loads(SARIF_SCHEMA.read_text())
         jsonschema.validate(json.loads(result.stdout), schema)
-    assert "18092" in result.stdout
+    assert str(port) in result.stdout
 
 
 def _compose_labels(project: str, service: str, compose: Path) -> dict[str, str]:
@@ -206,13 +218,16 @@ def _compose_labels(project: str, service: str, compose: Path) -> dict[str, str]
 
 def test_compose_container_hints_name_the_file_and_recreate(engine, containers, tmp_path):
     """Issue 13: the remedy of a Compose-created container is in its file, then a recreate."""
+    drift_port = free_host_port()
+    same_port = free_host_port()
+    plain_port = free_host_port()
     # Drifted: the file was fixed after the container was made.  BG001 and BG010 tell one story.
-    fixed = write(tmp_path / "fixed", "compose.yaml", 'services:\n  db:\n    ports:\n      - "127.0.0.1:28491:80"\n')
-    drifted = containers.run("hint-drift", ports=["28491:80"], labels=_compose_labels("bghint1", "db", fixed))
+    fixed = write(tmp_path / "fixed", "compose.yaml", f'services:\n  db:\n    ports:\n      - "127.0.0.1:{drift_port}:80"\n')
+    drifted = containers.run("hint-drift", ports=[f"{drift_port}:80"], labels=_compose_labels("bghint1", "db", fixed))
     # Not drifted: the file itself is exposed; the hint is what `bindguard fix` writes there.
-    exposed = write(tmp_path / "exposed", "compose.yaml", 'services:\n  web:\n    ports:\n      - "28492:80"\n')
-    same = containers.run("hint-same", ports=["28492:80"], labels=_compose_labels("bghint2", "web", exposed))
-    plain = containers.run("hint-plain", ports=["28493:80"])
+    exposed = write(tmp_path / "exposed", "compose.yaml", f'services:\n  web:\n    ports:\n      - "{same_port}:80"\n')
+    same = containers.run("hint-same", ports=[f"{same_port}:80"], labels=_compose_labels("bghint2", "web", exposed))
+    plain = containers.run("hint-plain", ports=[f"{plain_port}:80"])
     report, _ = run_audit(engine)
     hints = {(f.location.container, f.code): f.fix for f in report.findings}
     story = hints[(drifted.name, "BG001")]
@@ -220,16 +235,16 @@ def test_compose_container_hints_name_the_file_and_recreate(engine, containers, 
     (told,) = [f for f in report.findings if f.location.container == drifted.name]
     assert told.also == ("BG010",) and (drifted.name, "BG010") not in hints
     assert story == (
-        f"{fixed}:4 already publishes it as '127.0.0.1:28491:80': recreate the container: "
+        f"{fixed}:4 already publishes it as '127.0.0.1:{drift_port}:80': recreate the container: "
         f"docker compose -p bghint1 -f {fixed} up -d --force-recreate db"
     )
     assert hints[(same.name, "BG001")] == (
-        f'in {exposed}:4: use "127.0.0.1:28492:80"; then recreate the container: '
+        f'in {exposed}:4: use "127.0.0.1:{same_port}:80"; then recreate the container: '
         f"docker compose -p bghint2 -f {exposed} up -d --force-recreate web"
     )
     assert "docker run" not in story and "-p 127.0.0.1" not in story
     # Not created by Compose: recreate it with a loopback -p.
-    assert hints[(plain.name, "BG001")] == "recreate with -p 127.0.0.1:28493:80"
+    assert hints[(plain.name, "BG001")] == f"recreate with -p 127.0.0.1:{plain_port}:80"
     # The file hint is what fix writes.
     assert cli("fix", "--no-config", str(exposed)).returncode == 0
-    assert '"127.0.0.1:28492:80"' in exposed.read_text()
+    assert f'"127.0.0.1:{same_port}:80"' in exposed.read_text()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
+
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget
 from bindguard.runner import RuleSelection
@@ -33,6 +35,7 @@ def codes(findings) -> set[tuple[str, str | None]]:
     return {(code, f.service) for f in findings for code in (f.code, *f.also)}
 
 
+@pytest.mark.slow  # ~12 s alone: three `docker compose up` on the real engine
 def test_drift_after_editing_the_file(engine, compose, tmp_path):
     p, name = free_pair(), project_name()
     file = tmp_path / "compose.yaml"

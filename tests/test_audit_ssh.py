@@ -53,7 +53,7 @@ def test_ssh_host_reports_what_the_local_socket_reports(engine, sshd, containers
     assert summary["name"] == SSH_URL and summary["error"] is None
     assert summary["version"] == local["engines"][0]["version"]
     # the same three API calls as on the socket, over ONE ssh login (pooled connection)
-    assert summary["api_calls"] == local["engines"][0]["api_calls"] == 3
+    assert summary["api_calls"] == local["engines"][0]["api_calls"] == 4
     assert sshd.logins() - before == 1
 
 
@@ -160,7 +160,7 @@ def test_no_ssh_process_is_left_behind(sshd, engine):
         _, results = audit(AuditSettings(targets=(EngineTarget(SSH_URL, SSH_URL),)))
     finally:
         os.environ["PATH"] = old_path
-    assert results[0].error is None and results[0].api_calls == 3
+    assert results[0].error is None and results[0].api_calls == 4
     children = [p for p in psutil.Process().children(recursive=True) if p.is_running()
                 and p.status() != psutil.STATUS_ZOMBIE and "dial-stdio" in " ".join(p.cmdline())]
     assert children == []

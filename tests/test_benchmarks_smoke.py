@@ -67,3 +67,12 @@ def test_audit_bench_tiny(engine, tmp_path):
                   timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert json.loads((tmp_path / "audit.json").read_text())
+
+
+def test_testloop_bench_tiny():
+    result = _run(str(BENCH / "testloop_bench.py"), "--no-engine", "--", "-q", "tests/test_rule_docs.py")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
+    assert lines["command"].strip().startswith("python -m pytest -q tests/test_rule_docs.py")
+    assert float(lines["CPU"].split()[0]) > 0 and float(lines["wall"].split()[0]) > 0
+    assert "passed" in lines["pytest"]

@@ -115,6 +115,7 @@ def test_ports_json():
         "verdict": "loopback",
         "entry": "127.0.0.1:62893:80",
         "origin": None,
+        "published": 1,
         "source": "compose",
     }
 

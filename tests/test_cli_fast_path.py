@@ -89,6 +89,7 @@ VALUED = {
     "--write-baseline": PATH_VALUES,
     "--color": CHOICE_VALUES["color"],
     "--stdin-filename": TEXTS,
+    "--default-host-ip": TEXTS,
 }
 FLAGS = ["--swarm", "--no-config", "--show-values", "--statistics", "--quiet", "-q", "-qq", "-qqq"]
 # words typer knows better: help, version, the end of options, near misses, clusters, flags with values
@@ -294,6 +295,8 @@ def both(args: list[str], cwd: Path, stdin: str = "", **env: str):
     ["lint", "-j", "0", "."],
     ["lint", "--color", "always", "."],
     ["lint", "caf\u00e9.yaml"],
+    ["lint", "--default-host-ip", "127.0.0.1", "."],
+    ["lint", "--default-host-ip", "nope", "."],  # not an address: exit 2
 ])
 def test_both_paths_print_the_same(tmp_path, args):
     write(tmp_path, "compose.yaml", 'services:\n  db:\n    ports: ["5432:5432", "127.0.0.1:80:80"]\n')

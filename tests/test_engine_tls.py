@@ -25,6 +25,7 @@ import pytest
 from bindguard.engine.client import EngineTarget, connect
 from bindguard.errors import EngineError
 
+from enginebed import free_host_port
 from helpers import bindguard_cli
 
 OPENSSL = shutil.which("openssl")
@@ -136,7 +137,8 @@ def _audit(host: str, cert_path: Path, other_bundle: Path) -> subprocess.Complet
 
 
 def test_audit_over_mutual_tls(tls_engine, pki, containers):
-    c = containers.run("tls", ports=["18093:80"])
+    port = free_host_port()
+    c = containers.run("tls", ports=[f"{port}:80"])
     result = _audit(tls_engine, pki / "client", pki / "rogue" / "ca.pem")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)

@@ -24,6 +24,7 @@ import pytest
 from bindguard.engine.client import EngineTarget, connect, negotiate
 from bindguard.errors import EngineError
 
+from enginebed import free_host_port
 from helpers import bindguard_cli as _cli
 
 
@@ -121,8 +122,9 @@ def _sdk_newest() -> str:
 
 
 def test_audit_of_a_docker_29_engine(engine_as, containers):
+    port = free_host_port()
     url, paths = engine_as("1.52", "1.44")
-    c = containers.run("v29", ports=["18094:80"])
+    c = containers.run("v29", ports=[f"{port}:80"])
     result = _cli("audit", "--host", url, "--format", "json", "--timeout", "10")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
@@ -132,11 +134,12 @@ def test_audit_of_a_docker_29_engine(engine_as, containers):
 
 
 def test_probe_engine_lookup_of_a_docker_29_engine(engine_as, containers):
+    port = free_host_port()
     url, paths = engine_as("1.52", "1.44")
-    containers.run("v29p", ports=["127.0.0.1:18095:80"])
+    containers.run("v29p", ports=[f"127.0.0.1:{port}:80"])
     result = _cli("probe", "--engine", "--host", url, "--format", "json", "--timeout", "0.3")
     assert result.returncode in (0, 1), result.stderr
-    assert "18095" in result.stdout
+    assert str(port) in result.stdout
     assert paths[0] == "/version" and all(p.startswith(f"/v{_sdk_newest()}/") for p in paths[1:]), paths
 
 
@@ -162,9 +165,10 @@ def test_an_engine_older_than_api_1_24_is_one_line_exit_2(engine_as):
 
 def test_gateway_modes_count_only_on_engines_that_apply_them(engine, engine_as, networks, containers):
     """BG014 per container on Docker 27+; the bed's older engine keeps the option but ignores it."""
+    port = free_host_port()
     routed = networks.create("routed", options={"com.docker.network.bridge.gateway_mode_ipv4": "routed"})
     open_ = networks.create("unprot", options={"com.docker.network.bridge.gateway_mode_ipv4": "nat-unprotected"})
-    web = containers.run("gw-web", ports=["127.0.0.1:18096:80"], network=routed)
+    web = containers.run("gw-web", ports=[f"127.0.0.1:{port}:80"], network=routed)
     db = containers.run("gw-db", network=open_)  # nothing published: still open
     quiet = containers.run("gw-quiet", network=routed)  # routed, nothing published: closed
 

@@ -22,6 +22,7 @@ import pytest
 
 from bindguard.reporters.github import escape_data, escape_property
 
+from enginebed import free_host_port
 from helpers import bindguard_cli, write
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
@@ -84,12 +85,13 @@ def test_engine_error_is_escaped_on_stderr(hostile_engine: str, fmt: str, how: s
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_engine_labels_are_escaped_in_every_format(engine, containers, fmt: str) -> None:
+    port = free_host_port()
     c = containers.run(
-        "escape", ports=["18097:80"], labels={"com.docker.compose.service": f"web{HOSTILE}{INJECTION}x"}
+        "escape", ports=[f"{port}:80"], labels={"com.docker.compose.service": f"web{HOSTILE}{INJECTION}x"}
     )
     result = bindguard_cli("audit", "--host", engine, "--format", fmt)
     assert result.returncode == 1, result.stderr
-    assert c.name in result.stdout or "18097" in result.stdout
+    assert c.name in result.stdout or str(port) in result.stdout
     _no_raw_controls(result.stdout + result.stderr)
     _no_injected_command(result.stdout + result.stderr)
 

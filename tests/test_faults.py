@@ -16,6 +16,7 @@ from bindguard.engine.client import EngineTarget
 from bindguard.fix import apply, plan_fixes
 from bindguard.lint import LintSettings
 
+from enginebed import free_host_port
 from helpers import write
 
 
@@ -36,10 +37,12 @@ def test_fix_on_a_full_disk_leaves_the_original_untouched(tmp_path, monkeypatch)
 
 
 def test_container_removed_between_list_and_inspect(engine, containers, monkeypatch):
+    gone_port = free_host_port()
+    kept_port = free_host_port()
     import docker
 
-    gone = containers.run("vanish", ports=["18094:80"], start=False)
-    kept = containers.run("stays", ports=["18095:80"], start=False)
+    gone = containers.run("vanish", ports=[f"{gone_port}:80"], start=False)
+    kept = containers.run("stays", ports=[f"{kept_port}:80"], start=False)
     original = docker.APIClient.inspect_container
 
     def remove_first(self, container):

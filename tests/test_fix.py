@@ -146,18 +146,46 @@ def test_variable_used_for_ports_gets_the_prefix_and_is_counted_once(tmp_path):
     assert again.changed == [] and again.blocking == []
 
 
-def test_host_variable_with_a_default_is_manual(tmp_path):
-    assert one_entry(tmp_path, '"${BIND:-0.0.0.0}:80:80"') == '"${BIND:-0.0.0.0}:80:80"'
-    plan = plan_for(tmp_path / "compose.yaml")
-    assert reasons(plan) == [(5, "BG002", "variable-has-default")]
+def test_wildcard_default_nothing_sets_becomes_loopback(tmp_path):
+    # issue 29: ${KONG_INBOUND_PROXY_LISTEN:-0.0.0.0} with no env source: the default is what
+    # everyone who copies the file gets, so fix makes the default loopback and says why.
+    assert one_entry(tmp_path, '"${BIND:-0.0.0.0}:80:80"', environ={}) == '"${BIND:-127.0.0.1}:80:80"'
+    assert one_entry(tmp_path, '"${BIND-[::]}:80:80"', environ={}) == '"${BIND-[::1]}:80:80"'
+    (tmp_path / "compose.yaml").write_text(SERVICE.format(entry='"${BIND:-0.0.0.0}:80:80"'))
+    plan = plan_for(tmp_path / "compose.yaml", environ={})
+    assert "no env source sets BIND: its default was 0.0.0.0" in plan.edits[0].summary
+    hint = lint([str(tmp_path / "compose.yaml")], settings({})).findings[0].fix
+    assert hint == 'use "${BIND:-127.0.0.1}:80:80" (no env source sets BIND: its default was 0.0.0.0)'
+
+
+def test_host_variable_set_in_env_file_names_where(tmp_path):
+    write(tmp_path, ".env", "X=1\nBIND=0.0.0.0\n")
+    assert one_entry(tmp_path, '"${BIND:-127.0.0.1}:80:80"', environ={}) == '"${BIND:-127.0.0.1}:80:80"'
+    plan = plan_for(tmp_path / "compose.yaml", environ={})
+    assert reasons(plan) == [(5, "BG002", "variable-set")]
+    message = plan.manual[0].message
+    assert "BIND, set in " in message and ".env:2" in message and "0.0.0.0" not in message
+
+
+def test_host_variable_default_a_shipped_env_file_contradicts_is_manual(tmp_path):
+    write(tmp_path, ".env.example", "BIND=0.0.0.0\n")
+    assert one_entry(tmp_path, '"${BIND:-0.0.0.0}:80:80"', environ={}) == '"${BIND:-0.0.0.0}:80:80"'
+    plan = plan_for(tmp_path / "compose.yaml", environ={})
+    assert [r[2] for r in reasons(plan)] == ["env-file"]
+
+
+def test_host_variable_with_an_alternative_is_manual(tmp_path):
+    assert one_entry(tmp_path, '"${BIND:+0.0.0.0}:80:80"', environ={}) == '"${BIND:+0.0.0.0}:80:80"'
+    plan = plan_for(tmp_path / "compose.yaml", environ={})
+    assert [r[2] for r in reasons(plan)] == ["variable-has-default"]
     assert "BIND" in plan.manual[0].message
 
 
 def test_empty_default_is_a_default_too(tmp_path):
-    path = write(tmp_path, "compose.yaml", SERVICE.format(entry='"${BIND:-}:80:80"'), dedent=False)
-    plan = plan_for(path)
-    assert plan.changed == []
-    assert reasons(plan) == [(5, "BG001", "variable-has-default")]
+    # An empty default leaves the host IP empty (every interface): made loopback like 0.0.0.0.
+    assert one_entry(tmp_path, '"${BIND:-}:80:80"', environ={}) == '"${BIND:-127.0.0.1}:80:80"'
+    plan = plan_for(tmp_path / "compose.yaml", environ={})
+    assert "its default was empty" in plan.edits[0].summary
 
 
 def test_host_variable_set_in_the_environment_is_manual(tmp_path):
@@ -391,7 +419,7 @@ def test_long_syntax_existing_host_ip(tmp_path):
               - target: 85
                 host_ip: ${BIND}
               - target: 86
-                host_ip: ${BIND2:-0.0.0.0}
+                host_ip: ${BIND2:-127.0.0.1}
         """
     )
     # An empty or null host_ip (also one an unset variable empties) is refused by
@@ -402,7 +430,6 @@ def test_long_syntax_existing_host_ip(tmp_path):
         (12, "BG007", "invalid-entry"),
         (14, "BG007", "invalid-entry"),
         (16, "BG006", "unset-variable"),
-        (18, "BG002", "variable-has-default"),
     ]
 
 
@@ -680,13 +707,13 @@ services:
 def test_second_fix_changes_nothing(tmp_path):
     path = write(tmp_path, "compose.yaml", ALL_FORMS, dedent=False)
     first = plan_for(path)
-    assert first.errors == [] and len(first.edits) == 13
+    assert first.errors == [] and len(first.edits) == 14
     assert apply(first).ok
     second = plan_for(path)
     assert second.changed == [] and render_diff(second) == ""
-    assert {m.reason for m in second.manual} == {"unset-variable", "variable-has-default", "host-network"}
+    assert {m.reason for m in second.manual} == {"unset-variable", "host-network"}
     left = [(f.code, f.location.line) for f in lint([str(path)], settings()).findings]
-    assert left == [("BG006", 13), ("BG002", 15), ("BG004", 24)]
+    assert left == [("BG006", 13), ("BG004", 24)]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16-le", "utf-16-be"])
@@ -749,8 +776,8 @@ def test_edit_records(tmp_path):
     assert [(e.line, e.old, e.new, e.syntax) for e in inserted] == [
         (17, "", "        host_ip: 127.0.0.1\n", "long")
     ]
-    assert plan.fixed_by_rule() == {"BG001": 7, "BG002": 4, "BG006": 2}
-    assert plan.manual_by_reason() == {"variable-has-default": 1, "host-network": 1}  # BG006 counted once
+    assert plan.fixed_by_rule() == {"BG001": 7, "BG002": 5, "BG006": 2}
+    assert plan.manual_by_reason() == {"host-network": 1}  # BG006 counted once
     # Positions after the fix: lines move only below the inserted host_ip line.
     assert [(e.line, e.new_line) for e in plan.edits if e.line >= 19] == [(19, 20), (20, 21)]
     fixed = plan.files[0].new_text

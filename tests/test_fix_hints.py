@@ -77,7 +77,12 @@ def test_planner_tables_follow_the_rules(monkeypatch) -> None:
     from bindguard.fix import remedy
 
     monkeypatch.setitem(RULES, "BG003", RULES["BG003"]._replace(fix=FixInfo(True)))
-    assert "BG003" in remedy.auto_codes()
+    remedy.auto_codes.cache_clear()  # computed once per process from the rules; here they changed
+    try:
+        assert "BG003" in remedy.auto_codes()
+    finally:
+        monkeypatch.undo()
+        remedy.auto_codes.cache_clear()
 
 
 
@@ -114,9 +119,8 @@ def test_hints_are_the_entries_as_fix_writes_them(tmp_path):
         6: 'use "127.0.0.1:$WEB_BIND:81/tcp"',
         # plain (unquoted) stays plain; the unset variable stays, not "127.0.0.1::3449"
         7: "use 127.0.0.1:${PUBLIC_PORT}:3449",
-        # refused by fix: the hint is fix's reason, not a rewrite
-        8: "the host IP comes from variable BIND, which already has a default or alternative "
-        "(${BIND:-0.0.0.0}); change it or set BIND by hand",
+        # no env source sets BIND: its wildcard default becomes loopback, and the hint says why
+        8: 'use "${BIND:-127.0.0.1}:8000:8080" (no env source sets BIND: its default was 0.0.0.0)',
         9: "add host_ip: 127.0.0.1",
         11: 'set host_ip: "127.0.0.1"',
     }
@@ -124,14 +128,14 @@ def test_hints_are_the_entries_as_fix_writes_them(tmp_path):
     assert 'fix: use "127.0.0.1:${PORT:-8080}:80"' in text and "3000:80" not in text.split("fix:")[1]
 
     fixed = cli("fix", "--no-config", str(tmp_path))
-    assert fixed.exit_code == 1  # the BIND entry is left to a person
+    assert fixed.exit_code == 0  # every entry fixed, the BIND default included
     body = (tmp_path / "compose.yaml").read_text()
     for hint in got.values():
         if hint.startswith("use "):
-            assert f"      - {hint[4:]}\n" in body, hint
+            assert f"      - {hint[4:].split(' (')[0]}\n" in body, hint
     assert "        host_ip: 127.0.0.1\n" in body
     assert '{target: 83, published: 8083, host_ip: "127.0.0.1"}' in body
-    assert "BG002 not fixed (variable-has-default): the host IP comes from variable BIND" in fixed.output
+    assert "default BIND to 127.0.0.1 (no env source sets BIND: its default was 0.0.0.0)" in fixed.output
 
 
 def test_json_and_sarif_carry_the_same_fix_and_a_suggested_change(tmp_path):
@@ -167,7 +171,7 @@ def test_json_and_sarif_carry_the_same_fix_and_a_suggested_change(tmp_path):
             patched = text[:start] + new + text[end:]
             assert new.strip().lstrip(",").strip() in json_hints[line] or new.strip() in json_hints[line]
             assert patched != text
-    assert fixes == 5  # every finding fix rewrites; the BIND entry has none
+    assert fixes == 6  # every finding fix rewrites, the BIND entry's default included
     cli("fix", "--no-config", str(path))
     after = path.read_text()
     # every suggested change, applied alone, is part of what fix wrote

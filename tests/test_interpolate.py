@@ -23,6 +23,8 @@ from bindguard.compose.interpolate import (
     interpolate,
 )
 
+from helpers import examples
+
 DEFAULTS = {"FOO": "first", "BAR": "", "JSON": '{"json":2}'}
 
 
@@ -459,7 +461,7 @@ _MAPPINGS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(3000), suppress_health_check=[HealthCheck.too_slow])
 @given(_TEMPLATES, _MAPPINGS)
 def test_scanner_agrees_with_regex_model(template: str, mapping: dict[str, str]) -> None:
     try:
@@ -468,6 +470,11 @@ def test_scanner_agrees_with_regex_model(template: str, mapping: dict[str, str])
         with pytest.raises(InterpolationError) as info:
             interpolate(template, mapping.get)
         assert info.value.variable == exc.variable
-        assert info.value.message.startswith(exc.message)
+        if exc.variable is None:
+            assert info.value.message.startswith(exc.message)
+        else:
+            # the reason is the operand as it may be printed: a value from a variable is masked there
+            # (issue 25), which the model does not do
+            assert info.value.message.startswith(f"required variable {exc.variable} is missing a value")
     else:
         assert interpolate(template, mapping.get).value == expected

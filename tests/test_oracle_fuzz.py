@@ -36,6 +36,11 @@ PROTOS = ["", "", "/tcp", "/udp", "/UDP", "/sctp", "/", "/icmp"]
 VARIABLES = {"IP": ["127.0.0.1", "0.0.0.0", "::1", ""], "P": ["8080", "8081", "0", ""], "T": ["80", "81"]}
 
 
+# YAML tags Compose gives a meaning to, on any kind of value (issue 29: a scalar or null under
+# !reset was a false BG007): "!reset" removes what it tags, "!override" reads it untagged.
+TAGS = ["", "", "", "", "!reset ", "!override "]
+
+
 def _short_ip(ip: str) -> str:
     return f"[{ip}]" if ":" in ip and not ip.startswith("$") else ip
 
@@ -68,12 +73,14 @@ def long_entry(draw) -> str:
         pairs.append(("protocol", proto))
     if draw(st.booleans()):
         pairs.append(("mode", draw(st.sampled_from(["ingress", "host"]))))
-    return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    tagged = [(k, draw(st.sampled_from(TAGS)) + v) for k, v in pairs]
+    return "{" + ", ".join(f"{k}: {v}" for k, v in tagged) + "}"
 
 
 def entries() -> st.SearchStrategy[list[str]]:
     plain_int = st.sampled_from(["80", "8080", "0", "080"])  # a YAML integer item
-    return st.lists(st.one_of(short_entry(), long_entry(), plain_int), max_size=4)
+    item = st.one_of(short_entry(), long_entry(), plain_int, st.just("!reset"), st.just("!reset ~"))
+    return st.lists(st.tuples(st.sampled_from(TAGS), item).map(lambda t: (t[0] + t[1]).strip()), max_size=4)
 
 
 @st.composite
@@ -85,8 +92,10 @@ def service_block(draw, name: str, override: bool) -> list[str]:
         lines.append("    profiles: [" + draw(st.sampled_from(["p1", "p2", "p1, p2"])) + "]")
     items = draw(entries())
     tag = draw(st.sampled_from(["", "", "", " !reset", " !override"])) if override else ""
+    if draw(st.integers(0, 5)) == 0:
+        lines.append("    network_mode: " + draw(st.sampled_from(["!reset host", "!override bridge", "!reset ~"])))
     if tag == " !reset" and draw(st.booleans()):
-        lines.append("    ports: !reset []")
+        lines.append("    ports: " + draw(st.sampled_from(["!reset []", "!reset null", "!reset", "!reset ~"])))
     elif items or draw(st.booleans()):
         lines.append(f"    ports:{tag}" + ("" if items else " []"))
         lines.extend(f"      - {item}" for item in items)
@@ -100,8 +109,11 @@ def projects(draw) -> tuple[dict[str, str], dict[str, str]]:
         line for n in names for line in draw(service_block(n, override=False))]) + "\n"}
     if draw(st.booleans()):
         over = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
-        files["compose.override.yaml"] = "\n".join(["services:"] + [
-            line for n in over for line in draw(service_block(n, override=True))]) + "\n"
+        blocks = []
+        for n in over:
+            # a whole service under !reset: Compose removes it from the earlier file too
+            blocks += [f"  {n}: !reset"] if draw(st.integers(0, 6)) == 0 else draw(service_block(n, override=True))
+        files["compose.override.yaml"] = "\n".join(["services:"] + blocks) + "\n"
     env, dotenv = {}, {}
     for name, values in VARIABLES.items():
         where = draw(st.sampled_from(["unset", "unset", "env", "dotenv"]))
@@ -150,6 +162,28 @@ PINNED: list[tuple[dict[str, str], dict[str, str]]] = [
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: [{target: 80, protocol: UDP}]\n'}, {}),
     # target 080 is not octal for go-yaml: the float 80.0, which Compose takes as 80
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: [{target: 080}, {target: 1e2}]\n'}, {}),
+    # issue 29: tags on scalars and null (each was a false BG007 or BG000)
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: !reset null\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - target: 80\n        host_ip: !reset null\n'}, {}),
+    ({"compose.yaml": 'services:\n  a: !reset\n  b:\n    image: x\n    ports: ["127.0.0.1:80:80"]\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !reset\n      - "127.0.0.1:80:80"\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: [{target: !override 80, published: !override 8080, '
+                      'host_ip: !reset 0.0.0.0}]\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports: ["80:80"]\n  b:\n    image: y\n',
+      "compose.override.yaml": 'services:\n  a: !reset\n'}, {}),
+    # !reset under !override is no reset at all for compose-go (its reset processor stops there)
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n',
+      "compose.override.yaml": 'services:\n  a:\n    ports: !override\n      - !reset "80"\n'}, {}),
+    ({"compose.yaml": 'services:\n  a: !override\n    image: x\n    ports:\n      - !reset "80"\n'
+                      '      - {target: 81, host_ip: !reset 0.0.0.0}\n'}, {}),
+    # a scalar under !override is its text: "080" is port 80 (a plain 080 is refused), 0x50 is refused
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !override 080\n'}, {}),
+    ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !override 0x50\n'}, {}),
+    # a quoted published "08080": Compose keeps the text, the engine (and bindguard) read 8080
+    ({"compose.yaml": 'services:\n  b:\n    image: x\n    ports:\n      - {target: 80, published: "08080"}\n'}, {}),
+    # a service a later file removes still refuses the project for an entry Compose cannot parse
+    ({"compose.yaml": 'services:\n  c:\n    image: x\n    ports:\n      - 0\n      - "80"\n',
+      "compose.override.yaml": 'services:\n  c: !reset\n'}, {}),
 ]
 
 

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 
-from enginebed import wait_http
+from enginebed import free_host_port, wait_http
 from helpers import write
 
 
@@ -70,27 +70,30 @@ def test_compose_ports_are_probed(tmp_path):
 
 
 def test_real_containers(engine, containers):
-    loop = containers.run("probe-loop", ports=["127.0.0.1:62893:80"])
-    wide = containers.run("probe-wide", ports=["18093:80"])
-    assert wait_http("127.0.0.1", 62893) == 200
-    assert wait_http("127.0.0.1", 18093) == 200
-    result = cli("62893", "18093", "--http", "--format", "json")  # the default engine names them
+    loop_port = free_host_port()
+    wide_port = free_host_port()
+    loop = containers.run("probe-loop", ports=[f"127.0.0.1:{loop_port}:80"])
+    wide = containers.run("probe-wide", ports=[f"{wide_port}:80"])
+    assert wait_http("127.0.0.1", loop_port) == 200
+    assert wait_http("127.0.0.1", wide_port) == 200
+    result = cli(str(loop_port), str(wide_port), "--http", "--format", "json")  # the default engine names them
     assert result.returncode == 1, result.stderr
     by_port = {r["target"]["port"]: r for r in json.loads(result.stdout)["results"]}
-    assert by_port[62893]["verdict"] == "loopback-only"
-    assert by_port[18093]["verdict"] == "all-interfaces"
-    assert "200" in json.dumps(by_port[62893]["http"])
+    assert by_port[loop_port]["verdict"] == "loopback-only"
+    assert by_port[wide_port]["verdict"] == "all-interfaces"
+    assert "200" in json.dumps(by_port[loop_port]["http"])
     # docker-proxy owns the sockets; the engine names the container
-    assert loop.name in json.dumps(by_port[62893]) and wide.name in json.dumps(by_port[18093])
+    assert loop.name in json.dumps(by_port[loop_port]) and wide.name in json.dumps(by_port[wide_port])
     engine_run = cli("--engine", "--host", engine, "--format", "json")
     ports = {r["target"]["port"] for r in json.loads(engine_run.stdout)["results"]}
-    assert {62893, 18093} <= ports
+    assert {loop_port, wide_port} <= ports
 
 
 def test_free(engine, containers):
-    containers.run("probe-free", ports=["127.0.0.1:62893:80"])
-    wait_http("127.0.0.1", 62893)
-    result = cli("62893", "--free", "--format", "json")
+    port = free_host_port()
+    containers.run("probe-free", ports=[f"127.0.0.1:{port}:80"])
+    wait_http("127.0.0.1", port)
+    result = cli(str(port), "--free", "--format", "json")
     (r,) = json.loads(result.stdout)["results"]
     assert r["free"]["free"] is False and "docker-proxy" in json.dumps(r["free"])
 

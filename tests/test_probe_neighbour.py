@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +27,8 @@ from bindguard.model import Binding, EngineFacts, Location, PortRange, Subject
 from bindguard.probe.neighbour import NeighbourAttempt, NeighbourVerdict, Outcome, verdict_of
 from bindguard.probe.netns import DEFAULT_RANGE, NeighbourError, parse_net, pick_subnet
 
-REPO = Path(__file__).resolve().parent.parent
+from peerbed import IPROUTE2, iproute2_problem, unavailable
+
 BYPASS = NeighbourVerdict.LOOPBACK_BYPASS.value
 OURS = re.compile(r"bindguard-|198\.1[89]\.|fe80::b9:")
 
@@ -84,12 +84,11 @@ def _need(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def neighbour_host() -> None:
-    """Root on Linux with iproute2 (installed by .ci/iproute2-up.sh if missing)."""
+    """Root on Linux with iproute2 (.ci/iproute2-up.sh installs it; the test never does)."""
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         _need("root on Linux")
-    proc = subprocess.run(["bash", str(REPO / ".ci" / "iproute2-up.sh")], capture_output=True, text=True)
-    if proc.returncode != 0:
-        _need(f"iproute2: {proc.stderr.strip()}")
+    if problem := iproute2_problem():
+        unavailable(IPROUTE2, problem)
 
 
 def _lines(*cmd: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from enginebed import free_host_port
 from helpers import bindguard_cli, write
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
@@ -173,6 +174,7 @@ def test_required_variable_message_hides_nested_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_audit_drift_hides_the_auditors_environment(engine, containers, tmp_path: Path, fmt: str) -> None:
     """The compose file a container was made from is read with the auditor's variables."""
+    port = free_host_port()
     compose = write(
         tmp_path, "compose.yaml", 'services:\n  db:\n    ports:\n      - "${DRIFT_SPEC}:80"\n'
     )
@@ -182,8 +184,8 @@ def test_audit_drift_hides_the_auditors_environment(engine, containers, tmp_path
         "com.docker.compose.project.working_dir": str(tmp_path),
         "com.docker.compose.project.config_files": str(compose),
     }
-    c = containers.run("secretdrift", ports=["18095:80"], labels=labels)
-    secret = "127.0.0.2:18095"  # a whole value that is neither an address nor a port
+    c = containers.run("secretdrift", ports=[f"{port}:80"], labels=labels)
+    secret = f"127.0.0.2:{port}"  # a whole value that is neither an address nor a port
     text, result = outputs("audit", "--host", engine, "--format", fmt, env={"DRIFT_SPEC": secret})
     assert result.returncode == 1, text
     assert c.name in text or fmt in ("sarif", "gitlab", "junit")
@@ -271,5 +273,6 @@ def test_profile_named_through_a_variable_reads_as_selected(tmp_path: Path) -> N
           '  b:\n    profiles: [other]\n    ports: ["127.0.0.1:81:80"]\n')
     text, _ = outputs("lint", str(tmp_path), env={"PROF": SECRET, "COMPOSE_PROFILES": f"{SECRET},zzz"})
     assert_hidden(text, SECRET)
-    assert "Profiles: <value of PROF>; 1 name no service uses (from COMPOSE_PROFILES)" in text
+    assert ("Profiles: <value of PROF>; 1 name no service uses (not shown: a value from the environment; "
+            "--show-values names it) (from COMPOSE_PROFILES)") in text
     assert "services only in profiles other were not checked" in text

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import datetime
 import json
-import random
 import signal
 import sys
 import time
 
 import pytest
 
-from enginebed import docker, inspect
+from enginebed import docker, free_host_port, inspect
 from watchbed import WatchProcess, free_port, scrape
 
 LOOPBACK_OPT = "com.docker.network.bridge.host_binding_ipv4"
 
 
 def port18() -> int:
-    # 18000-18099 hold the fixed ports of other engine tests (which other sessions run too)
-    return random.randint(18600, 18999)
+    return free_host_port()
 
 
 def exposed_httpd(name: str, engine_url: str) -> None:
@@ -294,17 +292,10 @@ def test_alert_rules_pass_promtool_and_fire_after_one_minute():
     alerts after 1 m, one resolved within 15 s never does) passes in promtool."""
     import subprocess
 
-    from watchbed import PROMETHEUS_UP, REPO, _unavailable
+    from peerbed import PROMETHEUS, require_tool
+    from watchbed import REPO
 
-    setup = subprocess.run(
-        ["bash", str(PROMETHEUS_UP), "--install-only"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        stdin=subprocess.DEVNULL,
-    )
-    if setup.returncode != 0:
-        _unavailable(f"no promtool: {setup.stderr.strip()}")
+    require_tool("promtool", PROMETHEUS)
     rules = REPO / "contrib" / "prometheus"
     check = subprocess.run(
         ["promtool", "check", "rules", "bindguard-alerts.yml"], cwd=rules, capture_output=True, text=True, timeout=120

@@ -11,9 +11,10 @@ nor ``--default-address-pool``, which delete the shared engine's docker0).
 It is the only engine a test may stop and restart; the shared default
 engine and the shared second engine are never touched.
 
-``prometheus`` (fixture factory) starts Debian's Prometheus through
-``.ci/prometheus-up.sh`` on 127.0.0.1 with its own config and storage.
-Missing peers skip the tests, or fail them under ``CI=true``.
+``prometheus`` (fixture factory) starts the installed Prometheus (``.ci/prometheus-up.sh``
+installs Debian's package; the bed never does) on a free port of 127.0.0.1 with its own config
+and storage, and stops it at teardown.
+Missing peers skip the tests, or fail them under ``CI=true`` (see ``peerbed``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from pathlib import Path
 import pytest
 
 from enginebed import IMAGE, REPO, SESSION_ID, docker, engine_answers
+from peerbed import PROMETHEUS, require_tool
 
-PROMETHEUS_UP = REPO / ".ci" / "prometheus-up.sh"
+__all__ = ["REPO", "WatchProcess", "free_port", "scrape", "watcher", "private_engine", "prometheus",
+           "start_prometheus"]
 
 
 def _unavailable(reason: str) -> None:
@@ -272,6 +275,7 @@ def private_engine(engine: str) -> Iterator[PrivateEngine]:
 class Prometheus:
     url: str
     root: Path
+    proc: subprocess.Popen | None = None
 
     def query(self, expr: str) -> list[dict]:
         q = urllib.parse.urlencode({"query": expr})
@@ -280,11 +284,51 @@ class Prometheus:
         assert data["status"] == "success", data
         return data["data"]["result"]
 
-    def stop(self) -> None:
+    def ready(self) -> bool:
         try:
-            os.kill(int((self.root / "prometheus.pid").read_text()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_prometheus(root: Path, target: str, interval: str = "200ms", timeout: float = 60) -> Prometheus:
+    """Prometheus on a free port of 127.0.0.1 scraping ``target`` (HOST:PORT, /metrics) every
+    ``interval``, its config, storage and log under ``root``; RuntimeError if it is not ready
+    within ``timeout`` seconds."""
+    exe = require_tool("prometheus", PROMETHEUS)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    config = root / "prometheus.yml"
+    config.write_text(
+        f"global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n"
+        f"scrape_configs:\n  - job_name: bindguard\n    static_configs:\n"
+        f'      - targets: ["{target}"]\n'
+    )
+    port = free_port()
+    with open(root / "prometheus.log", "ab") as log:
+        proc = subprocess.Popen(
+            [exe, f"--config.file={config}", f"--storage.tsdb.path={root / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        )
+    p = Prometheus(f"http://127.0.0.1:{port}", root, proc)
+    deadline = time.monotonic() + timeout
+    while not p.ready():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            p.stop()
+            tail = (root / "prometheus.log").read_text(errors="replace").strip()[-300:]
+            raise RuntimeError(f"prometheus on {p.url} not ready (exit {proc.poll()}): {tail}")
+        time.sleep(0.25)
+    return p
 
 
 @pytest.fixture
@@ -293,19 +337,8 @@ def prometheus(tmp_path) -> Iterator[Callable[[str], Prometheus]]:
     started: list[Prometheus] = []
 
     def start(target: str) -> Prometheus:
-        root = tmp_path / f"prometheus{len(started)}"
-        port = free_port()
-        proc = subprocess.run(
-            ["bash", str(PROMETHEUS_UP), str(root), str(port), target, "200ms"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            stdin=subprocess.DEVNULL,
-        )
-        p = Prometheus(f"http://127.0.0.1:{port}", root)
+        p = start_prometheus(tmp_path / f"prometheus{len(started)}", target)
         started.append(p)
-        if proc.returncode != 0:
-            _unavailable(f"no Prometheus: {(proc.stdout + proc.stderr).strip()[-500:]}")
         return p
 
     yield start

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import typer
 
 from bindguard import __version__, commands
+from bindguard.cli_help import GroupedCommand
 from bindguard.commands import (
     FailOn,
     Format,
@@ -88,9 +89,10 @@ FormatOpt = typer.Option(
     "or a CI format.",
 )
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
-QuietOpt = typer.Option(0, "--quiet", "-q", count=True, help="Findings only, no summary; twice: nothing, only the exit code.")
+QuietOpt = typer.Option(
+    0, "--quiet", "-q", count=True, show_default=False, help="Findings only, no summary; twice: nothing, only the exit code.")
 ColorOpt = typer.Option("auto", "--color", help="auto (NO_COLOR, FORCE_COLOR, then: is stdout a terminal), always or never.")
-FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 (default: warning).")
+FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1.  [default: warning]")
 # engine selection, shared by audit and watch
 HostsOpt = _many("--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
 ContextsOpt = _many("--context", "-c", help="Docker CLI context name (repeatable).")
@@ -98,7 +100,7 @@ IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped con
 EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def lint(
     paths: list[str] | None = PathsArg,
     fmt: Format = FormatOpt,
@@ -127,6 +129,10 @@ def lint(
     color: ColorChoice = ColorOpt,
     stdin_filename: str | None = typer.Option(
         None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
+    default_host_ip: str | None = typer.Option(
+        None, "--default-host-ip", help=
+            "The engine's default host IP for entries without one (daemon.json ip), or 'engine' to ask it; "
+            "default: Docker's, every interface."),
 ) -> None:
     """Check compose files: every published port must listen on loopback.
 
@@ -138,6 +144,9 @@ def lint(
     raise typer.Exit(commands.lint(**locals()))
 
 
+UNCUT = 100_000  # the ports table's width when stdout is not a terminal: wide enough for any path
+
+
 class TextOrJson(str, enum.Enum):
     """Formats of the commands that are not rule reports (ports, probe)."""
 
@@ -145,10 +154,10 @@ class TextOrJson(str, enum.Enum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def ports(
     paths: list[str] | None = PathsArg,
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
     files: list[str] | None = FileOpt,
     env_file: list[str] | None = EnvFileOpt,
     profile: list[str] | None = ProfileOpt,
@@ -178,13 +187,14 @@ def ports(
         else:
             from bindguard.output import terminal_width
 
-            write_stdout(ports_text(subjects, problems, color=use_color(color), width=terminal_width() or 140))
+            # piped or redirected: no width at all, so no location is ever cut (issue 29)
+            write_stdout(ports_text(subjects, problems, color=use_color(color), width=terminal_width() or UNCUT))
         return 0
 
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def audit(
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
@@ -320,13 +330,14 @@ def _prover(prove: bool):
     return make_prover(timeout=0.5)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def watch(
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
     include_stopped: bool = IncludeStoppedOpt,
     timeout: float = EngineTimeoutOpt,
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="text lines, or json: one JSON object per line."),
+    fmt: TextOrJson = typer.Option(
+        TextOrJson.text, "--output-format", "--format", help="text lines, or json: one JSON object per line."),
     fail_on: FailOn | None = FailOnOpt,
     allow: list[str] | None = AllowOpt,
     select: list[str] | None = SelectOpt,
@@ -345,6 +356,10 @@ def watch(
     backoff_max: float = typer.Option(30.0, "--backoff-max", help="Longest wait in seconds between reconnection attempts."),
     config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
+    quiet: int = typer.Option(
+        0, "--quiet", "-q", count=True, show_default=False,
+        help="Changes only, no status lines; twice: nothing (exit code, --exec and metrics only)."),
+    color: ColorChoice = ColorOpt,
 ) -> None:
     """Audit the engine(s), then report new and resolved findings as containers and networks change.
 
@@ -384,18 +399,18 @@ def watch(
         return guard(
             GuardOptions(
                 WatchSettings(audit_settings, backoff_start=min(0.5, backoff_max), backoff_max=backoff_max),
-                json=fmt is TextOrJson.json, color=fmt is TextOrJson.text and use_color(),
+                json=fmt is TextOrJson.json, color=fmt is TextOrJson.text and use_color(color),
                 once_exposed=threshold, exec_argv=argv, exec_timeout=exec_timeout,
                 metrics_address=address,
             ),
-            write_stdout,
-            lambda text: typer.echo(f"bindguard: {text}", err=True),
+            write_stdout if quiet < 2 else (lambda text: None),
+            (lambda text: typer.echo(f"bindguard: {text}", err=True)) if quiet < 1 else (lambda text: None),
         )
 
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def fix(
     paths: list[str] | None = PathsArg,
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
@@ -449,7 +464,7 @@ def fix(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def probe(
     targets: list[str] | None = typer.Argument(None, help="PORT, IP:PORT or [IPv6]:PORT, optionally /udp (repeatable)."),
     compose: list[str] | None = typer.Option(
@@ -459,7 +474,7 @@ def probe(
     http: bool = typer.Option(False, "--http", help="Send HEAD / and report the status line."),
     free: bool = typer.Option(False, "--free", help="Could a service bind 127.0.0.1:PORT now? Who holds it?"),
     timeout: float = typer.Option(0.5, "--timeout", help="Seconds for each connect and HTTP answer."),
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
     neighbour: bool = typer.Option(
         False, "--neighbour", help="Connect from a throwaway neighbour host (network namespace + veth; root, Linux)."),
     neighbour_net: str | None = typer.Option(
@@ -534,7 +549,7 @@ def probe(
     guarded(body)
 
 
-@app.command()
+@app.command(cls=GroupedCommand)
 def rules(code: str | None = typer.Argument(None, help="A rule code (BG001) or prefix (BG01).")) -> None:
     """List every rule, or print one rule's documentation."""
 

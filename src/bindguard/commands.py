@@ -137,6 +137,10 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     from bindguard.reporters.base import with_docs_url
 
     color, quiet, statistics = look or ("auto", 0, False)
+    shown = Format.concise if output is not None and fmt is not Format.full else fmt
+    if statistics and shown.value not in ("concise", "full", "text", "json"):
+        # never silently ignored (issue 29): counts are text or JSON
+        raise fail(f"--statistics prints counts as text or json, not --output-format {fmt.value}")
     report = with_docs_url(report, docs_url)
     base = os.getcwd()
     if output is not None:
@@ -151,7 +155,7 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
         fmt = Format.full if fmt is Format.full else Format.concise
     view = View(fmt.value, use_color(color), terminal_width(), quiet, statistics, base)
     if fmt.value not in ("concise", "full", "text"):
-        view = view._replace(color=False, statistics=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
+        view = view._replace(color=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
     write_stdout(render(report, view, texts))
 
 
@@ -224,6 +228,7 @@ def lint(
     quiet: int,
     color: ColorChoice,
     stdin_filename: str | None,
+    default_host_ip: str | None,
 ) -> int:
     """``bindguard lint``: check compose files and return the exit code.
 
@@ -244,12 +249,13 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
-            show_values=show_values, sources=sources,
+            show_values=show_values, default_host_ip=default_host_ip, sources=sources,
         )
         warn_unrunnable(settings.selection, "lint", select)
-        # Concise lines never show a fix: hint; -q -q shows nothing on the terminal, but a report
-        # written with --output still shows what its format shows; a baseline records no hint.
-        shown = fmt not in (Format.concise, Format.text) and (output is not None or quiet < 2)
+        # Every format shows the hint or marks what fix rewrites ([*] and the fixable count in
+        # concise lines, issue 29); -q -q shows nothing on the terminal, but a report written with
+        # --output still shows what its format shows; a baseline records no hint.
+        shown = output is not None or quiet < 2
         settings = settings._replace(hints=shown and write_baseline is None)
         stdin = None
         if paths == ["-"] or (stdin_filename and not paths):
@@ -258,7 +264,14 @@ def lint(
             stdin = read_stdin(sys.stdin.buffer, stdin_filename)
         elif "-" in (paths or ()):
             raise fail("- (standard input) cannot be combined with other paths")
-        report = run_lint(paths_or_default(paths, files), settings, stdin=stdin)
+        from bindguard.progress import Progress
+
+        report = run_lint(paths_or_default(paths, files), settings, stdin=stdin,
+                          progress=None if quiet else Progress)
+        if write_baseline is not None and report.errors:
+            for error in report.errors:
+                say(error)  # a baseline of part of the paths would hide what the rest holds
+            return 2
         if write_baseline is not None:
             from bindguard.baseline import write_baseline as record
 
@@ -266,12 +279,14 @@ def lint(
             say(f"recorded {count} findings in {write_baseline}")
             return 0
         texts = {stdin.name: stdin.text()} if stdin else None
+        for warning in report.warnings:
+            say(warning)
         emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
-        inline = report.suppressed - report.baselined
-        if report.baselined and not quiet:
-            say(f"{report.baselined} known findings suppressed by the baseline {baseline}")
-        if inline and not quiet:
-            say(f"{inline} findings suppressed by inline ignores")
+        for error in report.errors:
+            say(error)  # the other paths were reported; this one stops the run (exit 2)
+        if report.errors:
+            return 2
+        # the summary already says what a baseline or inline ignores suppressed: said once (issue 29)
         return exit_code(report, FailOn(level))
 
     return guarded(body)

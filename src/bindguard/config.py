@@ -54,16 +54,34 @@ class Config(NamedTuple):
     overrides: tuple[PathOverride, ...] = ()
     docs_url: str | None = None
     sources: frozenset[str] | None = None  # the kinds of file a folder walk reads (bindguard.sources)
+    default_host_ip: str | None = None  # an IP address, or "engine"
 
 
 # Keys of the run itself; the rules' own options (``Rule.options``: ``allow``, ``expect``) are
 # added from the registry, so a rule that declares an option makes it a valid key here.
 RUN_KEYS = {
     "select", "ignore", "severity", "fail-on", "exclude", "include", "env-file", "profiles", "overrides",
-    "docs-url", "sources",
+    "docs-url", "default-host-ip", "sources",
 }
 KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
+
+
+ENGINE_DEFAULT = "engine"
+
+
+def parse_default_host_ip(value: object) -> str:
+    """``default-host-ip`` / ``--default-host-ip``: an IP address (brackets allowed for IPv6),
+    or ``engine`` to read it from the engine; ValueError otherwise."""
+    import ipaddress
+
+    text = value.strip() if isinstance(value, str) else ""
+    if text == ENGINE_DEFAULT:
+        return text
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        raise ValueError(f"expected an IP address or 'engine', not {value!r}") from None
 
 
 def find_config(start: str | None = None) -> str | None:
@@ -190,10 +208,17 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
     docs_url = table.get("docs-url")
     if docs_url is not None and (not isinstance(docs_url, str) or not docs_url.strip()):
         raise ConfigError("expected a URL (with {code}, or a base that CODE.md is added to)", path=path, key=key("docs-url"))
+    default_host_ip = table.get("default-host-ip")
+    if default_host_ip is not None:
+        try:
+            default_host_ip = parse_default_host_ip(default_host_ip)
+        except ValueError as exc:
+            raise ConfigError(str(exc), path=path, key=key("default-host-ip")) from None
     return Config(
         path=path,
         root=root,
         docs_url=docs_url,
+        default_host_ip=default_host_ip,
         sources=_sources(table, path, key),
         allow=allow,
         expect=tuple(expect),

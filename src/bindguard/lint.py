@@ -41,6 +41,7 @@ class LintSettings(NamedTuple):
     selection: RuleSelection = RuleSelection()
     project: ProjectOptions = ProjectOptions()
     exclude: tuple[str, ...] = ()
+    exclude_root: str = "."  # where anchored --exclude patterns start: here, or the config's folder
     include: tuple[str, ...] = ()
     compose_files: tuple[str, ...] = ()
     jobs: int | None = None
@@ -71,7 +72,20 @@ class Unit(NamedTuple):
     kind: str = "compose"
 
 
-def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Problem]]:
+class RunNotes:
+    """What a run says besides its findings (issue 29), filled by :func:`plan`.
+
+    ``warnings``: an ``--exclude`` pattern that matched nothing.  ``errors``:
+    paths that could not be read while other paths were checked; the report of
+    the others is shown, then these stop the run (exit 2), as ruff does.
+    """
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.errors: list[InputError] = []
+
+
+def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None) -> tuple[list[Unit], list[Problem]]:
     for env_file in settings.project.env_files:
         if not os.path.isfile(env_file) or not os.access(env_file, os.R_OK):
             raise InputError(env_file, "env file not found or not readable")
@@ -82,9 +96,17 @@ def plan(paths: list[str], settings: LintSettings) -> tuple[list[Unit], list[Pro
     if settings.compose_files:
         units.append(Unit(tuple(os.path.normpath(f) for f in settings.compose_files)))
     explicit = [p for p in paths if not os.path.isdir(p)]
+    from bindguard.pathmatch import PathPatterns
+
+    exclude = PathPatterns(settings.exclude, settings.exclude_root)
+    deferred = None if notes is None else notes.errors
     sniffed: dict[str, bytes] = {}
     finder, compose = _finder(settings)
-    files, problems = discover(paths, settings.exclude, settings.include, sniffed, finder, compose)
+    files, problems = discover(paths, exclude, settings.include, sniffed, deferred, finder, compose)
+    if notes is not None:
+        if notes.errors and not files and not units and not problems:
+            raise notes.errors[0]  # nothing at all was checked: no report, one error line
+        notes.warnings += [f"warning: --exclude {p!r} matched nothing" for p in exclude.unused()]
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
     for path in files:
@@ -158,14 +180,24 @@ class UnitResult(NamedTuple):
 
 
 def _port_keys(subject: Subject) -> tuple[frozenset[tuple], frozenset[tuple]]:
-    """(every published port entry, those not on loopback), as (location, entry) keys."""
+    """(every published port entry of every service, those not on loopback).
+
+    A key is (location, service, entry, ports it publishes): an entry that an
+    anchor shares between three services publishes three times, as Compose does,
+    while a file read by two projects still counts once.  ``count`` adds them up.
+    """
     ports, exposed = set(), set()
     for b in subject.bindings:
-        key = (b.location, b.entry)
+        key = (b.location, b.service, b.entry, b.published)
         ports.add(key)
         if b.verdict is not Verdict.LOOPBACK:
             exposed.add(key)
     return frozenset(ports), frozenset(exposed)
+
+
+def count(keys: set[tuple] | frozenset[tuple]) -> int:
+    """How many ports the keys of ``_port_keys`` publish."""
+    return sum(key[-1] for key in keys)
 
 
 def project_dir(unit: Unit) -> str:
@@ -198,10 +230,10 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
     found, suppressed = apply_ignores(found, loader.texts(), settings.selection, unparsed)
     if len(args) > 2 and found and settings.hints:
-        found = _fix_hints(found, files, subject, unit, settings, args[2])
+        found = _fix_hints(found, files, subject, unit, loader.environment, args[2])
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
-    notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip)
+    notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip) | set(subject.notes)
     return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles)
 
 
@@ -244,19 +276,17 @@ def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set
     return drop
 
 
-def _fix_hints(found, files, subject: Subject, unit: Unit, settings: LintSettings, allowed) -> list[Finding]:
-    """The ``fix:`` hints of fixable findings, decided by the code ``bindguard fix`` runs."""
-    from bindguard.fix.remedy import auto_codes, hint_findings, shipped_env
+def _fix_hints(found, files, subject: Subject, unit: Unit, env, allowed) -> list[Finding]:
+    """The ``fix:`` hints of fixable findings, decided by the code ``bindguard fix`` runs.
+
+    ``env`` is the environment the project was loaded with (not read again).
+    """
+    from bindguard.fix.remedy import LazyEnvSources, auto_codes, hint_findings
 
     codes = auto_codes()
     if not any(f.code in codes for f in found):
         return found
-    from bindguard.compose.environment import Environment
-
-    folder = project_dir(unit)
-    options = settings.project
-    lookup = Environment.for_project(folder, options.env_files, options.environ).lookup
-    return hint_findings(found, files, subject.bindings, lookup, allowed, shipped_env(folder))
+    return hint_findings(found, files, subject.bindings, env.lookup, allowed, LazyEnvSources(project_dir(unit)))
 
 
 def apply_path_overrides(
@@ -296,14 +326,17 @@ def _workers(settings: LintSettings, units: list[Unit]) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False, stdin=None) -> Report:
+def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False, stdin=None,
+         progress=None) -> Report:
     """Lint ``paths``; ``follow_symlinks`` is what ``fix`` would be run with (for the hints).
 
     ``stdin``: a ``bindguard.stdin.StdinFile`` to lint instead of ``paths``.
+    ``progress``: ``(what, total) -> Progress`` (``bindguard.progress``), told of each project.
     """
     from bindguard.fix.remedy import writable
 
-    units, problems = plan(paths, settings) if stdin is None else ([Unit((stdin.name,))], [])
+    said = RunNotes()
+    units, problems = plan(paths, settings, said) if stdin is None else ([Unit((stdin.name,))], [])
     findings: list[Finding] = []
     sources: list[str] = []
     allowed = writable(units, paths, settings.compose_files, follow_symlinks)
@@ -314,9 +347,9 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
         chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_lint_unit, jobs, chunksize=chunk))
+            results = _counted(pool.map(_lint_unit, jobs, chunksize=chunk), len(jobs), progress)
     else:
-        results = [_lint_unit(job, stdin and stdin.reader) for job in jobs]
+        results = _counted((_lint_unit(job, stdin and stdin.reader) for job in jobs), len(jobs), progress)
     services: set[str] = set()
     suppressed = 0
     drop = _covered_elsewhere(units, [r.sources for r in results])
@@ -341,7 +374,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     if settings.baseline:
         from bindguard.baseline import baseline_key
 
-        kept = [f for f in findings if baseline_key(f) not in settings.baseline]
+        base = getattr(settings.baseline, "base", ".")  # a Baseline knows its folder
+        kept = [f for f in findings if baseline_key(f, base) not in settings.baseline]
         baselined = len(findings) - len(kept)
         suppressed += baselined
         findings = kept
@@ -349,10 +383,26 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
 
     report = make_report(
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,
-        published_ports=len(ports), exposed=len(exposed), baselined=baselined,
+        published_ports=count(ports), exposed=count(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
     )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
-    return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop))
+    return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop),
+                           warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors))
+
+
+def _counted(results, total: int, progress) -> list:
+    """The results, in order, with each one counted on the progress line (if any)."""
+    if progress is None:
+        return list(results)
+    line = progress("projects", total)
+    out = []
+    try:
+        for result in results:
+            out.append(result)
+            line.step()
+    finally:
+        line.close()
+    return out
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:
@@ -363,15 +413,25 @@ def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Fi
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per rule and place: a file read by two projects reports once."""
-    seen: set[tuple] = set()
-    out = []
+    """One finding per rule and place: a file read by two projects reports once.
+
+    A line that several services share (a YAML anchor, a merge key, ``extends``)
+    publishes for each of them: the one finding there names every service
+    (``Finding.services``) instead of keeping the first and dropping the rest
+    (issue 29).  Findings at one place whose messages differ stay apart.
+    """
+    kept: dict[tuple, int] = {}
+    out: list[Finding] = []
     for f in sorted(findings, key=Finding.sort_key):
         key = (f.code, f.location, f.message) if not f.location.line else (f.code, f.location)
-        if key in seen:
+        at = kept.get(key)
+        if at is None:
+            kept[key] = len(out)
+            out.append(f)
             continue
-        seen.add(key)
-        out.append(f)
+        first = out[at]
+        if f.service and f.service not in first.service_names and f.message == first.message:
+            out[at] = first._replace(services=(*first.service_names, f.service))
     return out
 
 

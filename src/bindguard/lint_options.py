@@ -37,6 +37,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "-q": ("quiet", "count"),
     "--color": ("color", "bindguard.output:ColorChoice"),
     "--stdin-filename": ("stdin_filename", "text"),
+    "--default-host-ip": ("default_host_ip", "text"),
 }
 
 # what typer passes for an option not given (a choice as its value: entry converts it)
@@ -66,4 +67,5 @@ DEFAULTS: dict[str, object] = {
     "quiet": 0,
     "color": "auto",
     "stdin_filename": None,
+    "default_host_ip": None,
 }

@@ -256,6 +256,17 @@ class Binding(NamedTuple):
         return Verdict.LOOPBACK
 
     @property
+    def published(self) -> int:
+        """How many ports Compose publishes for this entry: one per container port.
+
+        ``docker compose config`` expands ``6000-6002`` and ``7000-7002:7000-7002``
+        into three ports each and keeps ``8000-8010:80`` as one (the engine picks
+        one host port of the range); every count of published ports (lint, ports,
+        audit) uses this unit (issue 29).
+        """
+        return self.container_ports.size
+
+    @property
     def host_port_text(self) -> str:
         return "" if self.host_ports is None else str(self.host_ports)
 
@@ -392,6 +403,21 @@ class Finding(NamedTuple):
     # codes of findings about the same port folded into this one (an audit's BG001 that also
     # drifted from its compose file carries "BG010"), so one story is told once
     also: tuple[str, ...] = ()
+    # every service a shared entry publishes for (a YAML anchor, merge key or ``extends``
+    # repeats one line in several services), ``service`` first; empty: ``service`` alone
+    services: tuple[str, ...] = ()
+
+    @property
+    def fixable(self) -> bool:
+        """``bindguard fix`` rewrites this finding's entry (the hint is that rewrite)."""
+        return self.fix_edit is not None
+
+    @property
+    def service_names(self) -> tuple[str, ...]:
+        """The services this finding is about, in the order they were found."""
+        if self.services:
+            return self.services
+        return (self.service,) if self.service else ()
 
     def sort_key(self) -> tuple:
         loc = self.location
@@ -431,6 +457,17 @@ class EngineFacts(NamedTuple):
     networks: tuple[NetworkFacts, ...] = ()
     kind: str = "docker"  # "docker" or "podman" (from /version Components): whose risks apply
     tls_unverified: bool = False  # TLS, but the engine's certificate was not checked
+    # From /info (engine/facts.py): rootless (SecurityOptions name=rootless), Docker Desktop
+    # (OperatingSystem), the firewall backend (FirewallBackend.Driver, Docker 28.2+: "iptables",
+    # "iptables+firewalld", "nftables", ...; "" when not reported)
+    rootless: bool = False
+    desktop: bool = False
+    firewall_backend: str = ""
+    # From the engine's host when bindguard runs there as root (engine/daemon.py): the names of
+    # risky variables set in dockerd's environment (values are never kept), and whether firewalld
+    # runs; None = not known (remote engine, not root)
+    daemon_env: tuple[str, ...] | None = None
+    firewalld: bool | None = None
 
 
 class Comparison(NamedTuple):
@@ -479,6 +516,9 @@ class ProfileScope(NamedTuple):
     active: tuple[str, ...] | None = None
     source: str = ""  # "--profile" (or the config file) | "COMPOSE_PROFILES"
     defined: tuple[str, ...] = ()  # the profiles the project's services name
+    # the selected names may be printed: they came from the command line or the config,
+    # or --show-values was given (COMPOSE_PROFILES is a value from the environment)
+    names_shown: bool = True
 
     def all_run_together(self) -> bool:
         return self.active is not None
@@ -499,6 +539,7 @@ class Subject(NamedTuple):
     comparisons: tuple[Comparison, ...] = ()
     proofs: tuple[NeighbourProof, ...] = ()  # audit --prove: what a neighbour reached
     profiles: ProfileScope = ProfileScope()
+    notes: tuple[Note, ...] = ()  # what the verdict assumes (required variables left unset)
 
     @property
     def bindings(self) -> tuple[Binding, ...]:

@@ -62,6 +62,10 @@ def render(report, view: View, texts: dict[str, str] | None = None) -> str:
     """The report in ``view.fmt``; ``-q -q`` renders nothing at all."""
     if view.quiet >= 2:
         return ""
+    if view.statistics and view.fmt == "json":
+        from bindguard.reporters.json import statistics_json
+
+        return statistics_json(report)
     if view.fmt not in TEXT_FORMATS:
         from bindguard.reporters import reporter
 

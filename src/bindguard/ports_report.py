@@ -29,6 +29,7 @@ def binding_row(b: Binding) -> dict[str, object]:
         "entry": b.resolved or b.entry,  # values from the environment only as they may be printed
         "origin": None if b.host_ip else b.default_origin,
         "source": loc.source or "compose",
+        "published": b.published,  # ports this entry publishes (a range expands), as Compose counts
     }
 
 
@@ -48,6 +49,7 @@ def problem_row(p: Problem) -> dict[str, object]:
         "entry": p.entry,
         "origin": p.message,
         "source": loc.source or "compose",
+        "published": 0,
     }
 
 
@@ -109,12 +111,31 @@ def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = F
         _narrow(console, data)
     elif data:
         console.print(table)
-    counts: dict[str, int] = {}
-    for r in data:
-        counts[str(r["verdict"])] = counts.get(str(r["verdict"]), 0) + 1
-    summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "no published ports"
-    console.print(f"{len(data)} published port entries: {summary}.")
+    console.print(summary_line(data))
     return buf.getvalue()
+
+
+def summary_line(data: list[dict[str, object]]) -> str:
+    """"5 published ports from 5 entries: 5 wildcard." Ports as Compose counts them
+    (``Binding.published``, the unit of ``lint`` and ``audit`` too), then the entries listed."""
+    from bindguard.reporters.text import plural
+
+    counts: dict[str, int] = {}
+    invalid = 0
+    for r in data:
+        if r["verdict"] == "invalid" and not r["published"]:
+            invalid += 1
+            continue
+        counts[str(r["verdict"])] = counts.get(str(r["verdict"]), 0) + int(r["published"])  # type: ignore[call-overload]
+    ports = sum(counts.values())
+    entries = len(data) - invalid
+    parts = [f"{n} {v}" for v, n in sorted(counts.items())]
+    if invalid:
+        parts.append(plural(invalid, "invalid entry", "invalid entries"))
+    if not data:
+        return "No published ports."
+    return (f"{plural(ports, 'published port')} from {plural(entries, 'entry', 'entries')}: "
+            f"{', '.join(parts)}.")
 
 
 # Below this width the table is printed per file: the path becomes a heading,

@@ -33,6 +33,7 @@ class CliOptions(NamedTuple):
     baseline: frozenset[str] = frozenset()
     show_values: bool = False
     sources: tuple[str, ...] = ()
+    default_host_ip: str | None = None
 
 
 def parse_codes(items) -> frozenset[str]:
@@ -72,6 +73,25 @@ def _sources(cli: CliOptions, config: Config) -> frozenset[str] | None:
         raise ConfigError(str(exc), key="--sources") from None
 
 
+def default_host_ip(cli: CliOptions, config: Config) -> str | None:
+    """The engine's default host IP lint was told (``engine``: asked of the engine in the
+    environment, one networks call), or None: Docker's default is assumed."""
+    from bindguard.config import ENGINE_DEFAULT, parse_default_host_ip
+
+    told = cli.default_host_ip or config.default_host_ip
+    if told is None:
+        return None
+    try:
+        told = parse_default_host_ip(told)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--default-host-ip") from None
+    if told != ENGINE_DEFAULT:
+        return told
+    from bindguard.engine.client import engine_default_host_ip, env_target
+
+    return engine_default_host_ip(env_target())
+
+
 def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
     """(settings, fail-on level) for ``lint``/``ports``/``fix``."""
     settings = LintSettings(
@@ -81,8 +101,10 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
             profiles=cli.profiles or config.profiles,
             swarm=cli.swarm,
             show_values=cli.show_values,
+            default_host_ip=default_host_ip(cli, config),
         ),
         exclude=cli.exclude or config.exclude,
+        exclude_root="." if cli.exclude else config.root,
         include=cli.include or config.include,
         compose_files=cli.compose_files,
         jobs=cli.jobs,

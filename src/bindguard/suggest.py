@@ -30,7 +30,10 @@ def closest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 3) -> str:
     """`` (did you mean 'x' or 'y'?)`` or an empty string."""
-    found = closest(word, candidates, n)
+    return _listed(closest(word, candidates, n))
+
+
+def _listed(found: list[str]) -> str:
     if not found:
         return ""
     quoted = [repr(f) for f in found]
@@ -48,9 +51,15 @@ def unknown_code(code: str) -> UnknownRuleError:
     error = UnknownRuleError(code)
     typed = code.strip().upper().replace(" ", "").replace("-", "")
     # look-alikes typed for digits (BGO01, BGl01) are the usual typo
-    fixed = "BG" + (typed[2:] if typed.startswith("BG") else typed).translate(_LOOK_ALIKES)
+    digits = (typed[2:] if typed.startswith("BG") else typed).translate(_LOOK_ALIKES)
+    fixed = "BG" + digits
+    padded = "BG" + digits.zfill(3) if digits.isdigit() and len(digits) < 3 else ""
     if fixed in RULES:
         hint = did_you_mean(fixed, [fixed])
+    elif padded in RULES:
+        # a number written without its zeros (bg1 = BG001) before codes that merely look alike
+        others = [c for c in closest(fixed, RULES) if c != padded]
+        hint = _listed([padded, *others][:3])
     else:
         hint = did_you_mean(fixed, RULES)
     if hint:

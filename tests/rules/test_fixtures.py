@@ -6,8 +6,9 @@ linted on its own with only ``<CODE>`` selected.  The exact set of
 ``# error: [<CODE>]``: a missing and an extra finding both fail, and a clean
 file must give nothing.  An optional ``<stem>.toml`` next to a fixture gives
 its options: ``allow`` (CIDRs), ``expect`` (``SERVICE=IP:PORT`` strings),
-``swarm`` (bool) and ``env`` (the interpolation environment; empty by
-default, so the real process environment never leaks in).
+``swarm`` (bool), ``env`` (the interpolation environment; empty by
+default, so the real process environment never leaks in) and ``default-host-ip``
+(the engine's default host IP lint is told, as ``--default-host-ip``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bindguard.runner import RuleSelection
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANNOTATION = re.compile(r"#\s*error:\s*\[([^\]]*)\]\s*$")
-OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also"})
+OPTION_KEYS = frozenset({"allow", "expect", "swarm", "env", "also", "default-host-ip"})
 HEADINGS = REQUIRED_HEADINGS
 
 
@@ -99,7 +100,7 @@ def _settings(path: Path, code: str) -> LintSettings:
         selection=RuleSelection(select=frozenset({code}) | also, options=options),
         # As the CLI does, --swarm changes both what the rules are told and how
         # the project is read; always an explicit environment.
-        project=ProjectOptions(environ=env, swarm=swarm),
+        project=ProjectOptions(environ=env, swarm=swarm, default_host_ip=data.get("default-host-ip")),
         jobs=1,
     )
 
@@ -192,7 +193,8 @@ def test_registry_codes_are_unique_and_match_modules() -> None:
 def test_rule_has_fixtures(code: str) -> None:
     rule = RULES[code]
     if _engine_only(rule):
-        pytest.skip(f"{code} reads running containers only (scope {rule.scope_text})")
+        # engine rules have recorded-engine fixtures: tests/rules/test_engine_fixtures.py
+        pytest.skip(f"{code} reads running containers only (scope {rule.scope_text}): see engines/")
     folder = FIXTURES / code
     names = [p.name for p in folder.glob("*.yaml")] if folder.is_dir() else []
     assert any(n.startswith("flagged") for n in names), f"{code}: no fixtures/{code}/flagged*.yaml"

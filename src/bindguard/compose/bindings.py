@@ -10,7 +10,7 @@ from typing import NamedTuple
 import yaml
 
 from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
-from bindguard.compose.nodes import mapping_entries, node_kind, resolve_scalar
+from bindguard.compose.nodes import is_reset, mapping_entries, node_kind, resolve_scalar
 from bindguard.compose.services import PortItem
 from bindguard.model import (
     DOCKER_DEFAULT_ORIGIN,
@@ -110,8 +110,9 @@ def _long_item(
     written: dict[str, object] = {}
     for key, entry in mapping_entries(node).items():
         value_node = entry.value
-        if key.startswith("x-"):
-            continue  # extension keys may hold anything; they never change the binding
+        if key.startswith("x-") or is_reset(value_node):
+            # extension keys may hold anything and never change the binding; a !reset key is gone
+            continue
         if not isinstance(value_node, yaml.ScalarNode):
             raise _EntryError(f"port mapping: {shown(key)} must be a scalar, not {node_kind(value_node)}")
         value = resolve_scalar(value_node)

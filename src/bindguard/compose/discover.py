@@ -22,6 +22,7 @@ from typing import Protocol
 
 from bindguard.errors import InputError
 from bindguard.model import INVALID_FILE, Location, Problem
+from bindguard.pathmatch import PathPatterns
 
 
 class OtherSources(Protocol):
@@ -41,16 +42,14 @@ def is_compose_name(name: str) -> bool:
     return COMPOSE_NAME.match(name) is not None
 
 
-def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
-    if not exclude:
+def _globbed(path: str, globs: tuple[str, ...]) -> bool:
+    """``--include``: the path, or its name, matches a glob."""
+    if not globs:
         return False
     import fnmatch
 
     norm = path.replace(os.sep, "/")
-    return any(
-        fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(os.path.basename(norm), pat)
-        for pat in exclude
-    )
+    return any(fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(os.path.basename(norm), pat) for pat in globs)
 
 
 NAME_PATTERNS = "compose.yaml, docker-compose.yml, (docker-)compose*.yml|yaml, *-compose.yml|yaml, *.compose.yml|yaml"
@@ -66,7 +65,7 @@ def nothing_found(path: str, others: bool = False) -> InputError:
 
 
 def _included(path: str, include: tuple[str, ...]) -> bool:
-    return bool(include) and _excluded(path, include)
+    return _globbed(path, include)
 
 
 # How many bytes of sniffed files discovery keeps for the loader (``read``): a
@@ -75,34 +74,36 @@ KEEP_BYTES = 32 * 1024 * 1024
 
 
 def discover(
-    paths: list[str],
-    exclude: tuple[str, ...] = (),
-    include: tuple[str, ...] = (),
-    read: dict[str, bytes] | None = None,
-    other: OtherSources | None = None,
-    compose: bool = True,
+    paths: list[str], exclude: tuple[str, ...] | PathPatterns = (), include: tuple[str, ...] = (),
+    read: dict[str, bytes] | None = None, deferred: list[InputError] | None = None,
+    other: OtherSources | None = None, compose: bool = True,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
     A path that does not exist at all, or a folder in which nothing is
-    found, stops the run (InputError): it is a usage mistake, not a finding,
-    and never a clean result.  ``read``, when given, receives the bytes of
-    the files the sniff read (normalised path -> bytes, at most
-    ``KEEP_BYTES`` in all), for the loader to parse without reading them
-    again.  ``other`` takes files of other sources
-    (``bindguard.sources.Finder``: called with path, name and the bytes the
-    compose sniff read, for each file that is not a compose file);
-    ``compose=False`` leaves compose files out of folder walks.
+    found, stops the run (InputError): it is a usage mistake, not a
+    finding, and never a clean result.  With ``deferred``, such a path is
+    appended there instead and the other paths are still read (the caller
+    reports them, then stops with the error).  ``exclude`` holds
+    ``.gitignore``-like patterns (``bindguard.pathmatch``); an excluded folder
+    is not walked.  ``read``, when given, receives the bytes of the files the
+    sniff read (normalised path -> bytes, at most ``KEEP_BYTES`` in all), for
+    the loader to parse without reading them again.  ``other`` takes files of
+    other sources (``bindguard.sources.Finder``: called with path, name and
+    the bytes the compose sniff read, for each file that is not a compose
+    file); ``compose=False`` leaves compose files out of folder walks.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
+    patterns = exclude if isinstance(exclude, PathPatterns) else PathPatterns(exclude)
     kept = [0]
     kept_bytes: dict[str, bytes] = {}  # the last sniffed file that was not a compose file
 
-    def add(path: str, data: bytes | None = None) -> bool:
+    def add(path: str, data: bytes | None = None, walked: bool = False) -> bool:
         key = os.path.normpath(path)
-        if _excluded(key, exclude):
+        # a walked file's folders were checked on the way down; a named one is checked whole
+        if patterns.matches(key, is_dir=False) if walked else patterns.excludes_file(key):
             return False
         if key not in seen:
             seen.add(key)
@@ -112,25 +113,31 @@ def discover(
                 kept[0] += len(data)
         return True
 
+    def stop(error: InputError) -> None:
+        if deferred is None:
+            raise error
+        deferred.append(error)
+
     for path in paths:
         if not os.path.lexists(path):
-            raise InputError(path, "no such file or directory")
+            stop(InputError(path, "no such file or directory"))
+            continue
         if not os.path.isdir(path):
             add(path)
             continue
         found = False
         problems_before = len(problems)
-        for root, names in _walk(path, problems):
+        for root, names in _walk(path, problems, lambda d: patterns.matches(d, is_dir=True)):
             for name in names:
                 full = os.path.join(root, name)
                 if compose and (is_compose_name(name) or _included(full, include)):
-                    found = add(full) or found
+                    found = add(full, walked=True) or found
                 elif compose and (data := _sniffed(full, kept_bytes)) is not None:
-                    found = add(full, data) or found
+                    found = add(full, data, walked=True) or found
                 elif other is not None and other(full, name, kept_bytes.pop(full, None)):
-                    found = add(full, other.data(full)) or found
+                    found = add(full, other.data(full), walked=True) or found
         if not found and len(problems) == problems_before:
-            raise nothing_found(path, other is not None)
+            stop(nothing_found(path, other is not None))
     return files, problems
 
 
@@ -151,12 +158,12 @@ def _sniffed(path: str, others: dict[str, bytes]) -> bytes | None:
     return found
 
 
-def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
+def _walk(top: str, problems: list[Problem], skip=lambda folder: False) -> Iterator[tuple[str, list[str]]]:
     """(folder, sorted file names) for ``top`` and the folders below it, top-down.
 
     Like ``os.walk(top)`` with sorted folders, but with an explicit stack:
     Python 3.11's ``os.walk`` recurses once per level and fails on trees a
-    thousand folders deep.  Symlinked folders are not entered (no loops);
+    thousand folders deep.  Symlinked folders and those ``skip`` names are not entered;
     a folder that cannot be listed (permission denied, a path too long) is a
     BG000 problem for that folder and the walk goes on.
     """
@@ -175,7 +182,7 @@ def _walk(top: str, problems: list[Problem]) -> Iterator[tuple[str, list[str]]]:
                         is_dir = linked = False
                     if not is_dir:
                         names.append(entry.name)
-                    elif entry.name not in SKIP_DIRS and not linked:
+                    elif entry.name not in SKIP_DIRS and not linked and not skip(os.path.join(root, entry.name)):
                         dirs.append(entry.name)
         except OSError as err:
             where = err.filename or root

@@ -27,6 +27,8 @@ STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_TAG = "tag:bindguard,2026:plain"
 # Implicit tags PyYAML's own resolver gives plain scalars (nodes composed by
 # another loader, e.g. in tests); those are re-resolved as YAML 1.2 too.
+# A scalar under a tag of its own (``!override 080``) is its text for compose-go, as for
+# ``!!str``: "080" is then port 80, where a plain 080 is refused (the differential fuzz).
 _IMPLICIT = frozenset(
     [PLAIN_TAG]
     + ["tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")]
@@ -251,6 +253,39 @@ def mapping_entries(
 
 def iter_sequence(node: yaml.SequenceNode) -> Iterator[yaml.Node]:
     return iter(node.value)
+
+
+def untag_resets_under_override(root: yaml.Node) -> None:
+    """Read ``!reset`` below an ``!override`` as compose-go does: as no tag at all.
+
+    compose-go's reset processor does not descend into a node tagged
+    ``!override``, so ``ports: !override [!reset "80"]`` publishes 80 (found
+    by the differential fuzz, issue 29).  The nodes are retagged in place, once
+    per file (only files whose text holds both tags are walked).
+    """
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    seen: set[int] = set()
+    while stack:
+        node, inside = stack.pop()
+        if id(node) in seen:  # an alias: the same node object again
+            continue
+        seen.add(id(node))
+        if inside and node.tag == RESET_TAG:
+            if isinstance(node, yaml.ScalarNode):
+                node.tag = "tag:yaml.org,2002:str" if node.style else PLAIN_TAG
+            else:
+                node.tag = "tag:yaml.org,2002:seq" if isinstance(node, yaml.SequenceNode) else "tag:yaml.org,2002:map"
+        inside = inside or node.tag == OVERRIDE_TAG
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, inside) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, inside) for pair in node.value for child in pair)
+
+
+def is_reset(node: yaml.Node) -> bool:
+    """A ``!reset`` node: compose-go removes it, whatever its value (``key: !reset null``,
+    ``- !reset "80:80"``, ``svc: !reset``), and a later merge drops what it names."""
+    return node.tag == RESET_TAG
 
 
 def plain_value(node: yaml.Node, budget: int = 100_000) -> object:

@@ -19,8 +19,9 @@ import yaml
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
-from bindguard.compose.nodes import RESET_TAG, resolve_scalar
+from bindguard.compose.nodes import OVERRIDE_TAG, RESET_TAG, resolve_scalar, untag_resets_under_override
 from bindguard.compose.record import Record
+from bindguard.compose.required import unset_required
 from bindguard.compose.services import (
     FileModel,
     NetworkDef,
@@ -69,6 +70,9 @@ class ProjectOptions(NamedTuple):
     profiles: tuple[str, ...] = ()
     swarm: bool = False
     show_values: bool = False  # --show-values: messages may print values from the environment
+    # --default-host-ip / default-host-ip: what the engine gives an entry without host IP on a
+    # network that sets none (daemon.json "ip", default-network-opts); None = not told, Docker's
+    default_host_ip: str | None = None
 
 
 FileReader = Callable[[str], ComposeFile]
@@ -83,6 +87,8 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
+        # services a later file removed (``svc: !reset``): Compose parsed their ports first
+        self.removed: list[ServiceDef] = []
 
 
 class ProjectLoader:
@@ -93,7 +99,10 @@ class ProjectLoader:
         self.reader = reader
         self._cache: dict[str, ComposeFile] = {}
         self._models_cache: dict[tuple[str, int], tuple[list[FileModel], list[Problem]]] = {}
+        # required variables (${VAR:?}) without a value in the project being loaded
+        self._required: dict[str, Location] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
+        self.environment: Environment | None = None
         self.project_name: str | None = None  # ``name:`` of the project loaded last
 
     # -- files -------------------------------------------------------------
@@ -114,10 +123,15 @@ class ProjectLoader:
             cf = self._read(path)
             base_dir = os.path.dirname(path) or "."
             models = []
+            overridden = RESET_TAG in cf.text and OVERRIDE_TAG in cf.text
             for doc in cf.documents:
+                if overridden:
+                    untag_resets_under_override(doc)
                 model = read_document(doc, cf.path, base_dir)
                 _attach_env(model, env)
                 models.append(model)
+            for name, where in unset_required(cf.documents, cf.text, cf.path, env.lookup):
+                self._required.setdefault(name, where)
             self._models_cache[key] = (models, list(cf.problems))
         return self._models_cache[key]
 
@@ -132,11 +146,19 @@ class ProjectLoader:
         env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
         env.show_values = self.options.show_values
         self._envs.append(env)
+        self.environment = env  # the project's variables, for whoever decides hints next
+        self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
-        return self._subject(loaded, self._active_profiles(env))
+        subject = self._subject(loaded, self._active_profiles(env))
+        # an entry the variable breaks is already a finding (BG007) at that line: not said again
+        reported = {(p.location.file, p.location.line) for p in subject.problems}
+        required = {n: at for n, at in self._required.items() if (at.file, at.line) not in reported}
+        if required:
+            subject = subject._replace(notes=(_assumed_note(required),))
+        return subject
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.
@@ -287,6 +309,9 @@ class ProjectLoader:
         active, source = selection
         wanted = None if active is None or "*" in active else set(active)
         defined: dict[str, None] = {}
+        for gone in loaded.removed:
+            # not started, but Compose refuses the project for an entry it cannot parse
+            problems.extend(_refusals(gone, loaded))
         shown_as: dict[str, dict[str, None]] = {}  # a profile made by ${VAR} -> how it may be printed
         for sdef in loaded.services.values():
             own = [p.text for p in (sdef.profiles or [])]
@@ -303,7 +328,8 @@ class ProjectLoader:
             services=tuple(services),
             problems=tuple(dict.fromkeys(problems)),
             sources=tuple(dict.fromkeys(loaded.sources)),
-            profiles=ProfileScope(_shown_active(active, defined, shown_as), source, tuple(sorted(defined))),
+            profiles=ProfileScope(_shown_active(active, defined, shown_as), source, tuple(sorted(defined)),
+                                  names_shown=source != "COMPOSE_PROFILES" or self.options.show_values),
         )
 
     def _service(self, sdef: ServiceDef, loaded: _Loaded, problems: list[Problem]) -> Service:
@@ -320,6 +346,12 @@ class ProjectLoader:
                 token = _published_token(item, result)
                 keyed.append((_swarm(result) if self.options.swarm else result, token))
         bindings = _compose_unique(keyed)
+        if mode is not None and mode.text.split(":", 1)[0] in _SHARED_NETWORK_MODES:
+            # Docker refuses to create the container at all: not an exposure, an entry it rejects.
+            problems.extend(_refused_by_shared_network(b, mode.text) for b in bindings)
+            bindings = []
+        elif mode is not None and mode.text == "none":
+            bindings = []  # no network, no endpoint: Docker publishes nothing (checked on Docker 20.10)
         for item in sdef.dropped:
             # Not published, but Compose parsed it before the merge dropped it.
             dropped = item_binding(item, sdef.name, item.lookup, default, loaded.name)
@@ -345,12 +377,13 @@ class ProjectLoader:
         """
         if sdef.network_mode is not None:
             return DOCKER_DEFAULT
+        engine = engine_default(self.options.default_host_ip)
         names = sdef.networks if sdef.networks else ["default"]
         defaults: list[HostDefault] = []
         for name in names:
             net = loaded.networks.get(name)
             if net is None:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
             elif net.external:
                 defaults.append(
                     HostDefault(
@@ -377,10 +410,15 @@ class ProjectLoader:
                     problems.append(Problem(INVALID_PORT_ENTRY, message, value.location, sdef.name))
                     defaults.append(DOCKER_DEFAULT)
                     continue
-                if address_verdict(address) is Verdict.WILDCARD:
-                    defaults.append(DOCKER_DEFAULT)  # the option spells out Docker's default
-                    continue
                 loc = value.location
+                if address_verdict(address) is Verdict.WILDCARD:
+                    # the option spells out Docker's default: every interface, said, not assumed
+                    defaults.append(HostDefault(
+                        DOCKER_DEFAULT.addresses,
+                        f"network {name!r} sets default host IP {address} "
+                        f"(host_binding_ipv4, {loc.file}:{loc.line}), every interface",
+                    ))
+                    continue
                 defaults.append(
                     HostDefault(
                         (address,),
@@ -389,7 +427,7 @@ class ProjectLoader:
                     )
                 )
             else:
-                defaults.append(DOCKER_DEFAULT)
+                defaults.append(engine)
         distinct = {d.addresses for d in defaults}
         if len(distinct) == 1:
             return defaults[0]
@@ -419,6 +457,17 @@ def _shown_active(
             out[name] = None
         out.update(shown_as.get(name, {}))
     return tuple(out)
+
+
+def engine_default(told: str | None) -> HostDefault:
+    """What a network without host_binding_ipv4 gives an entry without host IP: the engine's
+    default host IP when bindguard was told it, else Docker's (every interface)."""
+    if told is None:
+        return DOCKER_DEFAULT
+    address = told.strip().strip("[]")
+    # Docker: 0.0.0.0 as the default means every IPv4 and IPv6 address, :: only IPv6 ones
+    addresses = DOCKER_DEFAULT.addresses if address == "0.0.0.0" else (address,)
+    return HostDefault(addresses, f"the engine's default host IP is {address} (--default-host-ip)")
 
 
 def _exposure(addresses: tuple[str, ...]) -> int:
@@ -519,6 +568,10 @@ def merge_service(base: ServiceDef, over: ServiceDef) -> ServiceDef:
 
 
 def _merge_into(out: _Loaded, model: FileModel) -> None:
+    for name in model.reset_services:
+        gone = out.services.pop(name, None)  # ``svc: !reset`` in a later file removes the service
+        if gone is not None:
+            out.removed.append(gone)
     for name, service in model.services.items():
         earlier = out.services.get(name)
         if service.ports_null is not None and (earlier is None or not earlier.has_ports):
@@ -570,6 +623,53 @@ def _gateway_modes(sdef: ServiceDef, loaded: _Loaded) -> tuple[GatewayMode, ...]
 MAX_EXPANDED_RANGE = 1024
 
 _NIL = ("nil",)  # compose-go's key for a port with no published port at all
+
+
+# network_mode values that share another container's network namespace
+_SHARED_NETWORK_MODES = ("service", "container")
+
+
+def _refusals(sdef: ServiceDef, loaded: _Loaded) -> list[Problem]:
+    """The problems of a removed service's entries (what was published is gone)."""
+    out = []
+    for item in (*sdef.ports, *sdef.dropped):
+        result = item_binding(item, sdef.name, item.lookup, DOCKER_DEFAULT, loaded.name)
+        if isinstance(result, Problem):
+            out.append(result)
+    return out
+
+
+def _assumed_note(required: dict[str, Location]) -> Note:
+    """One note for every required variable Compose would refuse the project without."""
+    names = list(required)
+    first = next(iter(required.values()))
+    which = (f"variable {names[0]} is" if len(names) == 1
+             else f"variables {', '.join(names)} are")
+    return Note(
+        f"required {which} unset: Compose refuses this project until "
+        f"{'it is' if len(names) == 1 else 'they are'} set, and this report assumes "
+        f"{'it is' if len(names) == 1 else 'they are'}",
+        first,
+    )
+
+
+def _refused_by_shared_network(b: Binding, mode: str) -> Problem:
+    """A ports: entry of a service on another container's network: Docker refuses it.
+
+    ``docker create --network container:X -p ...`` fails with "conflicting
+    options: port publishing and the container type network mode", and Compose
+    turns ``service:NAME`` into exactly that; nothing is published (issue 29).
+    """
+    kind = mode.split(":", 1)[0]
+    return Problem(
+        INVALID_PORT_ENTRY,
+        f"port entry {b.resolved or b.entry!r} cannot be published: the service shares the network of a "
+        f"{'service' if kind == 'service' else 'container'} (network_mode: {kind}:...) and Docker refuses "
+        "'conflicting options: port publishing and the container type network mode'",
+        b.location,
+        b.service,
+        b.raw or b.entry,
+    )
 
 
 def _published_token(item: PortItem, binding: Binding) -> tuple:

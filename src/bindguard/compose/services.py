@@ -15,8 +15,8 @@ import yaml
 
 from bindguard.compose.nodes import (
     OVERRIDE_TAG,
-    RESET_TAG,
     KeyProblem,
+    is_reset,
     location,
     mapping_entries,
     node_kind,
@@ -154,6 +154,7 @@ class FileModel(Record):
         self.includes: list[Include] = [] if includes is None else includes
         self.name = name
         self.problems: list[Problem] = [] if problems is None else problems
+        self.reset_services: set[str] = set()  # ``svc: !reset``: removed from earlier files too
 
 
 def _bg000(file: str, node: yaml.Node, message: str, service: str | None = None) -> Problem:
@@ -249,6 +250,11 @@ def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProble
         body = entry.value
         service = ServiceDef(name, file, model.base_dir, location(file, entry.key_node))
         model.services[name] = service
+        if is_reset(body):
+            # ``svc: !reset``: Compose removes the service, from earlier files too
+            del model.services[name]
+            model.reset_services.add(name)
+            continue
         if isinstance(body, yaml.ScalarNode) and resolve_scalar(body) is None:
             continue
         if not isinstance(body, yaml.MappingNode):
@@ -262,17 +268,18 @@ def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProble
 def _read_service(model: FileModel, service: ServiceDef, keys: dict) -> None:
     file, name = model.file, service.name
     for key, entry in keys.items():
-        if entry.value.tag == RESET_TAG:
+        if is_reset(entry.value):
             service.reset.add(key)
+    # a !reset key is gone from this file whatever value it holds (compose-go's ResetProcessor)
+    keys = {key: entry for key, entry in keys.items() if not is_reset(entry.value)}
     if "ports" in keys:
         node = keys["ports"].value
-        service.ports_tag = node.tag if node.tag in (RESET_TAG, OVERRIDE_TAG) else None
+        service.ports_tag = node.tag if node.tag == OVERRIDE_TAG else None
         if isinstance(node, yaml.SequenceNode):
-            service.ports = [PortItem(item, file, model.base_dir) for item in node.value]
+            service.ports = [PortItem(item, file, model.base_dir) for item in node.value if not is_reset(item)]
             service.has_ports = True
         elif isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
-            if node.tag != RESET_TAG:
-                service.ports_null = location(file, node)
+            service.ports_null = location(file, node)
         else:
             model.problems.append(
                 Problem(

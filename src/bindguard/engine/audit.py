@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bindguard.engine.client import EngineTarget, connect, negotiate, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
 from bindguard.engine.containers import (
     container_info,
     network_default,
@@ -25,11 +25,13 @@ from bindguard.engine.containers import (
     running_bindings,
     service_of,
 )
+from bindguard.engine.daemon import local_host_facts
 from bindguard.engine.drift import compare
+from bindguard.engine.facts import describe, desktop_services, engine_facts
 from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import EngineError
-from bindguard.model import EngineFacts, Finding, Subject, Verdict, version_tuple
+from bindguard.model import Finding, Subject, Verdict, version_tuple
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
 
@@ -81,6 +83,7 @@ class EngineResult:
             "findings": len(self.findings),
             "error": str(self.error) if self.error else None,
             "notes": self.notes,
+            "engine": describe(self.subject.engine) if self.subject and self.subject.engine else None,
             **({"neighbour": self.neighbour} if self.neighbour is not None else {}),
         }
 
@@ -94,11 +97,13 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
         result.version = str(version.get("Version", ""))
         result.api_version = str(version.get("ApiVersion", ""))
         kind = engine_kind(version)
+        engine_info, refused = read_info(api)  # rootless, Docker Desktop, firewall backend: engine/facts.py
+        result.notes.extend([refused] if refused else [])
         nets = network_facts(api.networks())
         listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
         by_name = {n.name: n for n in nets}
         # Podman's compat list misses ranges and network modes: its own list fills them in
-        podman = PodmanView(api, settings.include_stopped, by_name) if kind == PODMAN else None
+        podman = PodmanView(api, settings.include_stopped, by_name, engine_info) if kind == PODMAN else None
         stopped = sum(1 for info, _ in listed if not info.running)
         if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS and podman is None:
             settings.note(
@@ -136,16 +141,8 @@ def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineRes
             api.close()
         except Exception:
             pass
-    facts = EngineFacts(
-        name=target.name,
-        url=target.url,
-        version=result.version,
-        api_version=result.api_version,
-        tls=target.tls,
-        networks=nets,
-        kind=kind,
-        tls_unverified=target.unverified,
-    )
+    facts = engine_facts(target, version, engine_info, nets, kind, local_host_facts(target.url))
+    services = desktop_services(services, facts)
     comparisons = compare(labelled, target.name, settings.environ, settings.show_values) if settings.drift else []
     return Subject(
         services=tuple(services),

@@ -87,10 +87,11 @@ def render_text(c: Change, color: bool = False) -> str:
     """One line; every piece that comes from the engine goes through ``printable``."""
     f = c.finding
     loc = f.location
-    where = printable(" / ".join(p for p in (loc.engine, loc.container) if p) or c.engine)
+    # the location as audit prints it (engine/container), so one grep finds both (issue 29)
+    where = printable(str(loc) if loc.engine or loc.container else c.engine)
     head = paint(f"{f.code} {str(f.severity):<7}", _STYLE[f.severity], color)
     word = paint("NEW     ", "bold", color) if c.change == "new" else paint("RESOLVED", "green", color)
-    service = f" [{printable(f.service)}]" if f.service else ""
+    service = f" [{printable(f.service)}]" if f.service and f.service != loc.container else ""
     t = c.trigger
     actor = t.actor_name or t.actor_id[:12]
     why = f"{t.kind} {t.action}" + (f" {printable(actor)}" if actor else "")

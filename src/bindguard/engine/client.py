@@ -239,6 +239,44 @@ def negotiate(client: CountingClient, target: EngineTarget) -> dict[str, Any]:
     return version
 
 
+def read_info(api: Any) -> tuple[dict[str, Any], str | None]:
+    """``/info`` (rootless, Docker Desktop, firewall backend: engine/facts.py), or ``{}`` and a
+    note when the engine refuses it: a socket proxy that allows only the container endpoints
+    answers 403 there, and the audit goes on without those facts. Transport errors propagate."""
+    import docker.errors
+
+    try:
+        return api.info() or {}, None
+    except docker.errors.APIError as exc:
+        status = getattr(exc, "status_code", None) or "error"
+        return {}, (f"the engine refused /info ({status}): whether it is rootless or Docker Desktop, "
+                    "and its firewall backend, are unknown")
+
+
+BRIDGE_HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4"
+
+
+def engine_default_host_ip(target: EngineTarget, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """``lint --default-host-ip engine``: the engine's default bridge's host binding address
+    (daemon.json ``"ip"``, shown as the ``bridge`` network's ``host_binding_ipv4``; 0.0.0.0
+    when it shows none). Networks made later with ``default-network-opts`` are not visible
+    here (docs/limits.md). Any failure is an EngineError (one line, exit 2)."""
+    client = connect(target, timeout)
+    try:
+        negotiate(client, target)
+        networks = client.api.networks(names=["bridge"])
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise translate(target, exc) from None
+    finally:
+        client.api.close()
+    for net in networks or ():
+        if net.get("Name") == "bridge":
+            return str((net.get("Options") or {}).get(BRIDGE_HOST_BINDING) or "0.0.0.0")
+    raise EngineError(target.name, "the engine has no default bridge network to read the default host IP from")
+
+
 def _tls_files(target: EngineTarget) -> tuple[tuple[str, str] | None, str | None]:
     """(client cert and key, CA) from the cert folder, as the docker CLI reads them.
 

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.project import ProjectLoader
-from bindguard.engine.client import EngineTarget, connect, negotiate, translate
+from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
 from bindguard.engine.containers import (
     PROJECT_LABEL,
     ContainerInfo,
@@ -45,7 +45,10 @@ from bindguard.engine.containers import (
     running_bindings,
     service_of,
 )
+from bindguard.engine.daemon import local_host_facts
 from bindguard.engine.drift import compare, pair
+from bindguard.engine.facts import engine_facts
+from bindguard.engine.podman import engine_kind
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import ConfigError, EngineError, InputError
 from bindguard.lint import LintSettings, plan
@@ -252,11 +255,12 @@ class EngineView(NamedTuple):
 
 
 def read_engine(target: EngineTarget, timeout: float, labelled_only: bool) -> EngineView:
-    """Version, networks and the running containers: three API calls."""
+    """Version, info, networks and the running containers: four API calls."""
     client = connect(target, timeout)
     api = client.api
     try:
         version = negotiate(client, target)
+        engine_info = read_info(api)[0]  # what BG011 reads, as in audit (engine/facts.py)
         nets = network_facts(api.networks())
         filters = {"label": PROJECT_LABEL} if labelled_only else None
         listed = []
@@ -275,14 +279,7 @@ def read_engine(target: EngineTarget, timeout: float, labelled_only: bool) -> En
         except Exception:
             pass
     engine_version = str(version.get("Version", ""))
-    facts = EngineFacts(
-        name=target.name,
-        url=target.url,
-        version=engine_version,
-        api_version=str(version.get("ApiVersion", "")),
-        tls=target.tls,
-        networks=nets,
-    )
+    facts = engine_facts(target, version, engine_info, nets, engine_kind(version), local_host_facts(target.url))
     # Gateway modes (BG014) exist since Docker 27: older engines keep the option and ignore it.
     gateway = {n.name: n for n in nets} if version_tuple(engine_version) >= (27, 0) else None
     return EngineView(facts, tuple(listed), gateway, calls)

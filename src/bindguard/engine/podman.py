@@ -21,7 +21,8 @@ Checked against Podman 4.3 (Debian 12, rootful, CNI networking):
 - Rootless Podman (``/info`` SecurityOptions ``name=rootless``) forwards
   ports from the host with ``rootlessport`` (slirp4netns) or ``pasta``, user
   processes that may listen on IPv6 as well: there the IPv4-only claim is not
-  made (not tested here: see docs/limits.md).  One ``/info`` call per engine.
+  made (not tested here: see docs/limits.md).  ``/info`` is read once per engine
+  by the audit (engine/facts.py) and handed in.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import dataclasses
 from typing import Any
 
 from bindguard.engine.containers import EVERY_INTERFACE, ContainerInfo, _binding
+from bindguard.engine.facts import is_rootless
 from bindguard.model import WILDCARD_V4, Binding, NetworkFacts, PortRange
 
 DOCKER = "docker"
@@ -53,13 +55,13 @@ def engine_kind(version: dict[str, Any]) -> str:
 class PodmanView:
     """Podman's own container list, read once, and inspects only where it is silent."""
 
-    def __init__(self, api: Any, include_stopped: bool, networks: dict[str, NetworkFacts]):
+    def __init__(self, api: Any, include_stopped: bool, networks: dict[str, NetworkFacts],
+                 info: dict[str, Any] | None = None):
         self.api = api
         self.networks = networks
         response = api._get(api.base_url + LIBPOD_LIST, params={"all": "true" if include_stopped else "false"})
         self.by_id = {item.get("Id", ""): item for item in api._result(response, json=True) or []}
-        options = (api.info() or {}).get("SecurityOptions") or []
-        self.rootless = any("name=rootless" in str(o) for o in options)
+        self.rootless = is_rootless(api.info() or {} if info is None else info)
 
     def read(self, info: ContainerInfo, engine: str) -> tuple[ContainerInfo, list[Binding]] | None:
         """The container with its network mode, and its bindings; None if it vanished."""

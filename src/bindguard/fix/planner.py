@@ -38,7 +38,7 @@ from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
 from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.errors import ConfigError
-from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
+from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode, splice
 from bindguard.fix.remedy import (
     Decision,
     Entry,
@@ -572,20 +572,6 @@ def _file_fix(src: _Source, edits: list[Edit]) -> FileFix:
     except ValueError as exc:
         fix.error = str(exc)
     return fix
-
-
-def splice(text: str, edits: list[Edit]) -> str:
-    """``text`` with every edit applied; ValueError if two edits overlap."""
-    out = []
-    pos = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < pos:
-            raise ValueError(f"overlapping edits at line {edit.line}; nothing written")
-        out.append(text[pos : edit.start])
-        out.append(edit.new)
-        pos = edit.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def unmap_index(new_index: int, edits: list[Edit]) -> int:

@@ -91,6 +91,7 @@ class Entry(NamedTuple):
 
 
 # -- rule metadata -------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
 def auto_codes() -> frozenset:
     """Codes whose findings ``fix`` rewrites (each rule declares it: ``Rule.fix``)."""
     return frozenset(code for code, rule in RULES.items() if rule.fix is not None and rule.fix.auto)
@@ -116,6 +117,23 @@ def finding_manual(finding: Finding) -> Manual:
 
 
 # -- env files the project ships -------------------------------------------
+class LazyEnvSources:
+    """``shipped_env(project_dir)``, listed and parsed the first time anyone iterates.
+
+    Most entries are rewritten without a variable, and then no env file can
+    change the outcome: lint's hints then never list the project's folder.
+    """
+
+    def __init__(self, project_dir: str) -> None:
+        self.project_dir = project_dir
+        self._sources: tuple | None = None
+
+    def __iter__(self):
+        if self._sources is None:
+            self._sources = shipped_env(self.project_dir)
+        return iter(self._sources)
+
+
 def shipped_env(project_dir: str) -> tuple:
     """The env files beside the project (``.env`` and its examples) that parse."""
     try:
@@ -331,7 +349,13 @@ def _proof(entry: Entry, value: str) -> tuple:
 
 
 def _fails_with(entry: Entry, value: str, sources) -> EnvSource | None:
-    """The first shipped env file under which ``value`` is invalid or off loopback."""
+    """The first shipped env file under which ``value`` is invalid or off loopback.
+
+    A value without ``$`` reads no variable: it is what ``_proof`` already read
+    under every env file, so none is looked at (nor the folder listed).
+    """
+    if "$" not in value:
+        return None
     for source in sources:
         result = trial(entry, value, source.values.get)
         if isinstance(result, Problem) or result.verdict is not Verdict.LOOPBACK:

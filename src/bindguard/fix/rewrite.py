@@ -172,15 +172,15 @@ def single_variable(text: str) -> Variable | None:
 # -- host IP decisions -------------------------------------------------------
 def new_host_ip(
     host: str, address: str, lookup, brackets: bool
-) -> tuple[str, str] | Refusal:
-    """(new host-IP text, summary) for a host IP written as ``host``.
+) -> tuple[str, str, str] | Refusal:
+    """(new host-IP text, summary, note for the hint) for a host IP written as ``host``.
 
     ``brackets`` is True in short syntax, where IPv6 is written ``[::1]``;
     long syntax's ``host_ip`` takes the bare address.
     """
     fmt = _bracketed if brackets else (lambda a: a)
     if host in ("", "[]"):
-        return fmt(address), f"add host IP {address}"
+        return fmt(address), f"add host IP {address}", ""
     if "$" in host:
         var = single_variable(host)
         if var is None:
@@ -188,20 +188,32 @@ def new_host_ip(
                 "variable-host-ip",
                 f"the host IP {host!r} is built from variables and text; set it by hand",
             )
-        if var.operator is not None:
-            return Refusal(
-                "variable-has-default",
-                f"the host IP comes from variable {var.name}, which already has a "
-                f"default or alternative ({var.text}); change it or set {var.name} by hand",
-            )
-        if lookup(var.name):
+        value = lookup(var.name)
+        # ":-" (and a new default) applies to an empty value too; "-" only to an unset one
+        if var.operator in (None, ":-", "-") and (value if var.operator != "-" else value is not None):
             # The value itself is never shown: it may be a secret of this machine.
             return Refusal(
                 "variable-set",
-                f"the host IP comes from variable {var.name}, which the environment or an env "
-                "file sets; a default would not apply: set it to a loopback address there",
+                f"the host IP comes from variable {var.name}, {_origin(lookup, var.name)}; "
+                f"{'its default' if var.operator else 'a default'} would not apply: "
+                "set it to a loopback address there",
             )
-        return "${" + var.name + ":-" + fmt(address) + "}", f"default {var.name} to {address}"
+        if var.operator is None:
+            return "${" + var.name + ":-" + fmt(address) + "}", f"default {var.name} to {address}", ""
+        if var.operator in (":-", "-") and "$" not in (var.operand or "x"):
+            # Nothing sets it, so the default is what everyone who copies the file gets: make
+            # that loopback (fix proves it with every env file the project ships, too).
+            loopback = _default_loopback(var.operand or "", address, brackets)
+            if loopback is not None:
+                why = f"no env source sets {var.name}: its default was {var.operand or 'empty'}"
+                return ("${" + var.name + var.operator + loopback + "}",
+                        f"default {var.name} to {address} ({why})", why)
+        return Refusal(
+            "variable-has-default",
+            f"the host IP comes from variable {var.name} ({_origin(lookup, var.name)}), whose "
+            f"{'alternative' if var.operator in (':+', '+') else 'default'} in {var.text} is not a wildcard "
+            f"address fix can replace; change it or set {var.name} by hand",
+        )
     try:
         ip = parse_host_ip(host, brackets=brackets)
     except PortSyntaxError:
@@ -215,10 +227,36 @@ def new_host_ip(
     except ValueError:  # pragma: no cover - parse_host_ip accepted it
         return Refusal("invalid-entry", f"the host IP {host!r} is not an IP address")
     written = f"[{loopback}]" if host.startswith("[") else loopback
-    return written, f"replace wildcard {ip} with {loopback}"
+    return written, f"replace wildcard {ip} with {loopback}", ""
 
 
-def short_value(raw: str, address: str, lookup) -> tuple[str, str] | Refusal:
+def _origin(lookup, name: str) -> str:
+    """Where ``name`` was set (``set in .env:2``, ``set in the environment``, ``unset``), never its value."""
+    env = getattr(lookup, "__self__", None)  # Environment.lookup: the environment knows where
+    if env is not None and hasattr(env, "origin"):
+        return str(env.origin(name))
+    return "unset" if lookup(name) is None else "set in the environment or an env file"
+
+
+def _default_loopback(operand: str, address: str, brackets: bool) -> str | None:
+    """The loopback text replacing a wildcard default (``0.0.0.0``, ``[::]``, or an empty
+    one, which leaves the host IP empty: every interface), else None."""
+    if operand == "":
+        return _bracketed(address) if brackets else address
+    try:
+        ip = parse_host_ip(operand, brackets=brackets)
+    except PortSyntaxError:
+        return None
+    if address_verdict(ip) is not Verdict.WILDCARD:
+        return None
+    try:
+        loopback = _family_loopback(address, ip)
+    except ValueError:  # pragma: no cover - parse_host_ip accepted it
+        return None
+    return f"[{loopback}]" if operand.startswith("[") else loopback
+
+
+def short_value(raw: str, address: str, lookup) -> tuple[str, str, str] | Refusal:
     """The new short-syntax entry for ``raw`` (the entry's text before interpolation)."""
     colons = top_level_colons(raw)
     if colons is None:
@@ -226,13 +264,13 @@ def short_value(raw: str, address: str, lookup) -> tuple[str, str] | Refusal:
     if len(colons) < 2:
         # "80:80" or "80": no host IP part; prefix one ("127.0.0.1::80" = random host port).
         prefix = _bracketed(address) + (":" if colons else "::")
-        return prefix + raw, f"add host IP {address}"
+        return prefix + raw, f"add host IP {address}", ""
     cut = colons[-2]
     result = new_host_ip(raw[:cut], address, lookup, brackets=True)
     if isinstance(result, Refusal):
         return result
-    host, summary = result
-    return host + raw[cut:], summary
+    host, summary, note = result
+    return host + raw[cut:], summary, note
 
 
 # -- YAML scalars ------------------------------------------------------------
@@ -350,13 +388,13 @@ def short_change(
     result = short_value(raw, address, lookup)
     if isinstance(result, Refusal):
         return result
-    new_value, summary = result
+    new_value, summary, note = result
     start, end = span
     # A plain number (5432) becomes a string: always quoted, so no YAML reader
     # can take the new text for a number again.
     style = node.style or None
     new = render(new_value, style, flow, plain_allowed=was_str)
-    return Change(start, end, new, new_value, summary)
+    return Change(start, end, new, new_value, summary, note=note)
 
 
 # -- long syntax -------------------------------------------------------------
@@ -433,7 +471,7 @@ def long_change(text: str, node: yaml.MappingNode, address: str, lookup) -> Chan
         result = new_host_ip(current, address, lookup, brackets=False)
         if isinstance(result, Refusal):
             return result
-        new_value, summary = result
+        new_value, summary, note = result
         if value.start_mark.index == value.end_mark.index or current == "" and not value.style:
             # ``host_ip:`` with nothing (or null / ~) after it.
             start, end = value.start_mark.index, value.end_mark.index
@@ -442,12 +480,12 @@ def long_change(text: str, node: yaml.MappingNode, address: str, lookup) -> Chan
             new = render(new_value, None, flow)
             if start == end and text[start - 1 : start] not in (" ", "\t"):
                 new = " " + new
-            return Change(start, end, new, new_value, summary)
+            return Change(start, end, new, new_value, summary, note=note)
         span = scalar_token(text, value)
         if isinstance(span, Refusal):
             return span
         new = render(new_value, value.style or None, flow)
-        return Change(span[0], span[1], new, new_value, summary)
+        return Change(span[0], span[1], new, new_value, summary, note=note)
 
     pairs = _own_pairs(node)
     if flow:

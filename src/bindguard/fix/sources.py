@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from bindguard.fix.plan import Edit, FileFix, ManualItem, detect_encoding
+from bindguard.fix.plan import Edit, FileFix, ManualItem, detect_encoding, splice
 from bindguard.model import Binding, Finding, Verdict
 from bindguard.ports import PortSyntaxError, parse_short
 
@@ -208,8 +208,6 @@ def plan_file(path: str, kind: str, findings: list[Finding], address: str) -> tu
         fixed.append(binding)
     if not edits:
         return None, manual
-    from bindguard.fix.planner import splice
-
     fix = FileFix(path=path, real_path=os.path.realpath(path), original_text=text, new_text=text,
                   original_bytes=data, encoding=encoding, mtime_ns=info.st_mtime_ns, size=info.st_size,
                   edits=sorted(edits, key=lambda e: (e.start, e.end)), kind=kind)

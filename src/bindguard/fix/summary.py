@@ -38,16 +38,26 @@ def summary_text(plan: FixPlan, result: ApplyResult | None, dry_run: bool) -> st
             lines.append(f"{fix.path}: {written} {fix.real_path} (the file the symlink points to)")
     for m in plan.manual:
         lines.append(str(dataclasses.replace(m, file=normalise_path(m.file)) if m.file else m))
-    for path, error in plan.errors:
-        lines.append(f"{path}: not written: {error}")
-    if result is not None:
-        for path, error in result.errors:
-            lines.append(f"{path}: not written: {error}")
+    for path, error in [*plan.errors, *(result.errors if result else [])]:
+        # said once: the reasons end in "; not written" where the planner words them
+        lines.append(f"{path}: not written: {error.removesuffix('; not written')}")
     edits = sum(len(f.edits) for f in plan.changed if f.path not in refused)
     files = len([f for f in plan.changed if f.path not in refused])
+    blocked = [f for f in plan.files if f.error or (f.changed and f.path in refused)]
+    unwritten = sum(len(f.edits) for f in blocked)
     by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(plan.manual_by_reason().items()))
-    tail = f"{verb} {edits} entr{'y' if edits == 1 else 'ies'} in {files} file{'' if files == 1 else 's'}"
+    tail = f"{verb} {_entries(edits)} in {_files(files)}"
+    if unwritten:
+        tail += f"; {_entries(unwritten)} in {_files(len(blocked))} not written (above)"
     if plan.manual:
         tail += f"; {len(plan.manual)} left for manual review ({by_reason})"
     lines.append(tail + ".")
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _entries(n: int) -> str:
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+
+def _files(n: int) -> str:
+    return f"{n} file{'' if n == 1 else 's'}"

@@ -39,7 +39,9 @@ def probe(
     """Probe each target: sockets and owners, verdict, reachability, --http, --free.
 
     ``container_lookup(port, protocol)`` names the container that publishes
-    a port; it is asked for ports owned by ``docker-proxy`` and for ports
+    a port; it is asked for ports owned by ``docker-proxy`` (or rootless Docker's
+    ``rootlesskit``: then ``container_lookup.rootless(uid)``, when given, asks that
+    user's engine) and for ports
     with no socket at all (Docker without the userland proxy forwards with
     NAT only).  Strings are accepted as targets and parsed.
     """
@@ -84,7 +86,7 @@ def _probe_one(
         if lookup_error:
             notes.append(lookup_error)
 
-    summary = _summary(target, verdict, matching, container, bool(proxies))
+    summary = _summary(target, verdict, matching, container, proxies[0].name if proxies else None)
 
     # Which addresses the target may even be on.
     where = ip_of(target.address) if target.address else None
@@ -156,7 +158,7 @@ def _summary(
     verdict: ProbeVerdict,
     matching: Sequence[ListeningSocket],
     container: str | None,
-    via_proxy: bool,
+    via_proxy: str | None,
 ) -> str:
     port = target.port
     addrs = ", ".join(dict.fromkeys(s.endpoint for s in matching))
@@ -183,7 +185,7 @@ def _summary(
         on = f" on {target.address}" if target.address else ""
         text = f"service not running: nothing listens on port {port}/{target.protocol}{on}"
     if via_proxy and container:
-        text += f"; docker-proxy forwards it to {container}"
+        text += f"; {via_proxy} forwards it to {container}"
     return text
 
 

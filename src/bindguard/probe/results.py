@@ -21,8 +21,9 @@ ContainerLookup = Callable[[int, str], "str | None"]
 
 DEFAULT_TIMEOUT = 0.5
 
-#: Process names whose sockets are Docker's userland proxy for a published port.
-DOCKER_PROXY_NAMES = frozenset({"docker-proxy"})
+#: Process names whose sockets are an engine's userland proxy for a published port: Docker's
+#: docker-proxy, and rootless Docker's rootlesskit (its port driver listens in the host's namespace).
+DOCKER_PROXY_NAMES = frozenset({"docker-proxy", "rootlesskit"})
 
 OWNER_HIDDEN = "owner hidden: run as root to see other users' processes"
 OWNER_KERNEL = (

@@ -60,6 +60,24 @@ def lazy_engine_lookup(url: str | None, timeout: float) -> ContainerLookup:
         return inner.name_of(container_id) if inner else None  # type: ignore[attr-defined]
 
     lookup.name_of = name_of  # type: ignore[attr-defined]
+    return with_rootless(lookup, timeout)
+
+
+ROOTLESS_SOCKET = "unix:///run/user/{uid}/docker.sock"
+
+
+def with_rootless(lookup: ContainerLookup, timeout: float) -> ContainerLookup:
+    """``lookup.rootless(uid)``: a lookup on that user's rootless engine (its socket
+    /run/user/UID/docker.sock, where dockerd-rootless.sh puts it), made once per user, asked
+    for sockets that rootlesskit holds."""
+    engines: dict[int, ContainerLookup] = {}
+
+    def rootless(uid: int) -> ContainerLookup:
+        if uid not in engines:
+            engines[uid] = lazy_engine_lookup(ROOTLESS_SOCKET.format(uid=uid), timeout)
+        return engines[uid]
+
+    lookup.rootless = rootless  # type: ignore[attr-defined]
     return lookup
 
 
@@ -99,4 +117,4 @@ def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], Con
     # a host-network container publishes nothing: it is named by the id in its process's cgroup
     lookup.name_of = by_id.get  # type: ignore[attr-defined]
     lookup.host_network = host_network  # type: ignore[attr-defined]
-    return bindings, lookup
+    return bindings, with_rootless(lookup, timeout)

@@ -121,6 +121,23 @@ def owner_of(psutil: Any, pid: int | None) -> Owner:
     )
 
 
+ROOTLESSKIT = "rootlesskit"
+
+
+def uid_of(user: str | None) -> int | None:
+    """The uid of a process owner as ``owner_of`` names it (a login name, or a bare uid)."""
+    if not user:
+        return None
+    if user.isdigit():
+        return int(user)
+    try:
+        import pwd
+
+        return pwd.getpwnam(user).pw_uid
+    except (ImportError, KeyError):
+        return None
+
+
 def proxy_container(cmdline: Sequence[str]) -> str | None:
     """``container 172.17.0.2:80`` from a docker-proxy command line."""
     args = dict(zip(cmdline, cmdline[1:], strict=False))
@@ -196,7 +213,9 @@ class HostView:
     def _with_container(self, owner: Owner, port: int, protocol: str) -> Owner:
         if not owner.is_docker_proxy:
             return self._host_network_owner(owner)
-        found, _ = self.container(port, protocol)
+        found = self._rootless_container(owner, port, protocol) if owner.name == ROOTLESSKIT else None
+        if found is None:
+            found, _ = self.container(port, protocol)
         name = found or proxy_container(owner.cmdline) or "a container (engine not asked)"
         return Owner(
             pid=owner.pid,
@@ -207,6 +226,18 @@ class HostView:
             hidden=owner.hidden,
         )
 
+
+    def _rootless_container(self, owner: Owner, port: int, protocol: str) -> str | None:
+        """rootlesskit publishes for its user's engine (/run/user/UID/docker.sock): ask that one,
+        not the engine the probe was pointed at (a rootful engine may use the same port number)."""
+        rootless = getattr(self.lookup, "rootless", None)
+        uid = uid_of(owner.user)
+        if rootless is None or uid is None:
+            return None
+        try:
+            return rootless(uid)(port, protocol)
+        except Exception:  # the engine is not ours to crash on
+            return None
 
     def _host_network_owner(self, owner: Owner) -> Owner:
         """The owner, named after its container when its process runs in one (host network)."""

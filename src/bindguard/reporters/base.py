@@ -52,6 +52,10 @@ class Report(NamedTuple):
     # ``audit PATHS``/``--expect``: one verdict per container or service (engine/confirm.py)
     confirmations: tuple[dict, ...] = ()
     services: int | None = None  # services checked (lint); None: not counted
+    # said on stderr, not in the report: an --exclude pattern that matched nothing (before the
+    # report), and paths that could not be read while others were checked (after it; exit 2)
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

@@ -18,8 +18,10 @@ def finding_dict(f: Finding) -> dict[str, object]:
         "line": loc.line or None,
         "column": loc.column or None,
         "service": f.service,
+        "services": list(f.service_names),  # every service a shared (anchored) entry publishes for
         "message": f.message,
         "fix": f.fix or None,
+        "fixable": f.fixable,  # bindguard fix rewrites the entry: the hint is that rewrite
         "entry": f.entry or None,
         "resolved": f.resolved or None,
     }
@@ -49,6 +51,7 @@ class JsonReporter:
                 "exposed": report.exposed,
                 "suppressed": report.suppressed,
                 "baselined": report.baselined,
+                "fixable": sum(f.fixable for f in report.findings),
             },
             "notes": [
                 {"file": n.location.file, "line": n.location.line or None, "message": n.message}
@@ -64,3 +67,18 @@ class JsonReporter:
         if report.confirmations:
             data["confirmations"] = list(report.confirmations)
         return json.dumps(data, indent=2) + "\n"
+
+
+def statistics_json(report: Report) -> str:
+    """``--statistics --output-format json``: one object per rule, most frequent first (as ruff)."""
+    counts = report.counts()
+    rows = []
+    for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = report.rule(code)
+        rows.append({
+            "code": code,
+            "name": rule.name if rule else "",
+            "count": n,
+            "fixable": sum(f.fixable for f in report.findings if f.code == code),
+        })
+    return json.dumps(rows, indent=2) + "\n"

@@ -95,7 +95,7 @@ class JunitReporter:
             if loc.image:
                 lines.append(f"image: {loc.image}")
         if finding.service:
-            lines.append(f"service: {finding.service}")
+            lines.append(f"service: {', '.join(finding.service_names)}")
         if finding.entry:
             lines.append(f"entry: {finding.entry}")
         lines.append(f"severity: {finding.severity}")

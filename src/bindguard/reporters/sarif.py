@@ -196,6 +196,8 @@ class SarifReporter:
         properties: dict[str, Any] = {}
         if finding.service:
             properties["service"] = finding.service
+            if len(finding.service_names) > 1:
+                properties["services"] = list(finding.service_names)
         if finding.entry:
             properties["entry"] = finding.entry
         if finding.resolved:

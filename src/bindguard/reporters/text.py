@@ -25,6 +25,8 @@ from bindguard.reporters.wrap import Token, words, wrap
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _HANG = "    "
+# Marks a finding that ``bindguard fix`` rewrites (ruff's ``[*]``).
+FIXABLE_MARK = "[*]"
 # A finding without a file or engine: an expectation (--expect) no linted file defines.
 NO_PLACE = "(no file)"
 
@@ -106,9 +108,11 @@ class TextReporter:
             Token(where, paint(where, "bold", self.color)),
             Token(f.code, paint(f.code, _STYLE[f.severity], self.color)),
         ]
+        if f.fixable:  # as ruff marks what --fix would change
+            tokens.append(Token(FIXABLE_MARK, paint(FIXABLE_MARK, "cyan", self.color)))
         # a container that is not from Compose is its own "service": say its name once
         if f.service and f.service != f.location.container:
-            service = f"[{printable(f.service)}]"
+            service = f"[{printable(', '.join(f.service_names))}]"
             tokens.append(Token(service, service))
         return tokens + words(printable(f.message))
 
@@ -186,6 +190,8 @@ def checked(report: Report) -> str:
     """What was checked: "9 files, 11 services, 14 published ports, 9 exposed" (unknown counts left out)."""
     if report.kind == "engine":
         parts = [plural(len(report.engines) or len(report.sources), "engine")]
+        if len(report.engines) == 1 and report.engines[0].get("engine"):
+            parts[0] += f" ({report.engines[0]['engine']})"  # "rootless Docker 20.10.24": whose rules applied
         if report.engines:
             containers = sum(int(e.get("containers") or 0) for e in report.engines)
             parts.append(plural(containers, "container"))
@@ -226,4 +232,7 @@ def summary(report: Report) -> str:
         text = f"No findings ({what})."
     if inline:
         text += f" {inline} suppressed by inline ignores."
+    fixable = sum(f.fixable for f in report.findings)
+    if fixable:
+        text += f" {fixable} fixable with `bindguard fix` (marked {FIXABLE_MARK})."
     return text

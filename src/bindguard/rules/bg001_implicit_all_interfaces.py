@@ -42,11 +42,18 @@ services:
 `"5432"` becomes `"127.0.0.1::5432"`) or adds `host_ip: 127.0.0.1`.
 
 ## Options
-None. A network whose `com.docker.network.bridge.host_binding_ipv4` driver
-option sets a loopback default silences this rule for its services.
+None of its own. A network whose `com.docker.network.bridge.host_binding_ipv4`
+driver option sets a loopback default silences this rule for its services.
+An engine's own default host IP (daemon.json `"ip"` for the default bridge,
+`default-network-opts` for new networks) is invisible to `lint`, which
+assumes Docker's default (every interface) and says so in the message; tell it
+the engine's with `--default-host-ip IP` or the config key `default-host-ip`
+(`engine`: read from the engine, the default bridge's `host_binding_ipv4`).
+`audit` reads the real bindings and needs neither.
 
 ## References
 - [Docker: published ports](https://docs.docker.com/engine/network/port-publishing/)
+- [Docker: setting the default bind address for containers](https://docs.docker.com/engine/network/port-publishing/#setting-the-default-bind-address-for-containers)
 - [Docker and ufw](https://docs.docker.com/engine/network/packet-filtering-firewalls/#docker-and-ufw)
 - [CWE-1327: Binding to an Unrestricted IP Address](https://cwe.mitre.org/data/definitions/1327.html)
 - [GitHub Actions: `jobs.<job_id>.services.<service_id>.ports`](https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idservicesservice_idports)
@@ -79,7 +86,9 @@ def _why(binding: Binding) -> str:
     if binding.syntax == "engine":
         return binding.default_origin
     if binding.default_origin == DOCKER_DEFAULT_ORIGIN:
-        return "no host IP given, so Docker publishes on every interface"
+        # lint cannot see the engine: a daemon with "ip" or default-network-opts binds elsewhere
+        return ("no host IP given, so Docker publishes on every interface "
+                "(Docker's default assumed; --default-host-ip tells the engine's)")
     return f"no host IP given; {binding.default_origin}"
 
 

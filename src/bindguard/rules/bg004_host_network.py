@@ -55,7 +55,8 @@ def check(service: Service, options: object) -> Iterator[Violation]:
     if service.network_mode != "host":
         return
     dropped = len(service.discarded) or len(service.bindings)
-    ignored = f"; its {dropped} ports: entries are ignored" if dropped else ""
+    ignored = ("; its ports: entry is ignored" if dropped == 1
+               else f"; its {dropped} ports: entries are ignored" if dropped else "")
     yield Violation(
         service.network_mode_location or service.location,
         f"service {service.name!r} uses the host network: nothing is published, it "

@@ -14,6 +14,17 @@ Engine 27 and newer):
   then open on the container's own address to any host with a route to the
   network, so `127.0.0.1:8080:80` does not keep port 80 local.
 
+The other modes are not reported: `nat` (the default) publishes only on the
+host address given, and `isolated` (28.0+, internal networks only) has no
+gateway at all. Checked against Docker 28 and 29's port-publishing page: in
+`routed` mode "firewall rules are still set up so that only published
+container ports are accessible", and a specific host address or host port in
+a mapping "will have no effect on the published port"; `nat-unprotected`
+sets up no port filtering. Two more ways around the host address are not
+per network and so not BG014's: the daemon option `allow-direct-routing`
+(invisible to the API, see docs/limits.md) and a network's
+`trusted_host_interfaces` (reported by BG011).
+
 A family only counts when the network has it: IPv6 needs `enable_ipv6: true`,
 and IPv4 is off with `enable_ipv4: false`. `bindguard audit` reports the same
 for running containers, per container, on engines that apply gateway modes
@@ -58,6 +69,8 @@ None.
 ## References
 - [Docker: gateway modes](https://docs.docker.com/engine/network/port-publishing/#gateway-modes)
 - [Docker: direct routing](https://docs.docker.com/engine/network/port-publishing/#direct-routing)
+- [moby/moby#49325: 28.0.0 drops direct remote connections in nat mode, not in routed or nat-unprotected](https://github.com/moby/moby/pull/49325)
+- [moby/moby#49832: trusted_host_interfaces and allow-direct-routing](https://github.com/moby/moby/pull/49832)
 """
 
 from __future__ import annotations

@@ -195,3 +195,24 @@ def test_sources_option_and_config_key(tmp_path):
     (tmp_path / ".bindguard.toml").write_text('sources = ["kube"]\n')
     bad_key = _bg(tmp_path, "lint", "repo")
     assert bad_key.returncode == 2 and "sources" in bad_key.stderr and "unknown source 'kube'" in bad_key.stderr
+
+
+def test_values_from_the_environment_never_reach_a_report(tmp_path, monkeypatch):
+    """Scripts are resolved from the file alone: a variable set only in the environment is unset
+    to bindguard (BG006 names it), and its value appears in no output format."""
+    canary = "10.66.77.88-canary"
+    monkeypatch.setenv("HOST", canary)
+    monkeypatch.setenv("PORT", canary)
+    (tmp_path / "run.sh").write_text('docker run -p "$HOST:8080:80" -p "${PORT:-9000}:80" img\n')
+    (tmp_path / "web.container").write_text("[Container]\nPublishPort=${HOST}:80:80\n")
+    report = lint([str(tmp_path)], LintSettings(jobs=1))
+    codes = {(Path(f.location.file).name, f.code) for f in report.findings}
+    assert ("run.sh", "BG006") in codes and ("web.container", "BG007") in codes
+    from bindguard.reporters import REPORTERS
+
+    for name, make in REPORTERS.items():
+        assert canary not in make(False, None).render(report), name
+    from bindguard.ports_report import ports_json, ports_text
+
+    subjects, problems = load_subjects([str(tmp_path)], LintSettings())
+    assert canary not in ports_json(subjects, problems) + ports_text(subjects, problems, width=200)

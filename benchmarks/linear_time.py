@@ -4,13 +4,16 @@
     python benchmarks/linear_time.py                    # this checkout, 1 MB, best of 3
     python benchmarks/linear_time.py --size 200000      # smaller inputs
     python benchmarks/linear_time.py --src /tmp/old/src --timeout 60   # another version
+    python benchmarks/linear_time.py --case "include fan-out (17 files x 10)"   # some cases only
 
 Each case (``benchmarks/worst_cases.py``) is linted in a child process of its
 own, in-process ``bindguard.lint.lint`` with one worker; the number is that
 child's CPU time for the lint alone (imports excluded), best of ``--repeat``.
 The plain file is measured in the same run, so the ratio does not depend on
 the machine.  A case still running after ``--timeout`` seconds of wall time is
-shown as ``> timeout``.  ``tests/test_linear_time.py`` asserts the same ratios.
+shown as ``> timeout``; one whose memory passes ``--memory-mb`` (an address-space
+limit on the child, so an old version's exponential case cannot take the machine's
+memory) as ``> N MB``.  ``tests/test_linear_time.py`` asserts the same ratios.
 """
 
 from __future__ import annotations
@@ -37,7 +40,20 @@ print(worst_cases.lint_cpu_seconds(paths, config, {repeat}))
 """
 
 
-def measure(name: str, size: int, repeat: int, src: str, timeout: float) -> float | None:
+class OutOfMemory(Exception):
+    """The child passed its memory limit."""
+
+
+def _limit(megabytes: int):
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (megabytes << 20, megabytes << 20))
+
+    return apply
+
+
+def measure(name: str, size: int, repeat: int, src: str, timeout: float, memory_mb: int = 4096) -> float | None:
     with tempfile.TemporaryDirectory(prefix="bindguard-worst-") as folder:
         code = _CHILD.format(bench=str(BENCH), name=name, folder=folder, size=size, repeat=repeat)
         env = dict(os.environ, PYTHONPATH=src)
@@ -45,10 +61,13 @@ def measure(name: str, size: int, repeat: int, src: str, timeout: float) -> floa
             env.pop(key, None)
         try:
             done = subprocess.run(
-                [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
+                preexec_fn=_limit(memory_mb),
             )
         except subprocess.TimeoutExpired:
             return None
+        if done.returncode != 0 and "MemoryError" in done.stderr:
+            raise OutOfMemory()
         if done.returncode != 0:
             raise SystemExit(f"case {name!r} failed:\n{done.stderr}")
         return float(done.stdout.strip().splitlines()[-1])
@@ -60,13 +79,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--src", default=str(REPO / "src"), help="the bindguard sources to measure")
+    parser.add_argument("--case", action="append", choices=list(worst_cases.CASES), help="only this case (repeatable)")
+    parser.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of each child")
     args = parser.parse_args()
-    plain = measure("plain", args.size, args.repeat, args.src, args.timeout)
+    plain = measure("plain", args.size, args.repeat, args.src, args.timeout, args.memory_mb)
     assert plain is not None, "the plain file itself timed out"
     print(f"sources: {args.src}; size {args.size:,} bytes; best of {args.repeat}; CPU seconds")
     print(f"| case | seconds | ratio to plain |\n| --- | ---: | ---: |\n| plain compose file | {plain:.3f} | 1.00 |")
-    for name in worst_cases.CASES:
-        seconds = measure(name, args.size, args.repeat, args.src, args.timeout)
+    for name in args.case or worst_cases.CASES:
+        try:
+            seconds = measure(name, args.size, args.repeat, args.src, args.timeout, args.memory_mb)
+        except OutOfMemory:
+            print(f"| {name} | > {args.memory_mb:,} MB (memory) | – |", flush=True)
+            continue
         if seconds is None:
             print(f"| {name} | > {args.timeout:.0f} (wall) | > {args.timeout / plain:.0f} |")
         else:

@@ -32,6 +32,19 @@ def _compose(folder: str, text: str) -> tuple[list[str], None]:
     return [_write(folder, "compose.yaml", text)], None
 
 
+def _service_block(number: int, ports: str) -> str:
+    """One ordinary service, ``svc<number>``, with ``ports`` as its ``ports:`` items."""
+    return (
+        f"  svc{number}:\n"
+        f"    image: registry.example.com/team/app{number}:1.{number % 50}\n"
+        f"    environment:\n"
+        f"      APP_NAME: app{number}\n"
+        f"      LOG_LEVEL: info\n"
+        f"    ports:\n"
+        + ports
+    )
+
+
 def _services(folder: str, size: int, ports: Callable[[int], str]) -> tuple[list[str], None]:
     """An ordinary compose file of ``size`` bytes: one service after another, ``ports(n)`` the
     ``ports:`` items of service ``n``."""
@@ -40,15 +53,7 @@ def _services(folder: str, size: int, ports: Callable[[int], str]) -> tuple[list
     number = 0
     while total < size:
         number += 1
-        block = (
-            f"  svc{number}:\n"
-            f"    image: registry.example.com/team/app{number}:1.{number % 50}\n"
-            f"    environment:\n"
-            f"      APP_NAME: app{number}\n"
-            f"      LOG_LEVEL: info\n"
-            f"    ports:\n"
-            + ports(number)
-        )
+        block = _service_block(number, ports(number))
         parts.append(block)
         total += len(block)
     return _compose(folder, "".join(parts))
@@ -152,6 +157,57 @@ def exposed_entries(folder: str, size: int) -> tuple[list[str], None]:
     return _services(folder, size, lambda n: f'      - "{10000 + n % 50000}:80"\n      - {20000 + n % 40000}:443\n')
 
 
+def include_fan_out(folder: str, size: int) -> tuple[list[str], None]:
+    """17 files, each including the next one 10 times (issue 25): each include got a fresh
+    environment, which defeated the load cache, so the last file was loaded 10**16 times.
+    Each file is padded with the plain file's services to ``size / 17`` bytes."""
+    count = 17
+    pad_to = size // count
+    files = []
+    n = 0  # every service publishes its own port: the findings are the includes', not port clashes
+    for i in range(count):
+        head = "" if i == count - 1 else "include:\n" + f"  - path: f{i + 1}.yaml\n" * 10
+        parts = [head, "services:\n"]
+        total = len(head) + 10
+        while total < pad_to:
+            n += 1
+            block = _service_block(n, f'      - "127.0.0.1:{10000 + n % 50000}:80"\n')
+            parts.append(block)
+            total += len(block)
+        files.append(_write(folder, f"f{i}.yaml" if i else "compose.yaml", "".join(parts)))
+    return [files[0]], None
+
+
+def dotenv_doubling(folder: str, size: int) -> tuple[list[str], None]:
+    """A ``.env`` whose every line doubles the previous value (``A2=${A1}${A1}``): 40 lines
+    grew to 10 GB (issue 25).  Padded to ``size`` with a comment line before them."""
+    lines = ["A0=xxxxxxxx"] + [f"A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, 41)]
+    body = "\n".join(lines) + "\n"
+    _write(folder, ".env", "#" + "c" * max(size - len(body) - 2, 0) + "\n" + body)
+    return _compose(folder, _HEAD + '      - "127.0.0.1:${A40:-80}:80"\n')
+
+
+def dotenv_big_value_reused(folder: str, size: int) -> tuple[list[str], None]:
+    """A ``.env`` value of half the size, then 2,000 lines that each use it (``B1=${A}``):
+    2,000 copies of a 1 MB value took 37 s (issue 25)."""
+    refs = "".join(f"B{n}=${{A}}\n" for n in range(2000))
+    _write(folder, ".env", "A=" + "x" * max(size - len(refs) - 3, 0) + "\n" + refs)
+    return _compose(folder, _HEAD + '      - "127.0.0.1:${B1999:-80}:80"\n')
+
+
+def compose_reuses_big_value(folder: str, size: int) -> tuple[list[str], None]:
+    """A ``.env`` value of half the size, used by port entries that fill the other half:
+    a 1 MB value referenced 2,000 times took 28 s (issue 25)."""
+    _write(folder, ".env", "A=" + "1" * (size // 2) + "\n")
+    entries, total, n = [], len(_HEAD), 0
+    while total < size // 2:
+        entry = f'      - "${{A}}:{n % 60000}"\n'
+        entries.append(entry)
+        total += len(entry)
+        n += 1
+    return _compose(folder, _HEAD + "".join(entries))
+
+
 CASES: dict[str, Case] = {
     "ignore directives (unclosed)": ignore_unclosed,
     "ignore directives (many #)": ignore_many_hashes,
@@ -166,6 +222,10 @@ CASES: dict[str, Case] = {
     "dotenv unterminated quote": dotenv_unterminated,
     "config values (globs)": config_globs,
     "every entry exposed (fix hints)": exposed_entries,
+    "include fan-out (17 files x 10)": include_fan_out,
+    "dotenv values doubling": dotenv_doubling,
+    "dotenv big value reused": dotenv_big_value_reused,
+    "compose entries reusing a big value": compose_reuses_big_value,
 }
 
 

@@ -33,11 +33,12 @@ class Peer:
 
 ENGINE = Peer("Docker engine", "sudo .ci/engine-up.sh")
 SECOND_ENGINE = Peer("second Docker engine", "sudo .ci/engine-up.sh --second")
+ROOTLESS_ENGINE = Peer("rootless Docker engine", "sudo .ci/rootless-up.sh")
 IPROUTE2 = Peer("iproute2", "sudo .ci/iproute2-up.sh")
 PROMETHEUS = Peer("Prometheus", "sudo .ci/prometheus-up.sh")
 SSHD = Peer("sshd", "sudo .ci/sshd-up.sh")
 PODMAN = Peer("Podman service", "sudo .ci/podman-up.sh")
-ALL_PEERS = (ENGINE, SECOND_ENGINE, IPROUTE2, PROMETHEUS, SSHD, PODMAN)
+ALL_PEERS = (ENGINE, SECOND_ENGINE, ROOTLESS_ENGINE, IPROUTE2, PROMETHEUS, SSHD, PODMAN)
 START_ALL = "sudo .ci/peers-up.sh"
 
 # What this run found missing: peer -> the first reason (one entry per peer however many tests).
@@ -111,6 +112,26 @@ def require_tool(tool: str, peer: Peer) -> str:
     return found
 
 
+def rootless_problem(user: str | None = None) -> str | None:
+    """Why the rootless engine of ``user`` (``BINDGUARD_ROOTLESS_USER``, default bgrl) does not answer."""
+    import pwd
+
+    user = user or os.environ.get("BINDGUARD_ROOTLESS_USER", "bgrl")
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return f"no user {user}"
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no `docker` CLI on PATH"
+    url = f"unix:///run/user/{uid}/docker.sock"
+    try:
+        ok = subprocess.run([docker, "-H", url, "version"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return None if ok else f"{url} does not answer"
+
+
 def main() -> int:
     """Say which peers answer (``.ci/peers-up.sh --check``); 1 if any does not."""
     from enginebed import EngineUnavailable, find_engine
@@ -126,6 +147,7 @@ def main() -> int:
     problems = {
         ENGINE: engine_problem(False),
         SECOND_ENGINE: engine_problem(True),
+        ROOTLESS_ENGINE: rootless_problem(),
         IPROUTE2: iproute2_problem(),
         PROMETHEUS: None if shutil.which("prometheus") and shutil.which("promtool") else "not installed",
         SSHD: sshd_problem(),

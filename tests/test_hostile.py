@@ -304,7 +304,9 @@ def test_a_50_mb_comment_is_read_within_bounds(tmp_path):
     witness(tmp_path)
     code, report, calls, nodes, rss = _measured_cli("lint", "--no-config", "--format", "json", str(tmp_path))
     assert code == 1 and report["summary"]["sources"] == 2
-    assert [f["rule"] for f in report["findings"]] == ["BG001"]
+    # a file that is only a comment is "empty compose file" to Compose (issue 25): BG000
+    assert [f["rule"] for f in report["findings"]] == ["BG000", "BG001"]
+    assert report["findings"][0]["message"].startswith("empty compose file")
     # About 45,000 calls here (most of them lazy imports); a loop over the
     # comment's characters would be 50 million.
     assert calls < 500_000 and rss < 600, (calls, rss)
@@ -372,9 +374,10 @@ def test_control_character_is_pointed_at(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", []),
-        ("# only a comment\n", []),
-        ("\n\n\n", []),
+        # Compose refuses a file that holds nothing: "empty compose file" (issue 25)
+        ("", [("BG000", 1)]),
+        ("# only a comment\n", [("BG000", 1)]),
+        ("\n\n\n", [("BG000", 1)]),
         ("---\n...\n", [("BG000", 2)]),  # one empty document
         ("- a\n- b\n", [("BG000", 1)]),
         ("just a string\n", [("BG000", 1)]),
@@ -950,3 +953,235 @@ def test_a_megabyte_entry_makes_a_short_message(tmp_path, item):
     (f,) = lint_with_witness(tmp_path, "compose.yaml", f"services:\n  s:\n    ports:\n      - {item}\n")
     assert f.code in ("BG006", "BG007") and f.location.line == 4
     assert len(f.message) < 1000, f.message[:300]
+
+
+# -- no output shows bytes of a file the user did not ask to check (issue 25) ----------
+
+FORMATS = ("full", "concise", "json", "sarif", "junit", "gitlab", "github")
+CANARY = "canary-7f3a9c"  # what a hostile repository tries to read out of the runner
+
+
+def _every_format(tmp_path: Path, target: Path, env: dict[str, str] | None = None) -> str:
+    """stdout and stderr of ``lint`` in every format, one after another."""
+    out = []
+    for fmt in FORMATS:
+        where = str(target.relative_to(tmp_path))
+        _, stdout, stderr = cli("lint", "--no-config", "--output-format", fmt, where, cwd=tmp_path, env=env)
+        out.append(stdout + stderr)
+    return "\n".join(out)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="needs /proc")
+def test_a_compose_file_linked_to_the_process_environment_is_never_quoted(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "docker-compose.yml").symlink_to("/proc/self/environ")
+    text = _every_format(tmp_path, repo, env={"DEPLOY_TOKEN": CANARY})
+    assert CANARY not in text
+    assert "BG000" in text and "binary file" in text
+    # named, with why it was read
+    assert "docker-compose.yml: read although outside the checked paths (a symlink to /proc/" in text
+
+
+def test_files_outside_the_checked_paths_are_named_never_quoted(tmp_path):
+    outside = tmp_path / "outside"
+    write(outside, "secret.yaml", f'services:\n  web:\n    ports: ["0.0.0.0:80:80"]  # {CANARY}\n')
+    write(outside, "config.json", '{"auths": {"r.example": {"auth": "' + CANARY + '"}}}\n')
+    write(outside, "base.yaml", f"services:\n  base:\n    ports: ['0.0.0.0:81:81']  # {CANARY}\n")
+    repo = tmp_path / "repo"
+    write(
+        repo,
+        "compose.yaml",
+        f"include:\n  - {outside / 'secret.yaml'}\n  - ../outside/config.json\n"
+        f"services:\n  app:\n    extends: {{file: {outside / 'base.yaml'}, service: base}}\n"
+        '  own:\n    ports: ["8080:80"]\n',
+    )
+    text = _every_format(tmp_path, repo)
+    assert CANARY not in text
+    for name in ("secret.yaml", "config.json", "base.yaml"):
+        assert f"{name}: read although outside the checked paths" in text, name
+    assert "(included at repo/compose.yaml:2)" in text
+    assert "(extends.file of service 'app' at repo/compose.yaml:6)" in text
+    # the checked file itself is still quoted
+    _, full, _ = cli("lint", "--no-config", "--output-format", "full", "repo", cwd=tmp_path)
+    assert '8 |     ports: ["8080:80"]' in full
+
+
+def test_a_finding_on_an_env_line_never_quotes_it(tmp_path):
+    repo = tmp_path / "repo"
+    write(repo, "compose.yaml", 'services:\n  db:\n    ports: ["127.0.0.1:${PORT:-5432}:5432"]\n')
+    write(repo, ".env", f'PORT=5432\nDB_PASSWORD="{CANARY}\n')
+    text = _every_format(tmp_path, repo)
+    assert CANARY not in text
+    assert "unterminated quoted value of \"DB_PASSWORD\"" in text
+
+
+def test_an_env_file_included_as_compose_file_inside_the_tree_is_not_quoted(tmp_path):
+    repo = tmp_path / "repo"
+    write(repo, "compose.yaml", "include: [.env]\nservices: {}\n")
+    write(repo, ".env", f"TOKEN={CANARY}\n")
+    (repo / "docker-compose.override.yml").symlink_to(".env")
+    text = _every_format(tmp_path, repo)
+    assert CANARY not in text
+    assert "not a compose file" in text
+
+
+def test_label_named_compose_files_must_be_regular_and_small(tmp_path, monkeypatch):
+    """``audit``: container labels are written by whoever starts a container."""
+    from bindguard.compose import yaml_reader
+    from bindguard.engine import drift
+    from bindguard.engine.containers import ContainerInfo
+
+    big = write(tmp_path, "big/compose.yaml", "services:\n  web:\n    ports: ['80:80']\n" + "#" * 400 + "\n")
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(yaml_reader, "MAX_FILE_BYTES", 256)
+    opened: list[str] = []
+    real_read = yaml_reader.read_small_file
+    monkeypatch.setattr(yaml_reader, "read_small_file", lambda path, *a: opened.append(path) or real_read(path, *a))
+    for target in (big, fifo, tmp_path):
+        info = ContainerInfo(
+            "id", "c", "img", "running",
+            {"com.docker.compose.project": "p", "com.docker.compose.service": "web",
+             "com.docker.compose.project.config_files": str(target)},
+            "bridge", (),
+        )
+        (comparison,) = drift.compare([(info, [])], "local")
+        assert comparison.missing_files == (str(target),), target
+    assert opened == []
+
+
+def test_label_named_compose_files_are_named_with_why_never_quoted(tmp_path):
+    from bindguard.engine import drift
+    from bindguard.engine.containers import ContainerInfo
+    from bindguard.lint import make_report
+    from bindguard.model import Binding, Location, PortRange
+    from bindguard.output import View, render
+
+    path = write(tmp_path, "srv/compose.yaml", f"services:\n  web:\n    ports: ['0.0.0.0:80:80']  # {CANARY}\n")
+    labels = {"com.docker.compose.project": "p", "com.docker.compose.service": "web",
+              "com.docker.compose.project.config_files": str(path)}
+    info = ContainerInfo("id", "web-1", "img", "running", labels, "bridge", ())
+    running = Binding("web", "0.0.0.0", PortRange(8080, 8080), PortRange(80, 80), "tcp",
+                      Location(engine="local", container="web-1", container_id="id"), "0.0.0.0:8080:80")
+    comparisons = drift.compare([(info, [running])], "local")
+    (note,) = drift.label_notes(comparisons)
+    assert note.location.file == str(path)
+    assert note.message == "read because the compose labels of container 'web-1' name it (project 'p'); its lines are never shown"
+    report = make_report([], "engine", ("local",), notes=(note,))
+    assert CANARY not in render(report, View("full"))
+
+
+# -- bounded work on crafted includes and env files (issue 25) -------------------------
+
+
+def _fan_out(root: Path, levels: int, fan: int) -> Path:
+    """``levels`` + 1 files, each including the next ``fan`` times."""
+    for i in range(levels + 1):
+        include = "" if i == levels else "include:\n" + f"  - path: f{i + 1}.yaml\n" * fan
+        write(root, f"f{i}.yaml", include + f"services:\n  s{i}:\n    ports: ['127.0.0.1:{8000 + i}:80']\n")
+    return root / "f0.yaml"
+
+
+def test_include_fan_out_loads_each_file_once(tmp_path, monkeypatch):
+    """Each include had a fresh environment, so nothing was cached: fan ** levels loads."""
+    from bindguard import lint
+    from bindguard.compose import project
+
+    walked: list[str] = []
+    real = project.read_document
+    monkeypatch.setattr(project, "read_document", lambda doc, path, *a: walked.append(path) or real(doc, path, *a))
+    top = _fan_out(tmp_path, levels=6, fan=4)  # 4**6 = 4,096 loads of the last file before
+    subjects, _ = lint.load_subjects([str(top)], lint.LintSettings())
+    assert len(walked) == 7, len(walked)
+    (subject,) = subjects
+    assert sorted(s.name for s in subject.services) == [f"s{i}" for i in range(7)]
+    assert subject.problems == ()
+
+
+def test_a_file_included_twice_is_one_service_as_in_compose(tmp_path):
+    """compose-go keeps an imported service equal to the one it has (docker compose 2.40)."""
+    write(tmp_path, "part.yaml", 'services:\n  a:\n    ports: ["80:80"]\n')
+    write(tmp_path, "compose.yaml", "include:\n  - part.yaml\n  - path: part.yaml\nservices: {}\n")
+    found = findings([tmp_path / "compose.yaml"])
+    assert [(f.code, Path(f.location.file).name, f.location.line) for f in found] == [("BG001", "part.yaml", 3)]
+
+
+def test_distinct_includes_are_bounded_with_a_finding(tmp_path, monkeypatch):
+    from bindguard.compose import project
+
+    monkeypatch.setattr(project, "MAX_INCLUDE_LOADS", 5)
+    for i in range(8):
+        write(tmp_path, f"part{i}.yaml", f"services:\n  s{i}:\n    ports: ['127.0.0.1:{9000 + i}:80']\n")
+    write(tmp_path, "compose.yaml", "include:\n" + "".join(f"  - part{i}.yaml\n" for i in range(8)) + "services: {}\n")
+    found = findings([tmp_path / "compose.yaml"])
+    refused = [f for f in found if "distinct includes" in f.message]
+    assert [(f.code, f.location.line) for f in refused] == [("BG000", 7), ("BG000", 8), ("BG000", 9)]
+    assert refused[0].message == "more than 5 distinct includes in one project; this one is not read"
+
+
+def _dotenv_project(root: Path, dotenv: str, port: str = "${P:-80}") -> Path:
+    write(root, ".env", dotenv)
+    return write(root, "compose.yaml", f'services:\n  web:\n    ports: ["127.0.0.1:{port}:80"]\n')
+
+
+def test_doubling_env_values_are_refused_at_the_line_that_crosses_the_bound(tmp_path):
+    """22 lines that double the previous value: 32 MB before (40 lines reached 10 GB)."""
+    lines = [f"A0={CANARY}"] + [f"A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in range(1, 22)]
+    _dotenv_project(tmp_path, "\n".join(lines) + "\n", "${A21:-80}")
+    (finding,) = findings([tmp_path], environ={})
+    assert finding.code == "BG000" and finding.location.file == str(tmp_path / ".env")
+    # 13 characters doubled 17 times is 1.7 M: the value of A17 is the first over 1 MiB
+    assert finding.location.line == 18
+    assert finding.message == (
+        'invalid env file: value of "A17" refused: its variables add more than 1,048,576 '
+        "characters (see docs/limits.md)"
+    )
+    assert CANARY not in finding.message
+
+
+def test_a_big_env_value_used_many_times_is_bounded_for_the_whole_file(tmp_path):
+    """A 600 KB value copied by every line: each copy is under the value bound, the sum is not."""
+    refs = "".join(f"B{n}=${{A}}\n" for n in range(20))
+    _dotenv_project(tmp_path, "A=" + "x" * 600_000 + "\n" + refs)
+    (finding,) = findings([tmp_path], environ={})
+    assert finding.location.line == 8  # B0..B6 (lines 2-8) add 4.2 M: B6 crosses 4 MiB
+    assert 'value of "B6" refused: variables add more than 4,194,304 characters' in finding.message
+
+
+def test_a_big_env_value_used_twice_in_one_value_is_refused(tmp_path):
+    _dotenv_project(tmp_path, "A=" + "x" * 600_000 + "\nB=${A}${A}${A}\n")
+    (finding,) = findings([tmp_path], environ={})
+    assert (finding.location.line, finding.code) == (2, "BG000")
+    assert 'value of "B" refused: its variables add more than 1,048,576 characters' in finding.message
+
+
+def test_ordinary_env_files_stay_within_the_bounds(tmp_path):
+    """Certificates, reused values and defaults: nothing near the bounds."""
+    pem = "-----BEGIN CERTIFICATE-----\\n" + "A" * 4000 + "\\n-----END CERTIFICATE-----"
+    dotenv = f'CERT="{pem}"\nCOPY1="$CERT"\nCOPY2=${{CERT}}\nHOST=127.0.0.1\nBIND=${{HOST}}\nP=8080\n'
+    _dotenv_project(tmp_path, dotenv, "${P}")
+    assert findings([tmp_path], environ={}) == ()
+
+
+def test_a_big_value_used_by_many_compose_entries_is_copied_a_bounded_number_of_times(tmp_path):
+    """A 300 KB value in 400 port entries: every entry copied it (a 1 MB value 2,000 times: 28 s)."""
+    write(tmp_path, ".env", "A=" + "1" * 300_000 + "\n")
+    entries = "".join(f'      - "${{A}}:{n}"\n' for n in range(400))
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    ports:\n" + entries)
+    found = findings([tmp_path], environ={})
+    assert {f.code for f in found} == {"BG007"} and len(found) == 400
+    # 64 KiB + 16 per character of a 9 KB file: the first reference already passes it
+    assert found[0].message == (
+        "invalid port entry: variables add more than 65,536 characters plus 16 per character of the "
+        "compose files to this project's values; A refused (see docs/limits.md)"
+    )
+    assert all("111" not in f.message for f in found)
+
+
+def test_small_values_in_many_compose_entries_stay_within_the_bound(tmp_path):
+    """An ordinary project: 2,000 entries that each use a short variable twice."""
+    write(tmp_path, ".env", "HOST_IP=127.0.0.1\nBASE=800\n")
+    entries = "".join(f'      - "${{HOST_IP}}:${{BASE}}{n % 10}:{n + 1}"\n' for n in range(2000))
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    ports:\n" + entries)
+    assert [f for f in findings([tmp_path], environ={}) if f.code == "BG007"] == []

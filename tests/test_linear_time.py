@@ -87,5 +87,55 @@ def test_worst_cases_are_reported_not_skipped(tmp_path: Path, monkeypatch: pytes
     assert codes["ignore directives (many #)"] == set()  # the directive at the end still applies
     assert codes["trailing comment (blanks)"] == set()
     assert codes["every entry exposed (fix hints)"] == {"BG001"}
+    assert codes["include fan-out (17 files x 10)"] == set()  # a repeated include is no conflict
+    assert codes["dotenv values doubling"] == {"BG000"}  # refused at the line that crosses the bound
+    assert codes["compose entries reusing a big value"] == {"BG007"}  # each entry refused, none copied
     (refused,) = codes["config values (globs)"]
     assert refused in ("config: exclude", "config: overrides[0].paths")
+
+
+# Issue 25: inputs that multiplied work rather than slowing a parser (includes that fan out,
+# env values that double).  Their memory is bounded too: the peak of Python allocations
+# (tracemalloc) during the lint, against the plain file of the same size in the same run.
+AMPLIFIERS = (
+    "include fan-out (17 files x 10)",
+    "dotenv values doubling",
+    "dotenv big value reused",
+    "compose entries reusing a big value",
+)
+MEMORY_SIZE = 200_000
+MEMORY_FACTOR = 2.0
+
+
+def _lint_peak_bytes(name: str, folder: str) -> int:
+    import tracemalloc
+
+    from bindguard.config import load_config
+    from bindguard.lint import lint
+    from bindguard.settings import CliOptions, lint_settings
+
+    paths, config = worst_cases.CASES.get(name, worst_cases.plain)(folder, MEMORY_SIZE)
+    settings, _ = lint_settings(CliOptions(jobs=1), load_config(config, no_config=config is None))
+    tracemalloc.start()
+    try:
+        lint(paths, settings)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture(scope="module")
+def plain_peak(tmp_path_factory: pytest.TempPathFactory) -> int:
+    return _lint_peak_bytes("plain", str(tmp_path_factory.mktemp("plain-peak")))
+
+
+@pytest.mark.parametrize("name", AMPLIFIERS)
+def test_amplifying_inputs_keep_memory_within_a_constant_factor(
+    name: str, plain_peak: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("A", raising=False)
+    peak = _lint_peak_bytes(name, str(tmp_path))
+    assert peak <= MEMORY_FACTOR * plain_peak, (
+        f"{name}: peak {peak / 1e6:.1f} MB against {plain_peak / 1e6:.1f} MB for a plain "
+        f"{MEMORY_SIZE:,}-byte file (at most {MEMORY_FACTOR}x)"
+    )

@@ -181,6 +181,9 @@ PINNED: list[tuple[dict[str, str], dict[str, str]]] = [
     ({"compose.yaml": 'services:\n  a:\n    image: x\n    ports:\n      - !override 0x50\n'}, {}),
     # a quoted published "08080": Compose keeps the text, the engine (and bindguard) read 8080
     ({"compose.yaml": 'services:\n  b:\n    image: x\n    ports:\n      - {target: 80, published: "08080"}\n'}, {}),
+    # a long-syntax key written with no value: Compose's schema refuses the file
+    ({"compose.yaml": 'services:\n  b:\n    image: x\n    ports:\n      - {target: 80, published: ~}\n'}, {}),
+    ({"compose.yaml": 'services:\n  b:\n    image: x\n    ports:\n      - {target: 80, protocol: ~, mode: ~}\n'}, {}),
     # a service a later file removes still refuses the project for an entry Compose cannot parse
     ({"compose.yaml": 'services:\n  c:\n    image: x\n    ports:\n      - 0\n      - "80"\n',
       "compose.override.yaml": 'services:\n  c: !reset\n'}, {}),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from peerbed import ROOTLESS_ENGINE, unavailable
 from watchbed import WatchProcess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,9 +31,7 @@ pytestmark = pytest.mark.engine
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"rootless Docker required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"no rootless Docker engine ({reason}): start it with .ci/rootless-up.sh")
+    unavailable(ROOTLESS_ENGINE, reason)  # skips, or fails under CI=true, and is named once at the end
 
 
 @pytest.fixture(scope="module")

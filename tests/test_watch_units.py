@@ -128,7 +128,25 @@ def test_metrics_address(text, expected):
     assert parse_address(text) == expected
 
 
-@pytest.mark.parametrize("text", ["0.0.0.0:9477", "[::]:9477", ":9477", "*:9477"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.0.0.0:9477",
+        "[::]:9477",
+        ":9477",
+        "*:9477",
+        "0:9477",
+        "[*]:9477",
+        "[0:0::0]:9477",
+        "[::0.0.0.0]:9477",
+        "[::%1]:9477",
+        # issue 25: IPv4-mapped, a dual-stack socket there listens on every IPv4 address
+        "[::ffff:0.0.0.0]:9477",
+        "[::ffff:0:0]:9477",
+        "[0:0:0:0:0:ffff:0000:0000]:9477",
+        "[::ffff:0.0.0.0%lo]:9477",
+    ],
+)
 def test_metrics_wildcard_needs_the_flag(text):
     with pytest.raises(ConfigError, match="every interface"):
         parse_address(text)

@@ -25,11 +25,38 @@ def paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{codes}m{text}\x1b[0m"
 
 
-# C0 controls (newline, ESC, ...), DEL and C1 controls (0x9B is a one-byte CSI
-# on some terminals) are shown as escapes.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+# What must never reach a terminal or CI log as itself: C0 controls (newline, ESC,
+# ...), DEL and C1 controls (0x9B is a one-byte CSI on some terminals), and the
+# Unicode format characters (category Cf: the bidi embeddings, overrides and
+# isolates U+202A-U+202E and U+2066-U+2069 that reorder what a reader sees, zero-width
+# characters, the BOM, tag characters) and the line and paragraph separators
+# U+2028/U+2029 (Zl, Zp), which some viewers break lines at.  Written as ranges
+# so that the table costs nothing at import; tests/test_gate_switches.py checks
+# it against ``unicodedata`` for every code point.
+_UNSAFE_RANGES = (
+    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C),
+    (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E),
+    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+
+
+def _escape(code: int) -> str:
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_UNSAFE = {c: _escape(c) for first, last in _UNSAFE_RANGES for c in range(first, last + 1)}
 
 
 def printable(text: str) -> str:
-    """``text`` with every control character written as ``\\xNN``."""
-    return text.translate(_CONTROL)
+    """``text`` safe for a terminal or CI log: each unsafe character written as an escape.
+
+    Controls become ``\\xNN``, format and separator characters ``\\uNNNN``
+    (``\\UNNNNNNNN`` above the BMP).  The one escaping function for text from
+    files, engines and processes: the reporters, ``commands.say`` (every
+    stderr line, ``watch``'s status lines included) and the metrics' labels.
+    """
+    return text.translate(_UNSAFE)

@@ -269,7 +269,10 @@ def audit(
                     allow_stopped=allow_stopped, timeout=timeout,
                 ),
             )
-            emit(outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url)
+            emit(
+                outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url,
+                confirm_settings.weakened,
+            )
             if confirm_level == FailOn.never.value:
                 return 0
             return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))
@@ -309,7 +312,7 @@ def audit(
             for e in errors[:-1]:
                 say(str(e))
             raise errors[-1]
-        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url)
+        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url, settings.weakened)
         for e in errors:
             say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))
@@ -378,6 +381,8 @@ def watch(
             config_file, no_config, select=select, ignore=ignore, allow=allow,
             fail_on=fail_on.value if fail_on else None,
         )
+        if settings.weakened is not None:  # watch has no summary: say it once, at the start
+            say(settings.weakened.sentence())
         address = None
         if metrics or metrics_address is not None:
             from bindguard.metrics import DEFAULT_ADDRESS, parse_address
@@ -404,7 +409,8 @@ def watch(
                 metrics_address=address,
             ),
             write_stdout if quiet < 2 else (lambda text: None),
-            (lambda text: typer.echo(f"bindguard: {text}", err=True)) if quiet < 1 else (lambda text: None),
+            # status lines carry engine text (errors, names): escaped, as every stderr line
+            say if quiet < 1 else (lambda text: None),
         )
 
     guarded(body)

@@ -127,11 +127,12 @@ def use_color(choice: str = "auto") -> bool:
     return decide(getattr(choice, "value", choice))
 
 
-def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None) -> None:
+def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_url=None, weakened=None) -> None:
     """Print the report (``concise``/``full`` text when ``--output`` takes the chosen format).
 
     ``look`` is (``--color``, ``-q`` count, ``--statistics``); ``texts`` the
-    files held in memory (standard input) for ``full``'s source lines.
+    files held in memory (standard input) for ``full``'s source lines;
+    ``weakened`` how the config file turned the gate down (every format says it).
     """
     from bindguard.output import View, render, terminal_width
     from bindguard.reporters.base import with_docs_url
@@ -142,6 +143,8 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
         # never silently ignored (issue 29): counts are text or JSON
         raise fail(f"--statistics prints counts as text or json, not --output-format {fmt.value}")
     report = with_docs_url(report, docs_url)
+    if weakened is not None:
+        report = report._replace(weakened=weakened)
     base = os.getcwd()
     if output is not None:
         # only here: atomic imports tempfile (shutil, random, bz2, lzma), 3 ms of a run without --output
@@ -157,6 +160,11 @@ def emit(report, fmt: Format, output: Path | None, look=None, texts=None, docs_u
     if fmt.value not in ("concise", "full", "text"):
         view = view._replace(color=False, quiet=min(quiet, 2) if quiet >= 2 else 0)
     write_stdout(render(report, view, texts))
+    if weakened is not None and view.quiet:
+        # -q drops the summary the warning follows: a weakened gate is still said (stderr)
+        from bindguard.reporters.base import display_path
+
+        say(f"warning: {weakened._replace(config=display_path(weakened.config, base)).sentence()}")
 
 
 def write_stdout(text: str) -> None:
@@ -281,7 +289,7 @@ def lint(
         texts = {stdin.name: stdin.text()} if stdin else None
         for warning in report.warnings:
             say(warning)
-        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url)
+        emit(report, fmt, output, (color, quiet, statistics), texts, settings.docs_url, settings.weakened)
         for error in report.errors:
             say(error)  # the other paths were reported; this one stops the run (exit 2)
         if report.errors:

@@ -6,7 +6,10 @@ stdin, so no text from a container, image or label can ever become part of
 a command line.  Hooks run one at a time on their own thread, each bounded
 by a timeout (the process group is killed when it expires), and wait in a
 bounded queue: a hook that hangs or a flood of findings delays or drops
-hook runs, never the watcher.
+hook runs, never the watcher.  Each hook leads its own process group
+(``start_new_session``), so stopping the watch (SIGTERM, SIGINT) stops the
+running hook and everything it started, instead of leaving it behind with
+ppid 1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from bindguard.errors import ConfigError
 
 MAX_PENDING = 256
+STOP_GRACE = 2.0  # seconds a running hook has between SIGTERM and SIGKILL when the watch stops
 
 
 def parse_command(text: str) -> list[str]:
@@ -44,6 +48,9 @@ class ExecHook:
         self.report = report
         self.counts = {"ok": 0, "failed": 0, "timeout": 0, "dropped": 0}
         self._queue: queue.Queue[bytes | None] = queue.Queue(max_pending)
+        self._closing = threading.Event()
+        self._running: subprocess.Popen | None = None  # the hook running now, if any
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name="bindguard-exec", daemon=True)
         self._thread.start()
 
@@ -54,16 +61,29 @@ class ExecHook:
             self.counts["dropped"] += 1
             self.report(f"--exec: {self._queue.maxsize} hook runs waiting; this finding's hook dropped")
 
-    def close(self, wait: float = 0.0) -> None:
-        """Stop after the current run (waiting at most ``wait`` seconds)."""
+    def close(self, wait: float = 0.0, grace: float = STOP_GRACE) -> None:
+        """Run no more hooks; give the running one ``wait`` seconds, then stop its process group.
+
+        The group gets SIGTERM, and SIGKILL ``grace`` seconds later: no hook
+        (nor anything it started) outlives the watch.
+        """
+        self._closing.set()
         try:
             self._queue.put_nowait(None)
         except queue.Full:
             pass
         self._thread.join(wait)
+        with self._lock:
+            proc = self._running
+        if proc is not None and proc.poll() is None:
+            self.report(f"--exec: watch stopping; stopping {self.argv[0]} (pid {proc.pid}) and its process group")
+            _stop_group(proc, grace)
+        self._thread.join(grace)
 
     def _work(self) -> None:
-        while (payload := self._queue.get()) is not None:
+        while not self._closing.is_set() and (payload := self._queue.get()) is not None:
+            if self._closing.is_set():
+                break
             self.counts[self.run(payload)] += 1
 
     def run(self, payload: bytes) -> str:
@@ -80,6 +100,15 @@ class ExecHook:
         except OSError as exc:
             self.report(f"--exec: cannot run {self.argv[0]}: {exc.strerror or exc}")
             return "failed"
+        with self._lock:
+            self._running = proc
+        try:
+            return self._finish(proc, payload)
+        finally:
+            with self._lock:
+                self._running = None
+
+    def _finish(self, proc: subprocess.Popen, payload: bytes) -> str:
         try:
             proc.communicate(payload, timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -92,6 +121,19 @@ class ExecHook:
             self.report(f"--exec: {self.argv[0]} exited {proc.returncode}")
             return "failed"
         return "ok"
+
+
+def _stop_group(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to the hook's process group, SIGKILL if it is still there after ``grace``."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _kill_group(proc)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

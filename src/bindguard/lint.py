@@ -27,6 +27,7 @@ from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdi
 from bindguard.reporters.base import Report, RuleInfo
 from bindguard.rules import RULES, help_uri
 from bindguard.runner import RuleSelection, check, stamp_all
+from bindguard.weakening import Weakening
 
 PARALLEL_MIN_FILES = 400
 
@@ -55,6 +56,8 @@ class LintSettings(NamedTuple):
     hints: bool = True
     # which kinds of file a folder walk takes (bindguard.sources.KINDS); None = sources.DEFAULT
     sources: frozenset[str] | None = None
+    # How the config file turned the gate down (weakening.py); every output says it (issue 25).
+    weakened: Weakening | None = None
 
 
 class Unit(NamedTuple):
@@ -177,6 +180,8 @@ class UnitResult(NamedTuple):
     exposed: frozenset[tuple] = frozenset()
     notes: frozenset[Note] = frozenset()
     profiles: ProfileScope = ProfileScope()
+    texts: frozenset[str] = frozenset()  # files read as text (the rest were binary or unreadable)
+    reached: tuple[tuple[str, str], ...] = ()  # files another file named, and why (include, extends)
 
 
 def _port_keys(subject: Subject) -> tuple[frozenset[tuple], frozenset[tuple]]:
@@ -234,7 +239,10 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
     notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip) | set(subject.notes)
-    return UnitResult(found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles)
+    return UnitResult(
+        found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles,
+        frozenset(loader.texts()), tuple(loader.reached.items()),
+    )
 
 
 def _lint_source(unit: Unit, settings: LintSettings) -> UnitResult:
@@ -356,9 +364,14 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     ports: set[tuple] = set()
     exposed: set[tuple] = set()
     notes: set[Note] = set()
+    texts: set[str] = set()
+    reached: dict[str, str] = {}
     for i, result in enumerate(results):
         if i in drop:
             continue
+        texts |= result.texts
+        for path, why in result.reached:
+            reached.setdefault(path, why)
         findings.extend(result.findings)
         sources.extend(result.sources)
         services.update(result.services)
@@ -380,12 +393,20 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         suppressed += baselined
         findings = kept
     from bindguard.profilescope import merge_scopes
+    from bindguard.reach import Reach
+
+    reach = Reach([stdin.name] if stdin is not None else paths, [f for u in units for f in u.files],
+                  bool(settings.compose_files))
+    notes.update(reach.notes([*sources, *reached], reached))
 
     report = make_report(
         findings, "files", tuple(dict.fromkeys(sources)), suppressed,
         published_ports=count(ports), exposed=count(exposed), baselined=baselined,
         notes=tuple(sorted(notes, key=Note.sort_key)),
-    )._replace(services=sum(len(r.services) for i, r in enumerate(results) if i not in drop))
+    )._replace(
+        services=sum(len(r.services) for i, r in enumerate(results) if i not in drop),
+        quotable=tuple(sorted(f for f in texts if reach.quotable(f))),
+    )
     return report._replace(profiles=merge_scopes(r.profiles for i, r in enumerate(results) if i not in drop),
                            warnings=tuple(said.warnings), errors=tuple(str(e) for e in said.errors))
 

@@ -27,8 +27,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from bindguard.ansi import printable
 from bindguard.errors import ConfigError
-from bindguard.model import Binding, Finding, Verdict
+from bindguard.model import Binding, Finding, Verdict, address_verdict
 
 DEFAULT_ADDRESS = "127.0.0.1:9477"
 
@@ -50,7 +51,13 @@ LABELS = ("engine", "container", "service", "project", "host_ip", "host_port", "
 
 
 def exposure_rows(snapshot: EngineSnapshot) -> list[tuple[str, ...]]:
-    """Label values of ``bindguard_exposed_port``: each finding about a published binding."""
+    """Label values of ``bindguard_exposed_port``: each finding about a published binding.
+
+    Names come from containers and their labels (a stranger's compose file can
+    set the service label): each value goes through ``ansi.printable``, since
+    the exposition format escapes only ``\\``, ``"`` and newline and people
+    read ``/metrics`` with curl in a terminal.
+    """
     index: dict[tuple[str, str], Binding] = {}
     for b in snapshot.bindings:
         cid = b.location.container_id or b.location.container or ""
@@ -63,18 +70,17 @@ def exposure_rows(snapshot: EngineSnapshot) -> list[tuple[str, ...]]:
         if found is None or found.verdict is Verdict.LOOPBACK:
             continue
         b = found
-        rows.add(
-            (
-                snapshot.engine,
-                f.location.container or "",
-                b.service or "",
-                b.project or "",
-                ",".join(b.effective),
-                b.host_port_text or "random",
-                b.protocol,
-                f.code,
-            )
+        row = (
+            snapshot.engine,
+            f.location.container or "",
+            b.service or "",
+            b.project or "",
+            ",".join(b.effective),
+            b.host_port_text or "random",
+            b.protocol,
+            f.code,
         )
+        rows.add(tuple(printable(value) for value in row))
     return sorted(rows)
 
 
@@ -114,18 +120,19 @@ class SnapshotCollector:
         for s in snaps:
             for row in exposure_rows(s):
                 exposed.add_metric(row, 1)
+            engine = printable(s.engine)
             counts = Counter((f.code, str(f.severity)) for f in s.findings)
             for (code, severity), n in sorted(counts.items()):
-                findings.add_metric((s.engine, code, severity), n)
-            up.add_metric((s.engine,), 1 if s.up else 0)
+                findings.add_metric((engine, code, severity), n)
+            up.add_metric((engine,), 1 if s.up else 0)
             if s.last_audit is not None:
-                last.add_metric((s.engine,), s.last_audit)
+                last.add_metric((engine,), s.last_audit)
             if s.event_lag is not None:
-                lag.add_metric((s.engine,), s.event_lag)
+                lag.add_metric((engine,), s.event_lag)
             if s.events is not None:
-                events.add_metric((s.engine,), s.events)
+                events.add_metric((engine,), s.events)
             if s.reconnects is not None:
-                reconnects.add_metric((s.engine,), s.reconnects)
+                reconnects.add_metric((engine,), s.reconnects)
         families: list[Metric] = [exposed, findings, up, last]
         if any(s.events is not None for s in snaps):
             families += [lag, events, reconnects]
@@ -164,9 +171,11 @@ def parse_address(text: str, allow_wildcard: bool = False) -> tuple[str, int]:
     """``HOST:PORT`` (``[v6]:PORT``) of the metrics server; ConfigError if unusable.
 
     Loopback is the default and anything else must be an IP address; a
-    wildcard (``0.0.0.0``, ``::``, or no host) would publish the inventory of
-    exposed ports to every network the host is on, so it needs
-    ``--metrics-allow-wildcard``.
+    wildcard would publish the inventory of exposed ports to every network
+    the host is on, so it needs ``--metrics-allow-wildcard``.  Every spelling
+    counts: no host, ``*``, ``0``, ``0.0.0.0``, ``::`` in any form, with a
+    zone, and the IPv4-mapped ``::ffff:0.0.0.0`` (a dual-stack socket bound
+    there takes every IPv4 address), as ``model.address_verdict`` classifies.
     """
     key = "--metrics-address"
     host, sep, port_text = text.rpartition(":")
@@ -176,15 +185,15 @@ def parse_address(text: str, allow_wildcard: bool = False) -> tuple[str, int]:
         host = host[1:-1]
     if host == "localhost":
         host = "127.0.0.1"
-    if host in ("", "*"):
+    if host in ("", "*", "0"):
         host = "0.0.0.0"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         raise ConfigError(f"{host!r} is not an IP address (give e.g. 127.0.0.1 or [::1])", key=key) from None
-    if address.is_unspecified and not allow_wildcard:
+    if address_verdict(str(address)) is Verdict.WILDCARD and not allow_wildcard:
         raise ConfigError(
-            f"{host} listens on every interface and would show every exposed port to the network; "
+            f"{address} listens on every interface and would show every exposed port to the network; "
             "use a loopback or specific address, or add --metrics-allow-wildcard",
             key=key,
         )

@@ -77,7 +77,7 @@ def render(report, view: View, texts: dict[str, str] | None = None) -> str:
     if full:
         from bindguard.reporters.snippets import source_lines
 
-        lines = source_lines(report.findings, texts)
+        lines = source_lines(report.findings, texts, report.quotable)
     return TextReporter(
         color=view.color,
         full=full,

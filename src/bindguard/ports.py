@@ -227,6 +227,11 @@ def parse_long(item: dict[str, object], where: str = "port mapping") -> PortSpec
     container = _long_port(item["target"], "target", where, allow_range=False)
     if container.start == 0:
         raise PortSyntaxError(f"{where}: target 0: the Docker engine refuses container port 0")
+    for key in ("published", "protocol", "mode", "name", "app_protocol"):
+        if key in item and item[key] is None:
+            # written with no value: Compose's schema refuses the file (found by the differential fuzz)
+            kind = "an integer or a string" if key == "published" else "a string"
+            raise PortSyntaxError(f"{where}: {key} has no value: Compose refuses it ({key} must be {kind})")
     published = item.get("published")
     if published is None or published == "":
         host = None

@@ -13,6 +13,7 @@ from bindguard.errors import ConfigError
 from bindguard.lint import LintSettings
 from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
 from bindguard.runner import RuleSelection
+from bindguard.weakening import weakening
 
 
 class CliOptions(NamedTuple):
@@ -113,5 +114,6 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
         baseline=cli.baseline,
         docs_url=config.docs_url,
         sources=_sources(cli, config),
+        weakened=weakening(config, cli),
     )
     return settings, cli.fail_on or config.fail_on or "warning"

@@ -217,10 +217,28 @@ def make_clean_report() -> Report:
     )
 
 
+def make_weakened_report() -> Report:
+    """A clean run under a config that turned the gate down (issue 25): every format says so."""
+    from bindguard.weakening import Weakening
+
+    return make_clean_report()._replace(
+        weakened=Weakening(
+            config=".bindguard.toml",
+            fail_on="never",
+            ignored=("BG001", "BG002"),
+            downgraded=(("BG003", "warning", "info"),),
+            env_files=("/etc/ci/creds.env", "deploy/.env"),
+            outside=("/etc/ci/creds.env",),
+            per_path=("for dev/*: rules turned off: BG005",),
+        )
+    )
+
+
 REPORT_FACTORIES = {
     "files": make_files_report,
     "engine": make_engine_report,
     "clean": make_clean_report,
+    "weakened": make_weakened_report,
 }
 
 
@@ -237,6 +255,11 @@ def engine_report() -> Report:
 @pytest.fixture
 def clean_report() -> Report:
     return make_clean_report()
+
+
+@pytest.fixture
+def weakened_report() -> Report:
+    return make_weakened_report()
 
 
 @pytest.fixture(params=sorted(REPORT_FACTORIES))

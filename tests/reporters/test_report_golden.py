@@ -13,7 +13,7 @@ import pytest
 
 from bindguard.reporters import REPORTERS
 
-REPORTS = ("clean", "engine", "files")  # fixtures <name>_report in conftest.py
+REPORTS = ("clean", "engine", "files", "weakened")  # fixtures <name>_report in conftest.py
 # every format, through the same factory the CLI uses: name -> (colour, golden file suffix)
 FORMATS = {
     "text": (False, "text.txt"),

@@ -40,7 +40,7 @@ def _with_long(report):
 
 @pytest.mark.parametrize("width", [80, 200])
 @pytest.mark.parametrize("style", ["concise", "full"])
-@pytest.mark.parametrize("report_name", ["files", "engine", "clean"])
+@pytest.mark.parametrize("report_name", ["files", "engine", "clean", "weakened"])
 def test_text_golden(style: str, width: int, report_name: str, golden, request) -> None:
     report = request.getfixturevalue(f"{report_name}_report")
     if report_name == "files":

@@ -28,6 +28,13 @@ compose-go's parser rule for rule rather than any dotenv "standard":
   whitespace.  Keys that start with a digit are kept: compose's project
   ``.env`` loader does not drop them.
 
+Interpolation is bounded (docs/limits.md): compose-go has no limit, so a few
+lines that each double the previous value (``B=${A}${A}``) would grow
+exponentially.  The values a value's variables add may total at most
+``MAX_VALUE_GROWTH`` characters, and those of all the env files one run's
+environments read at most ``MAX_TOTAL_GROWTH`` (:class:`ExpansionBudget`);
+beyond either, the statement is an error at its line that names the key.
+
 Errors carry the 1-based line of the statement that failed (compose-go counts
 some lines differently after multi-line values; this reports where the
 statement starts).  They name the key, never the value: an env file holds
@@ -42,6 +49,7 @@ import re
 import unicodedata
 
 from bindguard.bounded_read import read_small_file
+from bindguard.compose.budget import MAX_TOTAL_GROWTH, MAX_VALUE_GROWTH, ExpansionBudget
 from bindguard.compose.interpolate import InterpolationError, Lookup, interpolate
 
 # Go's unicode.IsSpace: Python's str.isspace() minus the four ASCII separators 0x1C-0x1F.
@@ -72,6 +80,14 @@ _SIMPLE_ESCAPES = {
 }
 
 
+class _Exceeded(Exception):
+    """Raised inside interpolation when a bound is crossed; ``why`` says which."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
 class DotenvError(ValueError):
     """An env file compose would refuse to load; ``line`` is 1-based.
 
@@ -98,18 +114,22 @@ def load_dotenv_file(path: str | os.PathLike[str], lookup: Lookup | None = None)
 
 
 def parse_dotenv(
-    text: str, lookup: Lookup | None = None, lines: dict[str, int] | None = None
+    text: str,
+    lookup: Lookup | None = None,
+    lines: dict[str, int] | None = None,
+    budget: ExpansionBudget | None = None,
 ) -> dict[str, str]:
     """Parse env-file ``text`` into its variables, in file order (a repeated key keeps its last value).
 
     ``lookup`` is the outer environment: it fills inherited ``KEY`` lines and
     wins over the file's own earlier keys when values are interpolated.
     ``lines``, when given, receives the line where each key was set.
+    ``budget`` bounds what interpolation adds (a fresh one when None).
     Raises :class:`DotenvError`.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    parser = _Parser(text, lookup)
+    parser = _Parser(text, lookup, budget or ExpansionBudget())
     values = parser.parse()
     if lines is not None:
         lines.update(parser.lines)
@@ -154,9 +174,10 @@ def _expand_escapes(value: str) -> str:
 class _Parser:
     """One pass over the text; ``pos`` is an index into it (never slices, so big files stay linear)."""
 
-    def __init__(self, text: str, lookup: Lookup | None) -> None:
+    def __init__(self, text: str, lookup: Lookup | None, budget: ExpansionBudget) -> None:
         self.text = text
         self.lookup = lookup
+        self.budget = budget
         self.out: dict[str, str] = {}
         self.lines: dict[str, int] = {}
         self.statement = 0
@@ -279,17 +300,31 @@ class _Parser:
     def _interpolate(self, value: str, key: str) -> str:
         if "$" not in value:
             return value
-        lookup, earlier = self.lookup, self.out
+        lookup, earlier, budget = self.lookup, self.out, self.budget
+        added = 0  # characters the variables of this value brought in so far
 
         def resolve(name: str) -> str | None:
-            if lookup is not None:
-                found = lookup(name)
-                if found is not None:
-                    return found
-            return earlier.get(name)
+            nonlocal added
+            found = lookup(name) if lookup is not None else None
+            if found is None:
+                found = earlier.get(name)
+            if found:
+                # The value is at most its text plus what its lookups return: counting
+                # what they return bounds the value before it is built.
+                added += len(found)
+                budget.remaining -= len(found)
+                if added > MAX_VALUE_GROWTH:
+                    raise _Exceeded(f"its variables add more than {MAX_VALUE_GROWTH:,} characters")
+                if budget.remaining < 0:
+                    raise _Exceeded(
+                        f"variables add more than {MAX_TOTAL_GROWTH:,} characters to the env files' values"
+                    )
+            return found
 
         try:
             return interpolate(value, resolve).value
+        except _Exceeded as exc:
+            raise self.fail(f"value of {_quote(key[:200])} refused: {exc.why} (see docs/limits.md)") from None
         except InterpolationError as exc:
             # exc quotes the value (or a required variable's message from it): name the key only
             if exc.variable is not None:

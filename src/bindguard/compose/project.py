@@ -17,6 +17,7 @@ from typing import NamedTuple
 import yaml
 
 from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
+from bindguard.compose.budget import COMPOSE_GROWTH_BASE, COMPOSE_GROWTH_PER_CHAR, ExpansionBudget
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
 from bindguard.compose.nodes import OVERRIDE_TAG, RESET_TAG, resolve_scalar, untag_resets_under_override
@@ -60,6 +61,10 @@ OVERRIDE_FILES = (
 )
 MAX_EXTENDS_DEPTH = 32
 MAX_INCLUDE_DEPTH = 16
+# Distinct includes (file list, environment, depth) one project may load (docs/limits.md).
+# Each is loaded once however often it is included, so a project costs at most this many
+# loads; real projects include a handful of files.
+MAX_INCLUDE_LOADS = 1000
 
 
 class ProjectOptions(NamedTuple):
@@ -87,6 +92,9 @@ class _Loaded(Record):
         self.problems: list[Problem] = []
         self.sources: list[str] = []
         self.name: str | None = None
+        # includes merged here, by cache key -> ``version`` when last merged (None: first time)
+        self.merged: dict[tuple, int | None] = {}
+        self.version = 0  # changes whenever ``services`` does
         # services a later file removed (``svc: !reset``): Compose parsed their ports first
         self.removed: list[ServiceDef] = []
 
@@ -102,14 +110,27 @@ class ProjectLoader:
         # required variables (${VAR:?}) without a value in the project being loaded
         self._required: dict[str, Location] = {}
         self._envs: list[Environment] = []  # keeps envs alive so their ids stay unique
+        # An include's environment, by what makes it: (folder, env files, default .env), so
+        # every include of the same file with the same environment shares one (and its models).
+        self._include_envs: dict[tuple[str, tuple[str, ...], bool], Environment] = {}
+        # What an include produced, by (files, environment, depth): a file included ten times
+        # by each of its includers is loaded once, not ten to the power of the nesting.
+        self._included: dict[tuple[tuple[str, ...], int, int], _Loaded] = {}
         self.environment: Environment | None = None
         self.project_name: str | None = None  # ``name:`` of the project loaded last
+        # Files read because another file named them (include, extends.file), and why.
+        self.reached: dict[str, str] = {}
+        # one bound on what interpolation adds to env-file values, for every environment loaded
+        self._budget = ExpansionBudget()
+        # and on what variables add to compose-file values: a base, grown by every file read
+        self._compose_budget = ExpansionBudget(COMPOSE_GROWTH_BASE)
 
     # -- files -------------------------------------------------------------
     def _read(self, path: str) -> ComposeFile:
         key = os.path.normpath(path)  # docker/./base.yml is docker/base.yml everywhere after
         if key not in self._cache:
-            self._cache[key] = self.reader(key)
+            cf = self._cache[key] = self.reader(key)
+            self._compose_budget.remaining += COMPOSE_GROWTH_PER_CHAR * len(cf.text or "")
         return self._cache[key]
 
     def _models(self, path: str, env: Environment) -> tuple[list[FileModel], list[Problem]]:
@@ -143,13 +164,18 @@ class ProjectLoader:
     def load(self, files: list[str], project_dir: str | None = None) -> Subject:
         """One Subject for the project made of ``files`` (in merge order)."""
         project_dir = project_dir or os.path.dirname(files[0]) or "."
-        env = Environment.for_project(project_dir, self.options.env_files, self.options.environ)
+        env = Environment.for_project(
+            project_dir, self.options.env_files, self.options.environ, budget=self._budget,
+            compose_budget=self._compose_budget,
+        )
         env.show_values = self.options.show_values
         self._envs.append(env)
         self.environment = env  # the project's variables, for whoever decides hints next
         self._required = {}
         loaded = self._load_files(files, env, depth=0)
         loaded.problems[:0] = env.problems
+        if (empty := self._empty_project(files, env)) is not None:
+            loaded.problems.append(empty)
         # the top-level ``name:`` (interpolated), for callers that need the project name
         self.project_name = loaded.name
         subject = self._subject(loaded, self._active_profiles(env))
@@ -159,6 +185,24 @@ class ProjectLoader:
         if required:
             subject = subject._replace(notes=(_assumed_note(required),))
         return subject
+
+    def _empty_project(self, files: list[str], env: Environment) -> Problem | None:
+        """BG000 when the project's files hold nothing: Compose refuses "empty compose file".
+
+        Empty, comments only, or only the obsolete ``version:``: Compose stops
+        there, so a clean report would vouch for a project that never starts.
+        An empty override beside a real file is fine (Compose merges nothing);
+        a file already refused (bad YAML, not a mapping) has its own BG000.
+        """
+        for path in files:
+            models, problems = self._models(path, env)
+            if problems or any(m.has_content or m.problems for m in models):
+                return None
+        first = self._read(files[0]).path
+        message = "empty compose file: Compose refuses it"
+        if len(files) > 1:
+            message = f"empty compose file: none of the project's {len(files)} files holds anything; Compose refuses it"
+        return Problem(INVALID_FILE, message, Location(first, 1, 1))
 
     def _active_profiles(self, env: Environment) -> tuple[tuple[str, ...] | None, str]:
         """The profiles Compose would start: ``--profile``, else ``COMPOSE_PROFILES``.
@@ -199,6 +243,8 @@ class ProjectLoader:
             shown = joined(model.base_dir, missing[0].text, missing[0].spans)
             out.problems.append(Problem(INVALID_FILE, f"included file not found: {shown}", inc.location))
             return
+        for path in paths:
+            self.reached.setdefault(os.path.normpath(path), f"included at {_place(inc.location)}")
         project_dir = (
             os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
             if inc.project_directory
@@ -206,27 +252,50 @@ class ProjectLoader:
         )
         env_values = [_interp(v, env, out.problems) for v in inc.env_files]
         env_files = tuple(os.path.join(model.base_dir, v.text) for v in env_values)
-        inc_env = Environment.for_project(
-            project_dir,
-            env_files,
-            self.options.environ,
-            use_default_dotenv=not env_files,
-            strict=False,
-            # an env file named through a variable is named as it may be printed
-            labels={
-                p: joined(model.base_dir, v.text, v.spans)
-                for p, v in zip(env_files, env_values, strict=True)
-                if v.spans
-            },
-        )
-        inc_env.show_values = self.options.show_values
-        self._envs.append(inc_env)
+        # an env file named through a variable is named as it may be printed
+        labels = {
+            p: joined(model.base_dir, v.text, v.spans)
+            for p, v in zip(env_files, env_values, strict=True)
+            if v.spans
+        }
+        inc_env = self._include_env(project_dir, env_files, labels)
         out.problems.extend(inc_env.problems)
-        sub = self._load_files(paths, inc_env, depth + 1)
-        out.sources.extend(sub.sources)
-        out.problems.extend(sub.problems)
+        key = (tuple(os.path.normpath(p) for p in paths), id(inc_env), depth)
+        sub = self._included.get(key)
+        if sub is None:
+            if len(self._included) >= MAX_INCLUDE_LOADS:
+                out.problems.append(
+                    Problem(
+                        INVALID_FILE,
+                        f"more than {MAX_INCLUDE_LOADS} distinct includes in one project; "
+                        "this one is not read",
+                        inc.location,
+                    )
+                )
+                return
+            sub = self._load_files(paths, inc_env, depth + 1)
+            # said once: a file included many times must not multiply its problems
+            sub.problems = list(dict.fromkeys(sub.problems))
+            sub.sources = list(dict.fromkeys(sub.sources))
+            self._included[key] = sub
+        if key in out.merged:
+            # The same include again: its sources and problems are here already, and each of
+            # its services conflicts with what holds that name now; while no service changed
+            # since it was last merged, those conflicts are the ones already reported.
+            if out.merged[key] == out.version:
+                return
+            out.merged[key] = out.version
+        else:
+            out.merged[key] = None
+            out.sources.extend(sub.sources)
+            out.problems.extend(sub.problems)
+        added = False
         for name, service in sub.services.items():
             if name in out.services:
+                if out.services[name] is service:
+                    # the same file with the same environment, included again: compose-go
+                    # keeps a service equal to the one it already has (reflect.DeepEqual)
+                    continue
                 out.problems.append(
                     Problem(
                         INVALID_FILE,
@@ -238,8 +307,36 @@ class ProjectLoader:
                 )
                 continue
             out.services[name] = service
+            added = True
+        if added:
+            out.version += 1
         for name, net in sub.networks.items():
             out.networks.setdefault(name, net)
+
+    def _include_env(
+        self, project_dir: str, env_files: tuple[str, ...], labels: dict[str, str] | None = None
+    ) -> Environment:
+        """The environment of an include, made once per (folder, env files).
+
+        ``labels`` names env files whose path came from a variable as messages may print them.
+        """
+        key = (os.path.normpath(project_dir), tuple(os.path.normpath(f) for f in env_files), not env_files)
+        env = self._include_envs.get(key)
+        if env is None:
+            env = Environment.for_project(
+                project_dir,
+                env_files,
+                self.options.environ,
+                use_default_dotenv=not env_files,
+                strict=False,
+                budget=self._budget,
+                compose_budget=self._compose_budget,
+                labels=labels,
+            )
+            env.show_values = self.options.show_values
+            self._envs.append(env)
+            self._include_envs[key] = env
+        return env
 
     def _resolve_extends(self, model: FileModel, env: Environment, problems: list[Problem]) -> None:
         for name in list(model.services):
@@ -277,6 +374,9 @@ class ProjectLoader:
                     Problem(INVALID_FILE, f"extends file not found: {shown}", ext.location, service.name)
                 )
                 return service.replace(extends=None)
+            self.reached.setdefault(
+                os.path.normpath(path), f"extends.file of service {service.name!r} at {_place(ext.location)}"
+            )
             models, file_problems = self._models(path, env)
             problems.extend(p for p in file_problems if p not in problems)
             found = next((m for m in models if ext.service in m.services), None)
@@ -499,7 +599,7 @@ def _attach_env(model: FileModel, env: Environment) -> None:
     problems = model.problems
     for service in model.services.values():
         for item in service.ports:
-            item.lookup = env.lookup
+            item.lookup = env.compose_lookup
         if service.network_mode is not None:
             service.network_mode = _interp(service.network_mode, env, problems)
         if service.profiles:
@@ -520,7 +620,7 @@ def _interp(value: Value, env: Environment, problems: list[Problem]) -> Value:
     if "$" not in value.text:
         return value
     try:
-        result = interpolate(value.text, env.lookup)
+        result = interpolate(value.text, env.compose_lookup)
     except InterpolationError as exc:
         problems.append(Problem(INVALID_PORT_ENTRY, str(exc), value.location))
         return value
@@ -572,6 +672,9 @@ def _merge_into(out: _Loaded, model: FileModel) -> None:
         gone = out.services.pop(name, None)  # ``svc: !reset`` in a later file removes the service
         if gone is not None:
             out.removed.append(gone)
+            out.version += 1
+    if model.services:
+        out.version += 1
     for name, service in model.services.items():
         earlier = out.services.get(name)
         if service.ports_null is not None and (earlier is None or not earlier.has_ports):
@@ -771,6 +874,11 @@ def _compose_unique(bindings: list[tuple[Binding, tuple]]) -> list[Binding]:
             )
         )
     return out
+
+
+def _place(location: Location) -> str:
+    """``file:line`` of a location, for saying why a file was read."""
+    return f"{location.file}:{location.line}" if location.line else str(location.file)
 
 
 def find_project_file(directory: str) -> str | None:

@@ -146,6 +146,7 @@ class FileModel(Record):
         includes: list[Include] | None = None,
         name: Value | None = None,
         problems: list[Problem] | None = None,
+        has_content: bool = False,
     ) -> None:
         self.file = file
         self.base_dir = base_dir
@@ -154,6 +155,9 @@ class FileModel(Record):
         self.includes: list[Include] = [] if includes is None else includes
         self.name = name
         self.problems: list[Problem] = [] if problems is None else problems
+        # a top-level key besides the obsolete ``version``: a project whose files have
+        # none is "empty compose file" to Compose (``ProjectLoader.load`` says so)
+        self.has_content = has_content
         self.reset_services: set[str] = set()  # ``svc: !reset``: removed from earlier files too
 
 
@@ -198,6 +202,7 @@ def read_document(doc: yaml.Node, file: str, base_dir: str) -> FileModel:
         return model
     duplicates: list[KeyProblem] = []
     top = mapping_entries(doc, duplicates)
+    model.has_content = any(key != "version" for key in top)
     _check_top_level_keys(model, top)
     if "services" in top:
         _read_services(model, top["services"].value, duplicates)
@@ -242,6 +247,11 @@ def _check_top_level_keys(model: FileModel, top: dict) -> None:
 def _read_services(model: FileModel, node: yaml.Node, duplicates: list[KeyProblem]) -> None:
     file = model.file
     if isinstance(node, yaml.ScalarNode) and resolve_scalar(node) is None:
+        # Compose refuses ``services:`` with no value in any file of a project
+        # ("services must be a mapping"): nothing in the project would start
+        model.problems.append(
+            _bg000(file, node, "'services' has no value: Compose refuses the file (write `services: {}` for none)")
+        )
         return
     if not isinstance(node, yaml.MappingNode):
         model.problems.append(_bg000(file, node, f"'services' must be a mapping, not {node_kind(node)}"))

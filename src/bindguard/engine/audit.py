@@ -26,7 +26,7 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.daemon import local_host_facts
-from bindguard.engine.drift import compare
+from bindguard.engine.drift import compare, label_notes
 from bindguard.engine.facts import describe, desktop_services, engine_facts
 from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
 from bindguard.engine.remedy import compose_stories
@@ -210,5 +210,7 @@ def audit(
         findings, "engine", sources, engines=tuple(r.summary() for r in results),
         published_ports=sum(r.ports for r in results if r.error is None),
         exposed=sum(r.exposed for r in results if r.error is None),
+        # compose files named by container labels: said where they come from, never quoted
+        notes=label_notes(c for r in results if r.subject is not None for c in r.subject.comparisons),
     )
     return report, results

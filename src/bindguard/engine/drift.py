@@ -10,12 +10,13 @@ service, container port and protocol.  The BG010 rule judges the pairs.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 
 from bindguard.compose.project import ProjectLoader, ProjectOptions
 from bindguard.engine.containers import FILES_LABEL, WORKDIR_LABEL, ContainerInfo
 from bindguard.errors import BindguardError
-from bindguard.model import Binding, Comparison, Service, Subject
+from bindguard.model import Binding, Comparison, Location, Note, Service, Subject
 
 
 def _files(info: ContainerInfo) -> tuple[str, ...]:
@@ -23,6 +24,17 @@ def _files(info: ContainerInfo) -> tuple[str, ...]:
     workdir = info.labels.get(WORKDIR_LABEL, "")
     files = [f.strip() for f in raw.split(",") if f.strip()]
     return tuple(os.path.join(workdir, f) if workdir and not os.path.isabs(f) else f for f in files)
+
+
+def _readable(path: str) -> bool:
+    """Whether ``path`` is a regular file (after symlinks) no larger than lint reads."""
+    from bindguard.compose.yaml_reader import MAX_FILE_BYTES
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= MAX_FILE_BYTES
 
 
 def compare(
@@ -40,7 +52,7 @@ def compare(
         files = _files(info)
         if not files:
             continue
-        missing = tuple(f for f in files if not os.path.isfile(f))
+        missing = tuple(f for f in files if not _readable(f))
         if missing:
             out.append(
                 Comparison(
@@ -63,6 +75,25 @@ def compare(
         service = next((s for s in subject.services if s.name == info.compose_service), None)
         out.extend(pair(info, bindings, service, files))
     return out
+
+
+def label_notes(comparisons: Iterable[Comparison]) -> tuple[Note, ...]:
+    """One note per compose file read because a container's labels name it.
+
+    Those files lie outside anything the user pointed at; a report names
+    them and says why they were read, and never quotes them.
+    """
+    notes: dict[str, Note] = {}
+    for c in comparisons:
+        for path in c.files:
+            if path in notes or path in c.missing_files:
+                continue
+            notes[path] = Note(
+                f"read because the compose labels of container {(c.location.container or c.service)!r} "
+                f"name it (project {c.project!r}); its lines are never shown",
+                Location(file=path),
+            )
+    return tuple(sorted(notes.values(), key=Note.sort_key))
 
 
 def pair(

@@ -27,28 +27,36 @@ address when IPv6 is on.  Nothing else of the host is changed: no existing
 interface, route, rule, sysctl or firewall rule.  Inside the namespace a
 policy rule sends 127.0.0.1 (and ::1) to the host.
 
-Cleanup: :meth:`Neighbour.close` removes both objects on every exit path;
-signals (SIGTERM, SIGHUP, SIGQUIT; SIGINT is Python's KeyboardInterrupt) are
-turned into an exception so ``finally`` runs, and are blocked while the
-removal runs.  A SIGKILL cannot be caught, so each run holds an abstract
-unix socket ``@bindguard-neighbour-<id>`` while it lives (the kernel drops it
-when the process dies, nothing on disk): before anything else, every
-``bindguard-*`` namespace or interface whose socket nobody holds is removed
-(:func:`reap_leftovers`).  Set-ups are serialised by another abstract socket
-so two runs never pick the same /30 or reap each other.
+Cleanup: :meth:`Neighbour.close` removes what this run created, and only
+that, on every exit path; signals (SIGTERM, SIGHUP, SIGQUIT; SIGINT is
+Python's KeyboardInterrupt) are turned into an exception so ``finally`` runs,
+and are blocked while the removal runs.  Ownership is proven, never guessed
+from a name (issue 25): each run records what it created (the namespace's
+inode, the interface's ifindex) in ``run-<id>`` under :data:`STATE_DIR`, a
+directory only root can enter (0700), and holds an ``flock`` on that record
+while it lives (the kernel drops it when the process dies).  A SIGKILL cannot
+be caught, so before anything else a run removes what the records of dead
+runs name, when the object there is still the one recorded
+(:func:`reap_leftovers`); a ``bindguard-*`` namespace or interface made by
+hand has no record and is never touched, and a run whose id is taken stops
+before creating (or removing) anything.  Set-ups are serialised by an
+``flock`` on ``setup.lock`` in the same directory, which no other user can
+hold (an abstract unix socket, as before, could be bound by anyone and stall
+every run).  ``ip`` is run by absolute path from the system directories
+(:func:`ip_binary`), never looked up through ``PATH``.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import functools
 import ipaddress
 import json
 import os
 import secrets
-import shutil
 import signal
-import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -65,8 +73,12 @@ HOST_LL = "fe80::b9:1"  # fixed link-local addresses, added with nodad: usable a
 NEIGHBOUR_LL = "fe80::b9:2"
 LOOPBACK_TABLE = "200"
 NETNS_DIR = "/run/netns"
-SETUP_LOCK = "bindguard-neighbour-setup"
-RUN_LOCK = "bindguard-neighbour-{id}"
+STATE_DIR = "/run/bindguard-neighbour"  # root's only (0700): the set-up lock and each run's record
+SETUP_LOCK = "setup.lock"
+RUN_RECORD = "run-{id}"
+# iproute2's ``ip``, by absolute path: as root, a PATH entry someone else can write must not
+# choose the program that creates and deletes namespaces and interfaces.
+IP_PATHS = ("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")
 CATCH = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, n))
 CLONE_NEWNET = 0x40000000
 _ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -93,15 +105,31 @@ def refusal() -> str | None:
         return f"probe --neighbour needs Linux network namespaces (this is {sys.platform})"
     if os.geteuid() != 0:
         return "probe --neighbour needs root: it creates a network namespace and a veth pair"
-    if shutil.which("ip") is None:
-        return "probe --neighbour needs iproute2's `ip` command (apt-get install iproute2)"
+    if ip_binary() is None:
+        return (f"probe --neighbour needs iproute2's `ip` command, owned by root, in one of "
+                f"{', '.join(IP_PATHS)} (apt-get install iproute2)")
+    return None
+
+
+def ip_binary() -> str | None:
+    """The first of :data:`IP_PATHS` that is a root-owned executable no one else can write."""
+    for path in IP_PATHS:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022 and info.st_mode & 0o100:
+            return path
     return None
 
 
 # --------------------------------------------------------------------- iproute2
 def ip(*args: str, check: bool = True, timeout: float = 20) -> subprocess.CompletedProcess:
     """Run ``ip ARGS``; NeighbourError naming the command if it fails and ``check``."""
-    proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=timeout,
+    binary = ip_binary()
+    if binary is None:
+        raise NeighbourError(refusal() or "no `ip` command")
+    proc = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
     if check and proc.returncode != 0:
         reason = (proc.stderr or proc.stdout).strip().splitlines()
@@ -121,70 +149,146 @@ def namespaces() -> list[str]:
         return []
 
 
-def links() -> list[str]:
-    return [item.get("ifname", "") for item in _json("link", "show")]
-
-
 def ours(name: str) -> bool:
     """Named as a run names things: ``bindguard-`` and a 5-character run id."""
     run_id = name[len(PREFIX):]
     return name.startswith(PREFIX) and len(run_id) == 5 and all(c in _ID_CHARS for c in run_id)
 
 
-def veths() -> list[str]:
-    """Host interfaces of kind veth (a leftover of ours is never anything else)."""
-    return [item.get("ifname", "") for item in _json("-d", "link", "show", "type", "veth")]
-
-
 # ------------------------------------------------------------------ run locks
-def _hold(name: str) -> socket.socket | None:
-    """Bind the abstract unix socket ``@name``; None if another process holds it."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def state_dir() -> str:
+    """:data:`STATE_DIR`, made 0700 if missing; NeighbourError unless only this user can use it."""
     try:
-        s.bind("\0" + name)
-    except OSError:
-        s.close()
+        os.mkdir(STATE_DIR, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise NeighbourError(f"cannot create {STATE_DIR}: {exc.strerror}") from None
+    info = os.lstat(STATE_DIR)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise NeighbourError(f"{STATE_DIR} is not a directory that only this user can use "
+                             "(owner, mode 0700); remove it")
+    return STATE_DIR
+
+
+class _Held:
+    """An open file in :data:`STATE_DIR` with an ``flock`` on it (released when closed or at death)."""
+
+    def __init__(self, fd: int, path: str):
+        self.fd = fd
+        self.path = path
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _open_locked(path: str, create: bool = False, exclusive: bool = False) -> _Held | None:
+    """``path`` opened (never through a symlink) and locked; None if absent or locked by another."""
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+    if create:
+        flags |= os.O_CREAT | (os.O_EXCL if exclusive else 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except (FileNotFoundError, FileExistsError):
         return None
-    return s
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return _Held(fd, path)
 
 
-def _wait_hold(name: str, timeout: float = 60.0) -> socket.socket:
+def _wait_setup(timeout: float = 60.0) -> _Held:
+    path = os.path.join(state_dir(), SETUP_LOCK)
     deadline = time.monotonic() + timeout
     while True:
-        held = _hold(name)
+        held = _open_locked(path, create=True)
         if held is not None:
             return held
         if time.monotonic() > deadline:
-            raise NeighbourError(f"another bindguard neighbour set-up has held @{name} for {timeout:.0f}s")
+            raise NeighbourError(f"another bindguard neighbour set-up has held {path} for {timeout:.0f}s")
         time.sleep(0.05)
 
 
+def _record_path(run_id: str) -> str:
+    return os.path.join(STATE_DIR, RUN_RECORD.format(id=run_id))
+
+
 def run_alive(run_id: str) -> bool:
-    probe = _hold(RUN_LOCK.format(id=run_id))
-    if probe is None:
-        return True
-    probe.close()
+    """Whether a run with this id holds its record (False: no record, or its process is gone)."""
+    held = _open_locked(_record_path(run_id))
+    if held is None:
+        return os.path.exists(_record_path(run_id))
+    held.close()
     return False
 
 
-def reap_leftovers() -> list[str]:
-    """Remove every ``bindguard-<id>`` namespace or veth whose run is dead.
+def _namespace_inode(name: str) -> int | None:
+    try:
+        return os.stat(os.path.join(NETNS_DIR, name)).st_ino
+    except OSError:
+        return None
 
-    A run is alive while its process holds ``@bindguard-neighbour-<id>``;
-    only namespaces and veth interfaces named exactly like a run's
-    (``bindguard-`` and 5 characters of ``[0-9a-z]``) are ever looked at.
-    Returns what was removed.
+
+def _ifindex(name: str) -> int | None:
+    proc = ip("-j", "link", "show", "dev", name, check=False)
+    try:
+        items = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+    except ValueError:
+        return None
+    return items[0].get("ifindex") if items else None
+
+
+def _identity(kind: str, name: str) -> int | None:
+    return _namespace_inode(name) if kind == "netns" else _ifindex(name)
+
+
+def _records(text: str) -> list[tuple[str, str, int]]:
+    """``kind name identity`` lines of a run record (anything else ignored)."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in ("netns", "link") and ours(parts[1]) and parts[2].isdigit():
+            out.append((parts[0], parts[1], int(parts[2])))
+    return out
+
+
+def _remove(kind: str, name: str, identity: int) -> bool:
+    """Delete ``name`` if it is still the object recorded (same inode / ifindex)."""
+    if _identity(kind, name) != identity:
+        return False
+    args = ("link", "del", name) if kind == "link" else ("netns", "del", name)
+    return ip(*args, check=False).returncode == 0
+
+
+def reap_leftovers() -> list[str]:
+    """Remove what dead runs recorded as created, when it is still there; returns what was removed.
+
+    Only objects a run recorded (name and identity) are ever removed: a
+    ``bindguard-*`` namespace or veth made by hand, or one whose name a dead
+    run's object had but which is another object now, is left alone.
     """
     removed: list[str] = []
-    for name in namespaces():
-        if ours(name) and not run_alive(name[len(PREFIX):]):
-            if ip("netns", "del", name, check=False).returncode == 0:
-                removed.append(f"namespace {name}")
-    for name in veths():
-        name = name.split("@", 1)[0]
-        if ours(name) and not run_alive(name[len(PREFIX):]):
-            if ip("link", "del", name, check=False).returncode == 0:
-                removed.append(f"interface {name}")
+    directory = state_dir()
+    for entry in sorted(os.listdir(directory)):
+        if not entry.startswith("run-"):
+            continue
+        held = _open_locked(os.path.join(directory, entry))
+        if held is None:
+            continue  # its run is alive (or the record vanished meanwhile)
+        try:
+            with os.fdopen(os.dup(held.fd), "r", encoding="ascii", errors="replace") as handle:
+                records = _records(handle.read(65536))
+            # the interface first: deleting the namespace takes its veth pair with it
+            for kind, name, identity in sorted(records, key=lambda r: r[0] != "link"):
+                if _remove(kind, name, identity):
+                    removed.append(f"{'namespace' if kind == 'netns' else 'interface'} {name}")
+            os.unlink(held.path)
+        finally:
+            held.close()
     return removed
 
 
@@ -319,7 +423,8 @@ class Neighbour:
         self.notes: list[str] = []
         self.commands: list[str] = []
         self.reaped: list[str] = []
-        self._lock: socket.socket | None = None
+        self._record: _Held | None = None  # this run's record, locked while the run lives
+        self._created: list[tuple[str, str, int]] = []  # (kind, name, identity) this run made
         self._handlers: dict[int, object] = {}
 
     # addresses -------------------------------------------------------------
@@ -347,12 +452,17 @@ class Neighbour:
             raise NeighbourError(why)
         self._catch_signals()
         try:
-            self._lock = _hold(RUN_LOCK.format(id=self.run_id))
-            if self._lock is None:
-                raise NeighbourError(f"run id {self.run_id} is in use; try again")
-            setup = _wait_hold(SETUP_LOCK)
+            setup = _wait_setup()
             try:
                 self.reaped = reap_leftovers()
+                # O_EXCL: a run id in use (a live run's record) stops this run before it
+                # creates, or could remove, anything
+                self._record = _open_locked(_record_path(self.run_id), create=True, exclusive=True)
+                if self._record is None:
+                    raise NeighbourError(f"run id {self.run_id} is in use; try again")
+                if self.name in namespaces() or _ifindex(self.name) is not None:
+                    raise NeighbourError(f"{self.name} already exists on this host (not made by this run); "
+                                         "try again")
                 used = used_networks()
                 if self.requested is not None:
                     self.net = parse_net(str(self.requested), used)
@@ -369,11 +479,22 @@ class Neighbour:
         self.commands.append("ip " + " ".join(args))
         return ip(*args, check=check).returncode == 0
 
+    def _created_now(self, kind: str) -> None:
+        """Record (file first, then memory) that this run made ``self.name`` of ``kind``."""
+        identity = _identity(kind, self.name)
+        if identity is None:
+            raise NeighbourError(f"{self.name} vanished right after `ip` created it")
+        assert self._record is not None
+        os.write(self._record.fd, f"{kind} {self.name} {identity}\n".encode("ascii"))
+        self._created.append((kind, self.name, identity))
+
     def _build(self) -> None:
         ns, inner = self.name, INNER_IF
         prefix = self.net.prefixlen if self.net else 30
         self._run("netns", "add", ns)
+        self._created_now("netns")
         self._run("link", "add", ns, "type", "veth", "peer", "name", inner, "netns", ns)
+        self._created_now("link")
         self._run("addr", "add", f"{self.host_address}/{prefix}", "dev", ns)
         self.ipv6 = self._run("-6", "addr", "add", f"{HOST_LL}/64", "dev", ns, "nodad", check=False)
         self._run("link", "set", ns, "up")
@@ -409,25 +530,32 @@ class Neighbour:
         self._run("-n", ns, family, "rule", "del", "pref", "0")
 
     def close(self) -> None:
-        """Remove the veth and the namespace (whatever of them exists); idempotent.
+        """Remove the veth and the namespace this run created (nothing else); idempotent.
 
-        Caught signals are blocked meanwhile, so a second Ctrl-C or SIGTERM
-        cannot leave half of it behind.
+        Each is removed only while it is still the object this run made (same
+        ifindex, same namespace inode).  Caught signals are blocked meanwhile,
+        so a second Ctrl-C or SIGTERM cannot leave half of it behind.
         """
         blocked = set(CATCH) | {signal.SIGINT}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
-            try:
-                present = [n.split("@", 1)[0] for n in links()]
-            except (NeighbourError, ValueError, OSError, subprocess.SubprocessError):
-                present = [self.name]  # cannot list: try the removal anyway
-            if self.name in present:
-                ip("link", "del", self.name, check=False)
-            if self.name in namespaces():
-                ip("netns", "del", self.name, check=False)
-            if self._lock is not None:
-                self._lock.close()
-                self._lock = None
+            left = []
+            for kind, name, identity in sorted(self._created, key=lambda r: r[0] != "link"):
+                try:
+                    _remove(kind, name, identity)
+                    if _identity(kind, name) == identity:
+                        left.append(name)
+                except (NeighbourError, OSError, subprocess.SubprocessError):
+                    left.append(name)
+            self._created.clear()
+            if self._record is not None:
+                if not left:  # else the record stays, unlocked: the next run reaps what it names
+                    try:
+                        os.unlink(self._record.path)
+                    except OSError:
+                        pass
+                self._record.close()
+                self._record = None
         finally:
             self._restore_signals()
             signal.pthread_sigmask(signal.SIG_SETMASK, old)

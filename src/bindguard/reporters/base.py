@@ -10,6 +10,7 @@ from collections import Counter
 from typing import NamedTuple, Protocol
 
 from bindguard.model import Finding, Note, Severity
+from bindguard.weakening import Weakening
 
 
 class RuleInfo(NamedTuple):
@@ -34,7 +35,8 @@ class Report(NamedTuple):
     (issue 20).  ``baselined`` is the part of ``suppressed`` the baseline
     hid; ``notes`` are explanations shared by several findings, said once.
     ``suppressed``
-    counts findings hidden by inline ignores or a baseline.
+    counts findings hidden by inline ignores or a baseline.  ``weakened``
+    says which config file turned the gate down and how.
     """
 
     findings: tuple[Finding, ...]
@@ -56,6 +58,12 @@ class Report(NamedTuple):
     # report), and paths that could not be read while others were checked (after it; exit 2)
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    # how the config file turned the gate down (fail-on, rules off or lowered, env files):
+    # every format states it (weakening.py, issue 25)
+    weakened: Weakening | None = None
+    # Files whose lines a report may quote (``full``): compose files under the given paths,
+    # read as text (bindguard.reach).  Empty: quote nothing.
+    quotable: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         by_code = Counter(f.code for f in self.findings)

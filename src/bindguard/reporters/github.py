@@ -89,7 +89,18 @@ class GithubReporter:
         rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
         return f"::notice {rendered}::{escape_data(note.message)}"
 
+    def _weakened(self, report: Report) -> str:
+        """A ``::warning`` on the config file that turned the gate down (issue 25)."""
+        weak = report.weakened
+        assert weak is not None
+        config = display_path(weak.config, self.base_path)
+        props = [("file", config), ("title", "bindguard config weakens the gate")]
+        rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+        return f"::warning {rendered}::{escape_data(weak._replace(config=config).sentence())}"
+
     def render(self, report: Report) -> str:
         lines = [self._command(f, report) for f in report.findings]
         lines += [self._note(n) for n in report.notes]
+        if report.weakened is not None:
+            lines.append(self._weakened(report))
         return "".join(line + "\n" for line in lines)

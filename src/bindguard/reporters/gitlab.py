@@ -78,7 +78,28 @@ class GitlabReporter:
             **({"content": {"body": f"[{finding.code} documentation]({url})"}, "url": url} if url else {}),
         }
 
+    def _weakened(self, report: Report) -> dict[str, Any]:
+        """An entry on the config file that turned the gate down (issue 25): the merge
+        request's Code Quality widget is the one place a GitLab user reads."""
+        import hashlib
+
+        weak = report.weakened
+        assert weak is not None
+        weak = weak._replace(config=display_path(weak.config, self.base_path))
+        sentence = weak.sentence()
+        return {
+            "type": "issue",
+            "description": sentence,
+            "check_name": "bindguard-config",
+            "categories": ["Security"],
+            "fingerprint": hashlib.sha256(sentence.encode("utf-8")).hexdigest(),
+            "severity": "major",
+            "location": {"path": weak.config, "lines": {"begin": 1}},
+        }
+
     def render(self, report: Report) -> str:
         fingerprints = unique_fingerprints(report.findings)
         issues = [self._issue(f, fp, rule_url(report, f.code)) for f, fp in zip(report.findings, fingerprints, strict=True)]
+        if report.weakened is not None:
+            issues.append(self._weakened(report))
         return json.dumps(issues, indent=2) + "\n"

@@ -62,6 +62,8 @@ class JsonReporter:
             from bindguard.profilescope import as_json
 
             data["summary"]["profiles"] = [as_json(scope) for scope in report.profiles]  # type: ignore[index]
+        if report.weakened is not None:  # which config file turned the gate down, and how (issue 25)
+            data["weakened"] = report.weakened.as_dict()
         if report.kind == "engine":
             data["engines"] = list(report.engines)
         if report.confirmations:

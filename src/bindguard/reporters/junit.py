@@ -140,6 +140,9 @@ class JunitReporter:
         ET.SubElement(
             properties, "property", {"name": "suppressed", "value": str(report.suppressed)}
         )
+        if report.weakened is not None:  # which config file turned the gate down, and how (issue 25)
+            weak = report.weakened._replace(config=display_path(report.weakened.config, self.base_path))
+            ET.SubElement(properties, "property", {"name": "weakened", "value": _clean(weak.sentence())})
 
         for key, found in groups.items():
             if not found:

@@ -281,6 +281,15 @@ class SarifReporter:
         run["properties"] = {"kind": report.kind, "suppressed": report.suppressed}
         if report.confirmations:
             run["properties"]["confirmations"] = list(report.confirmations)
+        if report.weakened is not None:
+            # which config file turned the gate down, and how (issue 25): in the run's
+            # properties, and as a warning notification that code scanning shows
+            weak = report.weakened._replace(config=display_path(report.weakened.config, self.base_path))
+            run["properties"]["weakened"] = weak.as_dict()
+            run.setdefault("invocations", [{"executionSuccessful": True, "toolExecutionNotifications": []}])
+            run["invocations"][0]["toolExecutionNotifications"].append(
+                {"level": "warning", "message": {"text": weak.sentence()}}
+            )
         return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
     def render(self, report: Report) -> str:

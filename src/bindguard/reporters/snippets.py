@@ -1,8 +1,10 @@
 """Source lines for ``--output-format full``: read once by the CLI, handed to the reporter.
 
 Reporters stay pure (no filesystem), so the command reads the few lines the
-findings point at and passes them in.  Only lines of files that were linted
-are read, each file once, through the same bounded reader as the linter.
+findings point at and passes them in.  Only files the report says it may quote
+(``Report.quotable``: compose files under the given paths, read as text; see
+:mod:`bindguard.reach`) are read, each once, through the same bounded reader as
+the linter: never an env file, a binary file or a file outside the given paths.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from bindguard.model import Finding
 Lines = Mapping[tuple[str, int], str]
 
 
-def source_lines(findings: Iterable[Finding], texts: Mapping[str, str] | None = None) -> dict[tuple[str, int], str]:
-    """``(file, line) -> text`` for every finding with a file position.
+def source_lines(
+    findings: Iterable[Finding], texts: Mapping[str, str] | None = None, quotable: Iterable[str] = ()
+) -> dict[tuple[str, int], str]:
+    """``(file, line) -> text`` for every finding with a file position in a ``quotable`` file.
 
     ``texts`` supplies files already in memory (standard input); others are
     read from disk, and a file that cannot be read just has no snippet.
@@ -23,10 +27,11 @@ def source_lines(findings: Iterable[Finding], texts: Mapping[str, str] | None = 
     from bindguard.bounded_read import read_small_file
     from bindguard.compose.yaml_reader import MAX_FILE_BYTES
 
+    allowed = frozenset(quotable)
     wanted: dict[str, set[int]] = {}
     for f in findings:
         loc = f.location
-        if loc.file is not None and loc.line > 0:
+        if loc.file is not None and loc.line > 0 and loc.file in allowed:
             wanted.setdefault(loc.file, set()).add(loc.line)
     out: dict[tuple[str, int], str] = {}
     for file, numbers in wanted.items():

@@ -96,11 +96,21 @@ class TextReporter:
         if report.notes:
             out.append("")
         out += wrap(words(printable(summary(report))), self.width, _HANG)
+        if report.weakened is not None:
+            out += self._weakened(report)
         if report.profiles:
             from bindguard.profilescope import describe
 
             out.extend(printable(describe(scope)) for scope in report.profiles)
         return "".join(line + "\n" for line in out)
+
+    def _weakened(self, report: Report) -> list[str]:
+        """``warning: CONFIG weakens the gate: ...``, after the summary it qualifies."""
+        weak = report.weakened
+        assert weak is not None
+        shown = weak._replace(config=display_path(weak.config, self.base_path))
+        label = Token("warning:", paint("warning:", "bold yellow", self.color))
+        return wrap([label] + words(printable(shown.sentence())), self.width, _HANG)
 
     def _head(self, f: Finding) -> list[Token]:
         where = printable(place(f.location, self.base_path)) + ":"

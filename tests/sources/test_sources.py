@@ -188,6 +188,10 @@ def test_sources_option_and_config_key(tmp_path):
     (tmp_path / ".bindguard.toml").write_text('sources = ["pods"]\n')
     configured = _bg(tmp_path, "lint", "repo", "--format", "json")
     assert {f["file"].split("/")[1] for f in json.loads(configured.stdout)["findings"]} == {"pods"}
+    # a config that reads fewer sources than the default turns the gate down, and says so
+    text = _bg(tmp_path, "lint", "repo")
+    assert "sources not read: compose, shell, workflows, devcontainer, quadlet, kind" in text.stdout, text.stdout
+    assert "sources not read" not in _bg(tmp_path, "lint", "repo", "--sources", "pods").stdout
     ports = _bg(tmp_path, "ports", "repo", "--format", "json", "--sources", "kind")
     assert {r["source"] for r in json.loads(ports.stdout)["bindings"]} == {"kind"}
     bad = _bg(tmp_path, "lint", "repo", "--sources", "compose,scripts")

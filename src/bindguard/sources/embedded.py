@@ -20,7 +20,7 @@ import re
 import yaml
 
 from bindguard.model import Location, Problem, Service
-from bindguard.sources.common import read_text, replace_expressions, subject
+from bindguard.sources.common import INVALID_FILE, read_text, replace_expressions, subject
 from bindguard.sources.shell import GITLAB_NAMES, JUST_NAMES, SOURCE, ShellText, analyse, placeholder
 
 MAX_EXPANSION = 4096  # a make variable longer than this after expansion is not substituted
@@ -70,10 +70,12 @@ class _MakeVars:
         return _MAKE_REF.sub(one, text)
 
 
-def make_shell(text: str, targets: dict[int, str] | None = None) -> ShellText:
+def make_shell(text: str, targets: dict[int, str] | None = None, errors: list | None = None) -> ShellText:
     """The recipe lines of a Makefile as one shell text, each at its own line.
 
-    ``targets`` receives the rule each recipe line belongs to (file line -> target).
+    ``targets`` receives the rule each recipe line belongs to (file line -> target);
+    ``errors`` (line, message) for recipe lines make itself refuses: an unterminated
+    ``$(`` or ``${`` ("unterminated variable reference"), left out of the shell text.
     """
     variables = _MakeVars()
     target = ""
@@ -88,6 +90,11 @@ def make_shell(text: str, targets: dict[int, str] | None = None) -> ShellText:
             body = line[1:]
             stripped = body.lstrip(" @-+") if not continued else body
             shift = 1 + len(body) - len(stripped)
+            if _unterminated(stripped):
+                if errors is not None:
+                    errors.append((number, "unterminated variable reference: make stops here"))
+                continued = line.endswith("\\")
+                continue
             out.append(variables.expand(stripped))
             lines.append(number)
             if targets is not None:
@@ -106,6 +113,11 @@ def make_shell(text: str, targets: dict[int, str] | None = None) -> ShellText:
         if in_rule:
             target = line.split(":", 1)[0].strip()
     return ShellText("\n".join(out), tuple(lines), tuple(columns), tuple(variables.expressions))
+
+
+def _unterminated(line: str) -> bool:
+    """Does a recipe line hold a ``$(``/``${`` that never closes (make refuses the makefile)?"""
+    return any(m.group(3) in ("(", "{") for m in _MAKE_REF.finditer(line) if m.group(3))
 
 
 def just_shell(text: str) -> ShellText:
@@ -248,8 +260,11 @@ def read(path: str):
     if problem is not None or text is None:
         return subject(path, [], [problem] if problem else []), ""
     targets: dict[int, str] = {}
-    shell = just_shell(text) if name.lower() in JUST_NAMES else make_shell(text, targets)
+    errors: list[tuple[int, str]] = []
+    shell = just_shell(text) if name.lower() in JUST_NAMES else make_shell(text, targets, errors)
     services, problems = analyse(path, shell)
+    problems[:0] = [Problem(INVALID_FILE, f"invalid recipe line: {why}", Location(file=path, line=n, column=1,
+                                                                             source=SOURCE)) for n, why in errors]
     # recipes are run one target at a time: what two recipes publish never collides (BG005)
     services = [_in_group(s, targets[s.location.line], "recipe") if s.location.line in targets else s
                 for s in services]

@@ -53,7 +53,7 @@ _PREFIX_VALUE = {"sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-
 _GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
                            "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection"})
 MAX_DEPTH = 64
-EXPRESSION_NAME = "__gh_expression__"  # how an outer file's ${{ }} / {{ }} is handed to the shell
+EXPRESSION_NAME = "__bgx"  # an outer file's ${{ }} or {{ }} as the shell sees it (short: one per `$(` at worst)
 _EXPRESSION_REF = re.compile(r"\$\{" + EXPRESSION_NAME + r"(\d*)\}")
 
 
@@ -74,7 +74,7 @@ class ShellText(NamedTuple):
     text: str
     lines: tuple[int, ...] = ()
     columns: tuple[int, ...] = ()
-    expressions: tuple[str, ...] = ()  # what each ${__gh_expression__N} stands for, as the file wrote it
+    expressions: tuple[str, ...] = ()  # what each ${__bgxN} stands for, as the file wrote it
 
 
 def _parser():
@@ -132,7 +132,7 @@ class _Script:
 
     def raw(self, node) -> str:
         text = self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
-        if self.shell.expressions and EXPRESSION_NAME in text:
+        if self.shell.expressions and "${" + EXPRESSION_NAME in text:
             text = _EXPRESSION_REF.sub(lambda m: self._expression(m.group(1)), text)
         return text
 
@@ -285,8 +285,11 @@ def _unescape_quoted(text: str) -> str:
 
 _ASSIGNING = frozenset({"variable_assignment", "for_statement", "command"})
 # node types that hold no command and no assignment: the walk does not go into them
+# (nor does `${...}` in practice: a command substitution inside a default, `${X:-$(docker run ...)}`,
+# is not looked into)
 _LEAVES = frozenset({"word", "number", "raw_string", "string_content", "simple_expansion", "variable_name",
-                     "special_variable_name", "ansi_c_string", "comment", "heredoc_body", "test_operator"})
+                     "special_variable_name", "ansi_c_string", "comment", "heredoc_body", "test_operator",
+                     "expansion"})
 
 
 def _walk(root):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 from bindguard.compose.project import ProjectLoader, ProjectOptions
@@ -91,3 +93,33 @@ def examples(full: int) -> int:
     from hypothesis import settings
 
     return max(10, full * settings.default.max_examples // 100)
+
+
+@contextlib.contextmanager
+def error_engine(message: str) -> Iterator[str]:
+    """``tcp://127.0.0.1:PORT`` of a stand-in engine whose every answer is an HTTP 500 carrying
+    ``message`` as Docker's JSON error (hostile text in engine answers: escaping tests)."""
+    import http.server
+    import json
+    import threading
+
+    body = json.dumps({"message": message}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

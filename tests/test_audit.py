@@ -20,9 +20,10 @@ import pytest
 
 from bindguard.engine.audit import AuditSettings, audit
 from bindguard.engine.client import EngineTarget, context_target
+from test_engine_tls import pki, tls_engine  # noqa: F401  (fixtures)
 
 from enginebed import free_host_port
-from helpers import write
+from helpers import bindguard_cli, write
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -248,3 +249,38 @@ def test_compose_container_hints_name_the_file_and_recreate(engine, containers, 
     # The file hint is what fix writes.
     assert cli("fix", "--no-config", str(exposed)).returncode == 0
     assert f'"127.0.0.1:{same_port}:80"' in exposed.read_text()
+
+
+def test_expect_reads_the_engine_as_audit_does_over_unverified_tls(tls_engine, pki):  # noqa: F811
+    """`audit --expect` reads the engine with audit's reader (issue 26), so an engine reached over
+    TLS without checking its certificate is said so (BG011) there too, the same engine findings."""
+
+    env = {"DOCKER_HOST": tls_engine, "DOCKER_CERT_PATH": str(pki / "client")}
+
+    def engine_findings(*args: str) -> list[tuple[str, str]]:
+        proc = bindguard_cli("audit", "--format", "json", "--timeout", "10", *args, env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        findings = json.loads(proc.stdout)["findings"]
+        return sorted((f["rule"], f["message"]) for f in findings if not f.get("container"))
+
+    plain = engine_findings()
+    assert any("without verifying its certificate" in m for _, m in plain), plain
+    assert engine_findings("--expect", "engine-one-nothing=127.0.0.1:1") == sorted([*plain, (
+        "BG009", "service 'engine-one-nothing' should publish 127.0.0.1:1 but no running container "
+                 "is named so or carries that compose service label")])
+
+
+def test_engine_reports_without_the_lint_path():
+    """Report assembly lives with the reporters (issue 26): no engine module imports it from lint,
+    and reading an engine loads no lint machinery."""
+    import ast
+
+    engine_dir = Path(__file__).resolve().parent.parent / "src" / "bindguard" / "engine"
+    for path in sorted(engine_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "bindguard.lint":
+                assert "make_report" not in {a.name for a in node.names}, path.name
+    code = ("import sys, bindguard.engine.audit, bindguard.engine.watch, bindguard.engine.reader\n"
+            "print('bindguard.lint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -154,3 +154,59 @@ def test_docker_still_publishes_with_podman_up(engine, podman, containers, podma
     rules = subprocess.run(["iptables", "-t", "nat", "-S", "DOCKER"], capture_output=True, text=True)
     assert rules.returncode == 0 and f"--dport {base}" in rules.stdout, rules.stdout + rules.stderr
     assert c.host_port("80/tcp", "127.0.0.1") == base
+
+
+def test_expect_reads_podman_as_audit_does(podman, podman_containers):
+    """`audit --expect` reads the engine with audit's own reader (issue 26): Podman's facts, so
+    no Docker-only BG011, and Podman's bindings (IPv4 only), so the same findings as `audit`."""
+    from bindguard.engine.confirm import ConfirmSettings, confirm
+    from bindguard.lint import LintSettings
+    from bindguard.rules.options import Expectation, RuleOptions
+    from bindguard.runner import RuleSelection
+
+    base = free_pair()
+    c = podman_containers.run("expect", ports=[f"{base}:80"])
+    target = EngineTarget(podman, podman)
+    plain, _ = audit(AuditSettings(targets=(target,)))
+    selection = RuleSelection(options=RuleOptions(expect=(Expectation(c.name, "0.0.0.0", base),)))
+    outcome = confirm([target], ConfirmSettings(lint=LintSettings(selection=selection), environ={}))
+
+    def about(report) -> list[tuple[str, str]]:
+        """The engine's own findings and the container's."""
+        return sorted((f.code, f.message) for f in report.findings if f.location.container in (None, c.name))
+
+    assert not [f for f in outcome.report.findings if f.code == "BG011"], about(outcome.report)
+    assert about(outcome.report) == about(plain)
+    assert [f.code for f in outcome.report.findings if f.location.container == c.name] == ["BG001"]
+    # Podman publishes it on 0.0.0.0 only, as expected: met, and exposed
+    [row] = outcome.rows
+    assert row.container == c.name and row.verdict == "exposed", row
+
+
+def test_expect_reads_recorded_podman_as_audit_does():
+    """The same without an engine (fast loop): Podman 4.3's recorded answers replayed through
+    `audit` and `audit --expect`; both read it with one reader, so the same engine facts (no
+    Docker-only BG011), the same bindings (IPv4 only, ranges from Podman's own list), the same words."""
+    from bindguard.engine.confirm import ConfirmSettings, confirm
+    from bindguard.lint import LintSettings
+    from bindguard.rules.options import Expectation, RuleOptions
+    from bindguard.runner import RuleSelection
+    from rules.engine_replay import ENGINES, load, replaying, target_of
+
+    fixture = ENGINES / "podman-4.3-rootful.json"
+    data = load(fixture)
+    target = target_of(data)
+    wants = (Expectation("engines-fx-pm-wide", "0.0.0.0", 59629), Expectation("engines-fx-pm-range", "127.0.0.1", 1))
+    with replaying(data, fixture.parent):
+        plain, _ = audit(AuditSettings(targets=(target,), environ={}))
+        outcome = confirm([target], ConfirmSettings(
+            lint=LintSettings(selection=RuleSelection(options=RuleOptions(expect=wants))), environ={}))
+    said = lambda report: sorted((f.code, str(f.location), f.message) for f in report.findings)  # noqa: E731
+    assert said(outcome.report) == sorted([*said(plain), *(
+        (f.code, str(f.location), f.message) for f in outcome.report.findings if f.code == "BG009")])
+    assert not [f for f in outcome.report.findings if f.code == "BG011"]
+    rows = {r.container: (r.verdict, r.engine_says) for r in outcome.rows}
+    # IPv4 only, as Podman publishes it: the expectation on 0.0.0.0 is met (and exposed)
+    assert rows["engines-fx-pm-wide"] == ("exposed", ("0.0.0.0:59629->80/tcp",))
+    # the range comes from Podman's own list, which the compat list lacks
+    assert rows["engines-fx-pm-range"] == ("expect missed", ("127.0.0.1:18561-18562->80-81/tcp",))

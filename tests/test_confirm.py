@@ -4,28 +4,32 @@ brought up with the real Compose v2 plugin (``compose`` fixture) and bindguard r
 through the Docker SDK, in a child process, as a user runs it.
 
 Project names are unique per test (other sessions share the engine) and host ports are random
-(``127.0.0.1::80``), read back from the engine where a test needs the number.
+(``127.0.0.1::80``), read back from the engine where a test needs the number.  Tests that need the
+engine say so (the ``engine``/``compose`` fixtures mark them ``engine``); the rest run in the fast
+loop.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from bindguard.compose.environment import Environment
 from bindguard.compose.project import ProjectLoader, ProjectOptions
-from bindguard.engine.confirm import mismatch, normalize_project_name, project_name
 from bindguard.engine.containers import container_info, running_bindings
+from bindguard.engine.projects import normalize_project_name, project_name
+from bindguard.engine.publishes import mismatch
 
 from composebed import compose_config
-from enginebed import IMAGE, docker, engine_mark, unique_name
+from enginebed import IMAGE, docker, unique_name
 from helpers import bindguard_cli, write
 
-pytestmark = engine_mark
 EXAMPLE = Path(__file__).resolve().parent.parent / "compose-examples" / "loopback-62893"
 HTTPD = '["busybox", "httpd", "-f", "-p", "80", "-h", "/"]'
 
@@ -96,9 +100,11 @@ def test_confirmed(engine, compose, tmp_path):
     out = table(str(root))
     assert out.splitlines()[0].split() == ["SERVICE", "CONTAINER", "FILE", "SAYS", "ENGINE", "SAYS", "VERDICT"]
     assert "2 of 2 confirmed." in out
-    # the summary counts what was compared; -q is findings only (none here), -q -q nothing
-    assert out.rstrip().endswith("No findings: every published port is on loopback "
-                                 "(1 engine, 2 containers, 1 published port, 0 exposed).")
+    # the summary names the engine as `audit` does and counts what was compared; -q is findings
+    # only (none here), -q -q nothing
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("No findings: every published port is on loopback (1 engine (Docker "), last
+    assert last.endswith("), 2 containers, 1 published port, 0 exposed)."), last
     assert "\n\n\n" not in out  # one blank line between the table and the summary
     assert table(str(root), "-q") == "" and table(str(root), "-qq") == ""
 
@@ -332,6 +338,96 @@ def test_readme_flow(engine, compose, tmp_path):
     table(str(root), "--expect", "web=127.0.0.1:62893", env=env)
 
 
+# -- values from the environment never reach the output (issues 25 and 26) ------------------
+FORMATS = ("full", "json", "sarif", "github", "junit", "gitlab")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def canary() -> str:
+    """A value that can also be a project name, unique to this run."""
+    return f"engine-one-canary-{uuid.uuid4().hex[:10]}"
+
+
+def every_output(root: Path, env: dict[str, str], *extra: str) -> str:
+    """stdout and stderr of `audit ROOT` in every format, the text table included."""
+    out = []
+    for fmt in FORMATS:
+        proc = bindguard_cli("audit", "-H", "unix:///var/run/docker.sock", "--format", fmt, str(root), *extra,
+                             env=env)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode in (0, 1), proc.stderr
+        out.append(proc.stdout + proc.stderr)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("where", ["environment", ".env", "name: ${N}"])
+def test_project_name_from_the_environment_is_a_value(engine, tmp_path, where):
+    """A project named by COMPOSE_PROJECT_NAME (or a `name:` from a variable) is named by a value from
+    the environment: the BG016 message, its hint and the confirmation row show `<value of NAME>`."""
+    secret = canary()
+    root = tmp_path / f"engine-one-{uuid.uuid4().hex[:8]}"
+    body = 'services:\n  web:\n    image: x\n    ports: ["127.0.0.1::80"]\n'
+    env: dict[str, str] = {}
+    if where == "environment":
+        env["COMPOSE_PROJECT_NAME"], variable = secret, "COMPOSE_PROJECT_NAME"
+    elif where == ".env":
+        write(root, ".env", f"COMPOSE_PROJECT_NAME={secret}\n")
+        variable = "COMPOSE_PROJECT_NAME"
+    else:
+        body = "name: ${N}\n" + body
+        env["N"], variable = secret, "N"
+    write(root, "compose.yaml", body)
+    code, data, proc = audit(str(root), env=env)
+    assert code == 1 and verdicts(data) == {"web": "not running"}
+    [bg016] = [f for f in data["findings"] if f["rule"] == "BG016"]
+    shown = f"<value of {variable}>"
+    assert f"compose project {shown!r}" in bg016["message"] and f"-p {shown} up -d web" in bg016["fix"]
+    assert data["confirmations"][0]["project"] == shown
+    assert secret not in every_output(root, env) + table(str(root), env=env)
+    # --show-values prints it, as everywhere else
+    code, data, _ = audit(str(root), "--show-values", env=env)
+    assert data["confirmations"][0]["project"] == secret
+
+
+def test_entries_from_the_environment_are_masked_in_drift(engine, compose, tmp_path):
+    """BG010's words for a file that changed after `up`: the entries as written, values masked (a
+    long-syntax `name: ${TOKEN}` once printed the token in every format)."""
+    root = tmp_path / f"engine-one-{uuid.uuid4().hex[:8]}"
+    write(root, "compose.yaml", f"""
+        services:
+          web:
+            image: {IMAGE}
+            command: {HTTPD}
+            ports: ["127.0.0.1::80"]
+        """)
+    secret = canary()
+    env = {"TOKEN": secret, "BIND": "127.0.0.1", "HP": str(free_port()), "PROTO": "tcp"}
+    compose.up(cwd=root, env=env)  # the environment `down` needs to read the edited file
+    write(root, "compose.yaml", f"""
+        services:
+          web:
+            image: {IMAGE}
+            command: {HTTPD}
+            ports:
+              - {{target: 80, published: "${{HP}}", host_ip: "${{BIND}}", name: "${{TOKEN}}"}}
+              - {{target: 81, host_ip: 127.0.0.1, name: "${{TOKEN}}", protocol: "${{PROTO}}"}}
+        """)
+    code, data, _ = audit(str(root), env=env)
+    assert code == 1 and verdicts(data) == {f"{root.name}-web-1": "drift"}
+    drift = sorted(f["message"] for f in data["findings"] if f["rule"] == "BG010")
+    assert len(drift) == 2, drift
+    assert all("name: <value of TOKEN>" in m for m in drift), drift
+    assert any(f"they say '{{host_ip: 127.0.0.1, published: {env['HP']}, target: 80" in m for m in drift), drift
+    assert any(m.startswith("the compose files publish 127.0.0.1:random->81/tcp") for m in drift), drift
+    assert all("protocol: <value of PROTO>" in m for m in drift if "->81/tcp" in m), drift
+    assert secret not in every_output(root, env) + table(str(root), env=env)
+
+
 # -- the parts without an engine -------------------------------------------------------------
 @pytest.mark.parametrize(
     "folder, body, env",
@@ -402,7 +498,8 @@ def test_what_counts_as_the_same(tmp_path, entry, published, drift):
 
 def test_one_project_per_name(tmp_path):
     """A folder's other compose files (compose.prod.yaml) are not a second copy of its project."""
-    from bindguard.engine.confirm import ConfirmSettings, load_projects
+    from bindguard.engine.confirm import ConfirmSettings
+    from bindguard.engine.confirm import project_list as load_projects
     from bindguard.errors import ConfigError
     from bindguard.lint import LintSettings
 
@@ -421,3 +518,45 @@ def test_one_project_per_name(tmp_path):
     assert named.name == "x" and [Path(f).name for f in named.files] == ["compose.yaml"]
     with pytest.raises(ConfigError, match=r"COMPOSE_PROJECT_NAME: invalid project name:"):
         load_projects(ConfirmSettings(paths=(str(root),), lint=lint, environ={"COMPOSE_PROJECT_NAME": "Sec.ret"}))
+
+
+def test_bg010_words_every_exact_drift_with_values_masked(tmp_path):
+    """`audit PATHS`' drift (Comparison.exact) is worded by the BG010 rule and stamped by the runner:
+    another host port, a file port the container lacks, a service gone; entries as written, values
+    from the environment masked, never in the message, the hint or the entry."""
+    from bindguard.engine.drift import pair
+    from bindguard.model import Comparison, Subject
+    from bindguard.runner import RuleSelection, check
+
+    secret = canary()
+    path = write(tmp_path, "compose.yaml", """
+        services:
+          web:
+            ports:
+              - {target: 80, published: "8080", host_ip: 127.0.0.1, name: "${TOKEN}"}
+              - {target: 81, host_ip: 127.0.0.1, name: "${TOKEN}"}
+        """)
+    [service] = ProjectLoader(ProjectOptions(environ={"TOKEN": secret})).load([str(path)]).services
+    running = tuple(_engine_ports(("127.0.0.1", 40001, 80), ("127.0.0.1", 40002, 82)))
+    found = mismatch(service.bindings, running, oneoff=False)
+    assert len(found.unexplained) == 2 and [e.container_ports.start for e in found.unpublished] == [80, 81]
+    info = container_info({"Id": "x", "Names": ["/p-web-1"], "State": "running",
+                           "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "web"}})
+    files = (str(path),)
+    compared = [c._replace(exact=True) for c in pair(info, found.unexplained, service, files)]
+    compared.append(Comparison(None, (found.unpublished[1],), info.location("e"), "web", "p", files, exact=True))
+    compared.append(Comparison(None, (), info.location("e"), "gone", "p", files, service_defined=False, exact=True))
+    findings = check(Subject(comparisons=tuple(compared)), RuleSelection(select=frozenset({"BG010"})))
+    messages = sorted(f.message for f in findings)
+    assert [m.split(" ", 3)[:3] for m in messages] == [
+        ["container", "publishes", "127.0.0.1:40001->80/tcp,"],
+        ["service", "'gone'", "is"],
+        ["the", "compose", "files"],
+        ["the", "compose", "files"],
+    ]
+    assert "they say '{host_ip: 127.0.0.1, published: 8080, target: 80, name: <value of TOKEN>}'" in messages[0]
+    assert messages[2].startswith("the compose files no longer publish container port 82/tcp, but the container "
+                                  "still publishes it on 127.0.0.1 port 40002/tcp")
+    assert "127.0.0.1:random->81/tcp ('{host_ip: 127.0.0.1, target: 81, name: <value of TOKEN>}'" in messages[3]
+    assert all(f.fix and f.code == "BG010" and f.rule_name for f in findings)
+    assert secret not in repr(findings)

@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +20,7 @@ import pytest
 from bindguard.reporters.github import escape_data, escape_property
 
 from enginebed import free_host_port
-from helpers import bindguard_cli, write
+from helpers import bindguard_cli, error_engine, write
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "gitlab"]
 HOSTILE = "\x1b]2;owned\x07\x1b[2J\x9b31m"
@@ -39,31 +36,10 @@ def _no_injected_command(text: str) -> None:
     assert not any(line.startswith("::error file=README.md") for line in text.splitlines()), text
 
 
-class _HostileEngine(http.server.BaseHTTPRequestHandler):
-    """Answers every request with an engine-style JSON error carrying terminal escapes."""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.dumps({"message": f"boom {HOSTILE} {INJECTION} end"}).encode()
-        self.send_response(500)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def hostile_engine() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HostileEngine)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"tcp://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with error_engine(f"boom {HOSTILE} {INJECTION} end") as url:
+        yield url
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -6,7 +6,6 @@ means, the real Docker Compose v2 (``composebed.compose_config``) is asked too.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from composebed import compose_config
-from helpers import write
+from helpers import error_engine, write
 
 
 def bg(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -224,50 +223,31 @@ def test_metrics_label_values_are_escaped():
     _no_raw(text)
 
 
-class _HostileEngine(http.server.BaseHTTPRequestHandler):
-    """An engine whose every answer is an error carrying terminal escapes and bidi controls."""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.dumps({"message": f"boom {HOSTILE} end"}).encode()
-        self.send_response(500)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_watch_status_lines_are_escaped_on_stderr(tmp_path):
     import signal
     import threading
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HostileEngine)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host = f"tcp://127.0.0.1:{server.server_address[1]}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bindguard", "watch", "--no-config", "--host", host, "--timeout", "5"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent"},
-    )
-    killer = threading.Timer(60, proc.kill)
-    killer.start()
-    try:
-        seen = b""
-        while b"boom" not in seen:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            seen += line
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        killer.cancel()
-        proc.kill()
-        server.shutdown()
-        server.server_close()
+    with error_engine(f"boom {HOSTILE} end") as host:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bindguard", "watch", "--no-config", "--host", host, "--timeout", "5"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "DOCKER_CONFIG": "/nonexistent"},
+        )
+        killer = threading.Timer(60, proc.kill)
+        killer.start()
+        try:
+            seen = b""
+            while b"boom" not in seen:
+                line = proc.stderr.readline()
+                if not line:
+                    break
+                seen += line
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            killer.cancel()
+            proc.kill()
     text = (seen + err).decode("utf-8")
     assert "boom" in text and "\\x1b]2;owned\\x07\\u202eevil" in text, text
     _no_raw(text + out.decode("utf-8"))

@@ -1067,7 +1067,7 @@ def test_label_named_compose_files_are_named_with_why_never_quoted(tmp_path):
     comparisons = drift.compare([(info, [running])], "local")
     (note,) = drift.label_notes(comparisons)
     assert note.location.file == str(path)
-    assert note.message == "read because the compose labels of container 'web-1' name it (project 'p'); its lines are never shown"
+    assert note.message == "read because the compose labels of container 'web-1' name it; its lines are never shown"
     report = make_report([], "engine", ("local",), notes=(note,))
     assert CANARY not in render(report, View("full"))
 

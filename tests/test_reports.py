@@ -410,3 +410,43 @@ def test_help_groups_every_option_under_a_heading_with_named_placeholders(comman
                           env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
     assert "<str>" not in text and "<path>" not in text and "<float>" not in text and "<int>" not in text
     assert "\nOptions:" not in text and "[default: 0]" not in text
+
+
+@pytest.mark.engine
+def test_lint_ports_and_audit_count_the_same_ports(tmp_path, compose, engine):
+    """One counting unit (issue 29): a range publishes one port per container port in lint, ports
+    and audit PATHS (which counts what audit counts: model.count_published), as docker compose up does."""
+    from enginebed import free_host_port, unique_name
+
+    first = free_host_port(span=3)
+    project = tmp_path / unique_name("reports-count")
+    project.mkdir()
+    (project / "compose.yaml").write_text(
+        "services:\n  web:\n    image: bindguard-test/busybox:1\n"
+        "    command: [busybox, httpd, -f, -p, '80', -h, /]\n"
+        f"    ports:\n      - \"127.0.0.1:{first}-{first + 2}:80-82\"\n"
+    )
+    compose.up(cwd=project)
+    lint = json.loads(run("lint", "--format", "json", str(project)).stdout)["summary"]["published_ports"]
+    rows = json.loads(run("ports", "--format", "json", str(project)).stdout)["bindings"]
+    env = {"DOCKER_HOST": engine}
+    confirmed = json.loads(run("audit", "--format", "json", str(project), env=env).stdout)["summary"]
+    assert lint == sum(r["published"] for r in rows) == confirmed["published_ports"] == 3
+
+
+def test_progress_total_known_late():
+    import io
+
+    from bindguard.progress import DELAY, Progress
+
+    now = [0.0]
+    out = io.StringIO()
+    line = Progress("connections", 0, out, clock=lambda: now[0], tty=True)
+    now[0] = DELAY + 1
+    line.update(50, 400)
+    assert out.getvalue() == "\r\x1b[Kbindguard: 50/400 connections"
+    line.update(100, 400)  # within 0.1 s of the last redraw: counted, not drawn
+    assert line.done == 100 and line.total == 400 and out.getvalue().count("\r") == 1
+    now[0] += 1
+    line.update(120, 400)
+    assert out.getvalue().endswith("bindguard: 120/400 connections")

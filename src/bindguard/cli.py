@@ -282,27 +282,25 @@ def audit(
         )
         warn_unrunnable(settings.selection, "audit", select)
         targets = resolve_targets(list(host or ()), list(context or ()))
-        progress = None
-        if len(targets) > 3:
-            done = [0]
+        from bindguard.progress import Progress
 
-            def progress(result) -> None:
-                done[0] += 1
-                say(f"audited {done[0]}/{len(targets)} engines ({result.target.name})")
-
-        report, results = run_audit(
-            AuditSettings(
-                targets=tuple(targets),
-                include_stopped=include_stopped,
-                timeout=timeout,
-                selection=settings.selection,
-                drift=not no_drift,
-                show_values=show_values,
-                note=say,
-                prove=_prover(prove),
-            ),
-            progress,
-        )
+        line = Progress("engines", len(targets))  # a terminal's stderr only, after 1.5 s (issue 29)
+        try:
+            report, results = run_audit(
+                AuditSettings(
+                    targets=tuple(targets),
+                    include_stopped=include_stopped,
+                    timeout=timeout,
+                    selection=settings.selection,
+                    drift=not no_drift,
+                    show_values=show_values,
+                    note=say,
+                    prove=_prover(prove),
+                ),
+                lambda result: line.step(),
+            )
+        finally:
+            line.close()
         if metrics_file is not None:
             from bindguard.metrics import write_audit_metrics
 
@@ -535,8 +533,15 @@ def probe(
 
             if http or free:
                 raise fail("--neighbour only connects: it cannot be combined with --http or --free")
-            seen = probe_targets(wanted, timeout, neighbour_net, lookup)
-            rendered = render_neighbour_json(seen) if fmt is TextOrJson.json else render_neighbour_text(seen, color=use_color())
+            from bindguard.progress import Progress
+
+            line = Progress("connections", 0)  # many ports: a terminal's stderr only, after 1.5 s
+            try:
+                seen = probe_targets(wanted, timeout, neighbour_net, lookup, line.update)
+            finally:
+                line.close()
+            rendered = (render_neighbour_json(seen) if fmt is TextOrJson.json
+                        else render_neighbour_text(seen, color=use_color(color)))
             write_stdout(rendered)
             return 1 if any(p.verdict.answers for p in seen.ports) else 0
         results = run_probe(wanted, http=http, free=free, timeout=timeout, container_lookup=lookup)

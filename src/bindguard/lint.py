@@ -11,7 +11,6 @@ independent, so above a threshold they are spread over a process pool.
 import os
 from typing import NamedTuple
 
-from bindguard import __version__
 from bindguard.compose.discover import discover
 from bindguard.compose.project import (
     DEFAULT_FILES,
@@ -24,8 +23,8 @@ from bindguard.config import PathOverride
 from bindguard.errors import InputError
 from bindguard.ignores import apply_ignores
 from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdict
-from bindguard.reporters.base import Report, RuleInfo
-from bindguard.rules import RULES, help_uri
+from bindguard.reporters.assemble import make_report
+from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check, stamp_all
 from bindguard.weakening import Weakening
 
@@ -454,44 +453,3 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         if f.service and f.service not in first.service_names and f.message == first.message:
             out[at] = first._replace(services=(*first.service_names, f.service))
     return out
-
-
-def rule_infos() -> tuple[RuleInfo, ...]:
-    return tuple(
-        RuleInfo(
-            code=code,
-            name=rule.name,
-            severity=rule.severity,
-            summary=rule.summary,
-            doc=rule.doc.strip(),
-            help_uri=help_uri(code),
-        )
-        for code, rule in RULES.items()
-    )
-
-
-def make_report(
-    findings: list[Finding],
-    kind: str,
-    sources: tuple[str, ...],
-    suppressed: int = 0,
-    engines: tuple[dict, ...] = (),
-    published_ports: int | None = None,
-    exposed: int = 0,
-    baselined: int = 0,
-    notes: tuple[Note, ...] = (),
-) -> Report:
-    return Report(
-        findings=tuple(sorted(findings, key=Finding.sort_key)),
-        rules=rule_infos(),
-        kind=kind,
-        sources=sources,
-        tool_version=__version__,
-        suppressed=suppressed,
-        engines=engines,
-        published_ports=published_ports,
-        exposed=exposed,
-        baselined=baselined,
-        notes=notes,
-    )
-

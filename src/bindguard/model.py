@@ -294,6 +294,17 @@ UNSET_VARIABLE = "BG006"
 INVALID_PORT_ENTRY = "BG007"
 
 
+def count_published(bindings) -> tuple[int, int]:
+    """(ports published, those not on loopback), in ``Binding.published``'s unit: what ``lint``,
+    ``ports``, ``audit`` and ``audit PATHS`` all count (a range is one port per container port)."""
+    ports = exposed = 0
+    for b in bindings:
+        ports += b.published
+        if b.verdict is not Verdict.LOOPBACK:
+            exposed += b.published
+    return ports, exposed
+
+
 class Problem(NamedTuple):
     """Input that could not become a Binding: bad YAML, a bad port entry, a bad service.
 
@@ -476,6 +487,11 @@ class Comparison(NamedTuple):
     ``declared`` holds the file's bindings for the same service and container
     port (empty if the files no longer publish it); ``missing_files`` lists
     compose files named by the container's labels that can no longer be read.
+    ``exact`` marks a comparison made by ``audit PATHS``, which loads the
+    project as Compose runs it and compares exactly: ``binding`` is one the
+    files do not allow (not only a wider one), or, with ``binding`` None,
+    ``declared`` holds the one entry the container does not publish (empty:
+    the service is gone and its container publishes nothing).
     """
 
     binding: Binding | None
@@ -486,6 +502,7 @@ class Comparison(NamedTuple):
     files: tuple[str, ...] = ()
     missing_files: tuple[str, ...] = ()
     service_defined: bool = True
+    exact: bool = False
 
 
 class NeighbourProof(NamedTuple):

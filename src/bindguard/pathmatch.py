@@ -108,3 +108,15 @@ class PathPatterns:
     def unused(self) -> list[str]:
         """The patterns that matched nothing so far."""
         return [p.text for p in self.patterns if not p.used]
+
+
+def under(folder: str, roots: frozenset[str] | set[str]) -> bool:
+    """Whether ``folder`` (a real path) is one of ``roots`` or lies below one: the test of
+    ``fix`` (which files it may write) and of the reports (which files they may quote)."""
+    while True:
+        if folder in roots:
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent

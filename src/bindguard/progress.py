@@ -32,7 +32,8 @@ class Progress:
         self.done = 0
         self.shown = False
         self.last = 0.0
-        self.live = (tty if tty is not None else _is_terminal(self.stream)) and total > 1
+        self._tty = tty if tty is not None else _is_terminal(self.stream)
+        self.live = self._tty and total > 1
 
     def step(self, n: int = 1) -> None:
         self.done += n
@@ -44,6 +45,12 @@ class Progress:
         self.stream.write(f"\r\x1b[Kbindguard: {self.done}/{self.total} {self.what}")
         self.stream.flush()
         self.shown, self.last = True, now
+
+    def update(self, done: int, total: int) -> None:
+        """Set the count (for work whose total is known only once it starts)."""
+        self.total = total
+        self.live = self.live or (self._tty and total > 1)
+        self.step(done - self.done)
 
     def close(self) -> None:
         if self.shown:

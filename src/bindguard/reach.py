@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Mapping
 
 from bindguard.model import Location, Note
+from bindguard.pathmatch import under
 
 
 class Reach:
@@ -39,14 +40,7 @@ class Reach:
 
     def inside(self, path: str) -> bool:
         """Whether the real path of ``path`` lies under one of the given paths."""
-        folder = os.path.dirname(os.path.realpath(path))
-        while True:
-            if folder in self.roots:
-                return True
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return False
-            folder = parent
+        return under(os.path.dirname(os.path.realpath(path)), self.roots)
 
     def quotable(self, path: str) -> bool:
         """Whether a report may show lines of ``path`` (text-ness is the caller's to check).

@@ -41,6 +41,21 @@ from typing import Any
 ENGINES = Path(__file__).resolve().parent / "engines"
 
 
+def _labelled(items: list[dict[str, Any]], filters: dict | None) -> list[dict[str, Any]]:
+    """The engine's ``label`` filter: every ``KEY`` or ``KEY=VALUE`` must match (a string is one)."""
+    wanted = (filters or {}).get("label") or []
+    wanted = [wanted] if isinstance(wanted, str) else wanted
+
+    def matches(labels: dict[str, str]) -> bool:
+        for w in wanted:
+            key, eq, value = w.partition("=")
+            if key not in labels or (eq and labels[key] != value):
+                return False
+        return True
+
+    return [c for c in items if matches(c.get("Labels") or {})]
+
+
 class _Response:
     def __init__(self, data: Any):
         self.data = data
@@ -83,10 +98,7 @@ class RecordedAPI:
         items = self._answer("containers", [])
         if not all:
             items = [c for c in items if c.get("State") in ("running", "paused", "restarting")]
-        label = (filters or {}).get("label")
-        if label:
-            items = [c for c in items if label in (c.get("Labels") or {})]
-        return items
+        return _labelled(items, filters)
 
     def inspect_container(self, container_id: str) -> dict[str, Any]:
         import docker.errors
@@ -102,7 +114,7 @@ class RecordedAPI:
         items = self._answer("libpod_containers", [])
         if (params or {}).get("all") != "true":
             items = [c for c in items if c.get("State") in ("running", "paused", "restarting")]
-        return _Response(items)
+        return _Response(_labelled(items, json.loads((params or {}).get("filters") or "{}")))
 
     def _result(self, response: _Response, json: bool = False) -> Any:
         return response.data

@@ -3,9 +3,10 @@
 Per engine the cost is a constant number of API calls however many
 containers run: ``version``, the network list and the container list, plus
 one inspect per *stopped* container when ``--all`` asks for them (the list
-does not carry a stopped container's requested bindings).  Several
-engines are audited concurrently; an engine that fails becomes an error
-line while the others are still reported.
+does not carry a stopped container's requested bindings).  The engine is
+read by ``reader.read_engine``, the same reader ``audit PATHS`` uses.
+Several engines are audited concurrently; an engine that fails becomes an
+error line while the others are still reported.
 """
 
 from __future__ import annotations
@@ -16,22 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bindguard.engine.client import EngineTarget, connect, negotiate, read_info, translate
-from bindguard.engine.containers import (
-    container_info,
-    network_default,
-    network_facts,
-    requested_bindings,
-    running_bindings,
-    service_of,
-)
-from bindguard.engine.daemon import local_host_facts
+from bindguard.engine.client import EngineTarget
+from bindguard.engine.containers import service_of
 from bindguard.engine.drift import compare, label_notes
-from bindguard.engine.facts import describe, desktop_services, engine_facts
-from bindguard.engine.podman import DOCKER, PODMAN, PodmanView, engine_kind
+from bindguard.engine.facts import describe, desktop_services
+from bindguard.engine.reader import EngineView, read_engine
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import EngineError
-from bindguard.model import Finding, Subject, Verdict, version_tuple
+from bindguard.model import Finding, Subject, count_published
+from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check
 
@@ -50,8 +44,6 @@ class AuditSettings:
     # audit --prove: (subject, engine url) -> (NeighbourProofs, notes, neighbour summary)
     prove: Callable[[Subject, str], tuple] | None = None
 
-PROGRESS_MIN_CONTAINERS = 50
-
 
 @dataclass
 class EngineResult:
@@ -65,7 +57,7 @@ class EngineResult:
     api_calls: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    ports: int = 0  # published port entries checked
+    ports: int = 0  # published ports checked (model.count_published)
     exposed: int = 0  # of those, not on loopback
     neighbour: dict[str, Any] | None = None  # audit --prove: what the neighbour saw
     subject: Subject | None = None  # what was read (bindings for --metrics-file)
@@ -89,80 +81,28 @@ class EngineResult:
 
 
 def load_engine(target: EngineTarget, settings: AuditSettings, result: EngineResult) -> Subject:
-    """Read one engine into a Subject; EngineError on any failure."""
-    client = connect(target, settings.timeout)
-    api = client.api
-    try:
-        version = negotiate(client, target)
-        result.version = str(version.get("Version", ""))
-        result.api_version = str(version.get("ApiVersion", ""))
-        kind = engine_kind(version)
-        engine_info, refused = read_info(api)  # rootless, Docker Desktop, firewall backend: engine/facts.py
-        result.notes.extend([refused] if refused else [])
-        nets = network_facts(api.networks())
-        listed = [(container_info(item), item) for item in api.containers(all=settings.include_stopped)]
-        by_name = {n.name: n for n in nets}
-        # Podman's compat list misses ranges and network modes: its own list fills them in
-        podman = PodmanView(api, settings.include_stopped, by_name, engine_info) if kind == PODMAN else None
-        stopped = sum(1 for info, _ in listed if not info.running)
-        if settings.note and len(listed) >= PROGRESS_MIN_CONTAINERS and podman is None:
-            settings.note(
-                f"{target.name}: {len(listed)} containers"
-                + (f", inspecting {stopped} stopped ones" if stopped else "")
-            )
-        services = []
-        labelled = []
-        # Gateway modes (BG014) exist since Docker 27: older engines keep the option and ignore it.
-        gateway_nets = by_name if kind == DOCKER and version_tuple(result.version) >= (27, 0) else None
-        for info, item in listed:
-            result.containers += 1
-            if podman is not None:
-                read = podman.read(info, target.name)
-                if read is None:
-                    continue
-                info, bindings = read
-                result.running += info.running
-            elif info.running:
-                result.running += 1
-                bindings = running_bindings(info, item.get("Ports") or [], target.name)
-            else:
-                bindings = _stopped(api, info, target, by_name, result)
-                if bindings is None:
-                    continue
-            services.append(service_of(info, bindings, target.name, gateway_nets))
-            labelled.append((info, bindings))
-    except EngineError:
-        raise
-    except Exception as exc:  # SDK and transport errors
-        raise translate(target, exc) from None
-    finally:
-        result.api_calls = client.calls
-        try:
-            api.close()
-        except Exception:
-            pass
-    facts = engine_facts(target, version, engine_info, nets, kind, local_host_facts(target.url))
-    services = desktop_services(services, facts)
-    comparisons = compare(labelled, target.name, settings.environ, settings.show_values) if settings.drift else []
-    return Subject(
-        services=tuple(services),
-        sources=(target.name,),
-        engine=facts,
-        comparisons=tuple(comparisons),
-    )
+    """Read one engine into a Subject (``reader.read_engine``); EngineError on any failure."""
+    def counted(calls: int) -> None:
+        result.api_calls = calls  # also when the read fails
+
+    view = read_engine(target, settings.timeout, include_stopped=settings.include_stopped, note=settings.note,
+                       counted=counted)
+    result.version, result.api_version = view.facts.version, view.facts.api_version
+    result.containers, result.running = view.listed, view.running
+    result.notes.extend(view.notes)
+    return engine_subject(view, settings.environ, settings.show_values, drift=settings.drift)
 
 
-def _stopped(api, info, target: EngineTarget, networks, result: EngineResult):
-    """A stopped container's requested bindings (one inspect), or None if it vanished."""
-    import docker.errors
-
-    try:
-        data = api.inspect_container(info.id)
-    except docker.errors.NotFound:
-        result.notes.append(f"container {info.name} was removed during the audit")
-        return None
-    default, origin = network_default(info, networks)
-    return requested_bindings(info, data, target.name, default, origin)
+def engine_subject(view: EngineView, environ: dict[str, str] | None, show_values: bool = False,
+                   drift: bool = True) -> Subject:
+    """What an audit checks: every container read as a Service, the engine's facts, and
+    (``drift``) each Compose container's bindings next to its compose files."""
+    name = view.facts.name
+    services = [service_of(info, list(b), name, view.gateway_networks) for info, b in view.containers]
+    listed = [(info, list(b)) for info, b in view.containers]
+    comparisons = compare(listed, name, environ, show_values) if drift else []
+    return Subject(services=tuple(desktop_services(services, view.facts)), sources=(name,), engine=view.facts,
+                   comparisons=tuple(comparisons))
 
 
 def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
@@ -179,8 +119,7 @@ def audit_engine(target: EngineTarget, settings: AuditSettings) -> EngineResult:
                     settings.note(text)
         result.subject = subject
         result.findings = compose_stories(check(subject, settings.selection), subject, settings.environ)
-        result.ports = len(subject.bindings)
-        result.exposed = sum(b.verdict is not Verdict.LOOPBACK for b in subject.bindings)
+        result.ports, result.exposed = count_published(subject.bindings)
     except EngineError as exc:
         result.error = exc
     result.seconds = time.perf_counter() - started
@@ -191,8 +130,6 @@ def audit(
     settings: AuditSettings, progress: Callable[[EngineResult], None] | None = None
 ) -> tuple[Report, list[EngineResult]]:
     """Audit every engine (concurrently); errors stay in their EngineResult."""
-    from bindguard.lint import make_report
-
     targets = list(settings.targets)
     if len(targets) == 1:
         results = [audit_engine(targets[0], settings)]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bindguard.bounded_read import read_small_file
 from bindguard.errors import (
@@ -253,6 +254,24 @@ def read_info(api: Any) -> tuple[dict[str, Any], str | None]:
                     "and its firewall backend, are unknown")
 
 
+T = TypeVar("T")
+
+
+def ask(target: EngineTarget, timeout: float, question: Callable[[Any], T]) -> T:
+    """One short conversation with an engine: connect, negotiate the API version, ``question(api)``,
+    close; any failure is an EngineError naming the host (one line, exit 2)."""
+    client = connect(target, timeout)
+    try:
+        negotiate(client, target)
+        return question(client.api)
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise translate(target, exc) from None
+    finally:
+        client.api.close()
+
+
 BRIDGE_HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4"
 
 
@@ -261,16 +280,7 @@ def engine_default_host_ip(target: EngineTarget, timeout: float = DEFAULT_TIMEOU
     (daemon.json ``"ip"``, shown as the ``bridge`` network's ``host_binding_ipv4``; 0.0.0.0
     when it shows none). Networks made later with ``default-network-opts`` are not visible
     here (docs/limits.md). Any failure is an EngineError (one line, exit 2)."""
-    client = connect(target, timeout)
-    try:
-        negotiate(client, target)
-        networks = client.api.networks(names=["bridge"])
-    except EngineError:
-        raise
-    except Exception as exc:
-        raise translate(target, exc) from None
-    finally:
-        client.api.close()
+    networks = ask(target, timeout, lambda api: api.networks(names=["bridge"]))
     for net in networks or ():
         if net.get("Name") == "bridge":
             return str((net.get("Options") or {}).get(BRIDGE_HOST_BINDING) or "0.0.0.0")

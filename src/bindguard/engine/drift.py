@@ -89,8 +89,10 @@ def label_notes(comparisons: Iterable[Comparison]) -> tuple[Note, ...]:
             if path in notes or path in c.missing_files:
                 continue
             notes[path] = Note(
+                # the container as the engine names it; not the project label, which Compose set
+                # from the environment of whoever started it (issue 25: never printed)
                 f"read because the compose labels of container {(c.location.container or c.service)!r} "
-                f"name it (project {c.project!r}); its lines are never shown",
+                "name it; its lines are never shown",
                 Location(file=path),
             )
     return tuple(sorted(notes.values(), key=Note.sort_key))

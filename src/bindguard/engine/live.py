@@ -1,7 +1,8 @@
 """One engine's audit kept up to date, container by container, for ``watch``.
 
-A full audit (``engine.audit.load_engine``: version, networks, container
-list) gives the starting Subject; it is split into one part per container
+A full audit (``engine.audit.load_engine``, which reads the engine with
+``engine.reader.read_engine``: version, networks, container list) gives the
+starting Subject; it is split into one part per container
 (its Service and its drift Comparisons).  An event then replaces only the
 part of the container it names, built from ONE inspect with the same pure
 functions the audit uses (``engine.containers``, ``engine.drift``), or the
@@ -29,6 +30,7 @@ from bindguard.engine.containers import (
     service_of,
 )
 from bindguard.engine.drift import compare
+from bindguard.engine.podman import DOCKER
 from bindguard.engine.remedy import compose_stories
 from bindguard.model import (
     Binding,
@@ -173,8 +175,10 @@ class LiveEngine:
             bindings = requested_bindings(info, inspect, self.name, default, origin)
         else:
             return None
-        version = self.facts.version if self.facts else ""
-        gateway = networks if version_tuple(version) >= (27, 0) else None
+        # as reader.read_engine decides it: gateway modes exist on Docker 27 and newer only
+        facts = self.facts
+        docker27 = facts is not None and facts.kind == DOCKER and version_tuple(facts.version) >= (27, 0)
+        gateway = networks if docker27 else None
         service = service_of(info, bindings, self.name, gateway)
         comparisons = tuple(compare([(info, bindings)], self.name, self.environ)) if self.drift else ()
         return ContainerPart(info.id, service, comparisons)

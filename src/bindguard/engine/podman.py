@@ -28,6 +28,7 @@ Checked against Podman 4.3 (Debian 12, rootful, CNI networking):
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from bindguard.engine.containers import EVERY_INTERFACE, ContainerInfo, _binding
@@ -56,10 +57,13 @@ class PodmanView:
     """Podman's own container list, read once, and inspects only where it is silent."""
 
     def __init__(self, api: Any, include_stopped: bool, networks: dict[str, NetworkFacts],
-                 info: dict[str, Any] | None = None):
+                 info: dict[str, Any] | None = None, filters: dict[str, list[str]] | None = None):
         self.api = api
         self.networks = networks
-        response = api._get(api.base_url + LIBPOD_LIST, params={"all": "true" if include_stopped else "false"})
+        params = {"all": "true" if include_stopped else "false"}
+        if filters:  # the same label filter as the compat list (libpod takes the same JSON)
+            params["filters"] = json.dumps(filters)
+        response = api._get(api.base_url + LIBPOD_LIST, params=params)
         self.by_id = {item.get("Id", ""): item for item in api._result(response, json=True) or []}
         self.rootless = is_rootless(api.info() or {} if info is None else info)
 

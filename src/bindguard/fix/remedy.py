@@ -43,6 +43,7 @@ from bindguard.fix.rewrite import (
     top_level_colons,
 )
 from bindguard.model import Binding, Finding, FixEdit, Problem, Verdict, address_verdict
+from bindguard.pathmatch import under
 from bindguard.rules import RULES
 
 # Env files a project keeps next to its compose file: ``.env`` (read by
@@ -216,16 +217,7 @@ class Writable:
 
     def inside(self, real: str) -> bool:
         """Whether ``real`` lies under a given path (always, with ``--follow-symlinks``)."""
-        if self.follow:
-            return True
-        folder = os.path.dirname(real)
-        while True:
-            if folder in self.roots:
-                return True
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return False
-            folder = parent
+        return self.follow or under(os.path.dirname(real), self.roots)
 
 
 def writable(units, paths, compose_files=(), follow_symlinks: bool = False) -> Writable:

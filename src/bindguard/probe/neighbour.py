@@ -173,13 +173,17 @@ def _targets(port: int, ipv6: bool, host_v4: str, scope: int) -> list[tuple[int,
 
 
 def connect_all(make_socket: Callable[[int], socket.socket], ports: Sequence[int], ipv6: bool,
-                host_v4: str, scope: int, timeout: float) -> dict[int, list[NeighbourAttempt]]:
-    """Non-blocking connects for every port and path at once, batch_size() sockets at a time."""
+                host_v4: str, scope: int, timeout: float,
+                step: Callable[[int, int], None] | None = None) -> dict[int, list[NeighbourAttempt]]:
+    """Non-blocking connects for every port and path at once, batch_size() sockets at a time;
+    ``step(done, total)`` after each batch (a progress line)."""
     plan = [(port, *t) for port in ports for t in _targets(port, ipv6, host_v4, scope)]
     results: dict[int, list[NeighbourAttempt]] = {port: [] for port in ports}
     batch = batch_size()
     for start in range(0, len(plan), batch):
         _connect_batch(make_socket, plan[start:start + batch], timeout, results)
+        if step is not None:
+            step(min(start + batch, len(plan)), len(plan))
     return results
 
 
@@ -235,7 +239,8 @@ def _finish(item: _Pending, code: int, results) -> None:
 
 
 def probe_ports(neighbour: Neighbour, ports: Iterable[int], timeout: float,
-                names: Callable[[int], str | None] | None = None) -> list[NeighbourPort]:
+                names: Callable[[int], str | None] | None = None,
+                step: Callable[[int, int], None] | None = None) -> list[NeighbourPort]:
     """Probe ``ports`` (TCP) from an open neighbour."""
     wanted = sorted(set(ports))
     ns = neighbour.name
@@ -252,7 +257,7 @@ def probe_ports(neighbour: Neighbour, ports: Iterable[int], timeout: float,
         return pool[family].pop()
 
     try:
-        attempts = connect_all(from_pool, wanted, neighbour.ipv6, neighbour.host_address, scope, timeout)
+        attempts = connect_all(from_pool, wanted, neighbour.ipv6, neighbour.host_address, scope, timeout, step)
     finally:
         for socks in pool.values():
             for s in socks:
@@ -268,11 +273,12 @@ def probe_ports(neighbour: Neighbour, ports: Iterable[int], timeout: float,
 def probe_from_neighbour(ports: Iterable[int], timeout: float = 1.0,
                          net: ipaddress.IPv4Network | None = None,
                          names: Callable[[int], str | None] | None = None,
-                         skipped: Sequence[str] = ()) -> NeighbourReport:
+                         skipped: Sequence[str] = (),
+                         step: Callable[[int, int], None] | None = None) -> NeighbourReport:
     """Make a neighbour, probe ``ports`` from it, remove it (on every exit path)."""
     started = time.perf_counter()
     with Neighbour(net) as neighbour:
-        results = probe_ports(neighbour, ports, timeout, names)
+        results = probe_ports(neighbour, ports, timeout, names, step)
         report = NeighbourReport(
             namespace=neighbour.name,
             neighbour_address=neighbour.address,
@@ -290,7 +296,8 @@ def probe_from_neighbour(ports: Iterable[int], timeout: float = 1.0,
 
 
 def probe_targets(targets: Sequence[Any], timeout: float, net_text: str | None = None,
-                  lookup: Callable[[int, str], str | None] | None = None) -> NeighbourReport:
+                  lookup: Callable[[int, str], str | None] | None = None,
+                  step: Callable[[int, int], None] | None = None) -> NeighbourReport:
     """``probe --neighbour``: the TCP ports of ``targets`` (probe Targets), from a neighbour.
 
     A target's address is not used: the neighbour connects to this host's
@@ -310,4 +317,4 @@ def probe_targets(targets: Sequence[Any], timeout: float, net_text: str | None =
     if not ports:
         raise NeighbourError("probe --neighbour: no TCP port to probe")
     names = (lambda port: lookup(port, "tcp")) if lookup else None
-    return probe_from_neighbour(ports, timeout, net, names, skipped)
+    return probe_from_neighbour(ports, timeout, net, names, skipped, step)

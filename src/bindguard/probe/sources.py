@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bindguard.errors import BindguardError, EngineError
+from bindguard.errors import BindguardError
 from bindguard.model import Binding
 from bindguard.probe.results import ContainerLookup
 from bindguard.probe.target import Target
@@ -83,20 +83,11 @@ def with_rootless(lookup: ContainerLookup, timeout: float) -> ContainerLookup:
 
 def engine_bindings(url: str | None, timeout: float) -> tuple[list[Binding], ContainerLookup]:
     """Running containers' bindings and a port → container lookup, from one list call."""
-    from bindguard.engine.client import EngineTarget, connect, env_target, negotiate, translate
+    from bindguard.engine.client import EngineTarget, ask, env_target
     from bindguard.engine.containers import container_info, running_bindings
 
     target = EngineTarget(url, url) if url else env_target()
-    client = connect(target, timeout)
-    try:
-        negotiate(client, target)
-        listed = client.api.containers()
-    except EngineError:
-        raise
-    except Exception as exc:
-        raise translate(target, exc) from None
-    finally:
-        client.api.close()
+    listed = ask(target, timeout, lambda api: api.containers())
     bindings: list[Binding] = []
     names: dict[tuple[int, str], str] = {}
     by_id: dict[str, str] = {}

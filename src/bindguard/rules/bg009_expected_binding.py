@@ -105,6 +105,33 @@ def undefined(services: set[str], options: RuleOptions) -> Iterator[Violation]:
             )
 
 
+# Why an expected service could not be checked at all, and what to do about it; words every
+# BG009 finding of `audit PATHS`/`--expect` about a service that is not there (``absent``;
+# ``undefined`` is lint's).
+NOT_RUNNING = "not running"  # audit PATHS: the project defines it, no container of it runs
+NOT_NAMED = "not named"  # audit --expect: no running container has that name or service label
+_ABSENT = {
+    NOT_RUNNING: ("no container of it is running", "start it: docker compose -p {project} up -d {service}"),
+    NOT_NAMED: (
+        "no running container is named so or carries that compose service label",
+        "start it, or check the name (compose service label or container name)",
+    ),
+}
+
+
+def absent(want: Expectation, location: Location, why: str, project: str = "") -> Violation:
+    """The finding for an expectation whose service is not there to check (``why``: NOT_RUNNING
+    or NOT_NAMED; ``project`` as a report may print it)."""
+    clause, fix = _ABSENT[why]
+    return Violation(
+        location,
+        f"service {want.service!r} should publish {want} but {clause}",
+        fix.format(project=project, service=want.service),
+        want.service,
+        str(want),
+    )
+
+
 RULE = Rule(CODE, "expected-binding-missing", Severity.ERROR, (Scope.PROJECT,), "Service does not publish the expected IP:PORT",
             since="0.1.0", check=check, options={"expect": "service to IP:PORT"}, doc=__doc__,
             fix=manual(

@@ -9,6 +9,13 @@ says `127.0.0.1`, the container listens on `0.0.0.0`), a port the files no
 longer publish, a service the files no longer define, and compose files that
 can no longer be found.
 
+With `bindguard audit PATH` the project is loaded as Compose runs it, and
+the comparison is exact: a port published on another address or host port
+than the files allow, a port the files publish that the container does not,
+and a container whose service is gone are each reported. Entries are shown
+as the rest of bindguard shows them: a value from the environment or an env
+file is `<value of NAME>` unless it is an IP address or a port number.
+
 When the same port is also exposed (BG001, BG002 or BG003 reports it), the
 audit says it once: the exposure finding carries the drift's reason
 (`(also BG010: created before compose.yaml:12 changed to '127.0.0.1:5432:5432')`)
@@ -47,7 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bindguard.model import Comparison, Severity, Verdict, Violation
+from bindguard.model import Binding, Comparison, Severity, Verdict, Violation, format_address
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -56,6 +63,28 @@ CODE = "BG010"
 
 def _recreate(c: Comparison) -> str:
     return f"recreate it: docker compose -p {c.project} up -d --force-recreate {c.service}"
+
+
+def _shown(b: Binding) -> str:
+    """A declared entry as a report may print it: interpolated values masked (issue 14)."""
+    return b.resolved or b.entry
+
+
+def _written(b: Binding) -> str:
+    """A declared entry for a finding's ``entry``: as written when it was interpolated."""
+    return b.raw if b.resolved else b.entry
+
+
+def publish_text(b: Binding) -> str:
+    """``127.0.0.1:62893->80/tcp``; ``*`` for every interface, ``random`` host port.
+
+    Only addresses and port numbers, which may always be printed."""
+    if not b.host_ip and set(b.effective) == {"0.0.0.0", "::"}:
+        where = "*"
+    else:
+        where = ",".join(format_address(a) for a in b.effective)
+    port = b.host_port_text or "random"
+    return f"{where}:{port}->{b.container_ports}/{b.protocol}"
 
 
 def drift_reason(c: Comparison) -> str | None:
@@ -78,7 +107,56 @@ def drift_reason(c: Comparison) -> str | None:
     if b.verdict.width <= widest.verdict.width:
         return None
     loc = widest.location
-    return f"created before {loc.file}:{loc.line} changed to {(widest.resolved or widest.entry)!r}"
+    return f"created before {loc.file}:{loc.line} changed to {_shown(widest)!r}"
+
+
+def _wider(c: Comparison, b: Binding) -> str:
+    where = f"{', '.join(b.effective)} port {b.host_port_text or '(random)'}/{b.protocol}"
+    if not c.service_defined:
+        return (f"service {c.service!r} is no longer defined in {', '.join(c.files)}, "
+                f"but its container still publishes {where}")
+    if not c.declared:
+        return (f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, "
+                f"but the container still publishes it on {where}")
+    widest = max(c.declared, key=lambda d: d.verdict.width)
+    loc = widest.location
+    return (f"container publishes {where}, wider than the file now says "
+            f"({_shown(widest)!r} at {loc.file}:{loc.line}): it was created from an older version")
+
+
+def _exact(c: Comparison) -> Iterator[Violation]:
+    """What ``audit PATHS`` found (see ``Comparison.exact``): every difference is drift."""
+    b = c.binding
+    if b is None and not c.declared:
+        yield Violation(
+            c.location,
+            f"service {c.service!r} is no longer defined in {', '.join(c.files)}, but its container still runs",
+            f"remove it: docker compose -p {c.project} up -d --remove-orphans",
+            c.service,
+            "service not defined",
+        )
+    elif b is None:
+        e = c.declared[0]
+        yield Violation(
+            c.location,
+            f"the compose files publish {publish_text(e)} ({_shown(e)!r} at {e.location.file}:{e.location.line}), "
+            "but the container does not: it was created from another version or another environment",
+            _recreate(c),
+            c.service,
+            _written(e),
+        )
+    elif not c.service_defined or not c.declared or drift_reason(c) is not None:
+        yield Violation(c.location, _wider(c, b), _recreate(c), c.service, b.entry)
+    else:  # the files publish this container port, but not on this address or host port
+        says = "; ".join(f"{_shown(d)!r} at {d.location.file}:{d.location.line}" for d in c.declared)
+        yield Violation(
+            c.location,
+            f"container publishes {publish_text(b)}, which the compose files do not say "
+            f"(they say {says}): it was created from another version or another environment",
+            _recreate(c),
+            c.service,
+            b.entry,
+        )
 
 
 def check(c: Comparison, options: object) -> Iterator[Violation]:
@@ -92,24 +170,13 @@ def check(c: Comparison, options: object) -> Iterator[Violation]:
             "missing compose files",
         )
         return
+    if c.exact:
+        yield from _exact(c)
+        return
     b = c.binding
     if b is None or drift_reason(c) is None:
         return
-    where = f"{', '.join(b.effective)} port {b.host_port_text or '(random)'}/{b.protocol}"
-    if not c.service_defined:
-        message = (f"service {c.service!r} is no longer defined in {', '.join(c.files)}, "
-                   f"but its container still publishes {where}")
-    elif not c.declared:
-        message = (f"the compose files no longer publish container port {b.container_ports}/{b.protocol}, "
-                   f"but the container still publishes it on {where}")
-    else:
-        widest = max(c.declared, key=lambda d: d.verdict.width)
-        loc = widest.location
-        message = (
-            f"container publishes {where}, wider than the file now says "
-            f"({(widest.resolved or widest.entry)!r} at {loc.file}:{loc.line}): it was created from an older version"
-        )
-    yield Violation(c.location, message, _recreate(c), c.service, b.entry)
+    yield Violation(c.location, _wider(c, b), _recreate(c), c.service, b.entry)
 
 
 RULE = Rule(CODE, "container-drifted-from-compose", Severity.ERROR, (Scope.DRIFT,),

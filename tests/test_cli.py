@@ -116,6 +116,7 @@ def test_ports_json():
         "entry": "127.0.0.1:62893:80",
         "origin": None,
         "published": 1,
+        "source": "compose",
     }
 
 

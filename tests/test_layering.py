@@ -21,7 +21,7 @@ PACKAGE = SRC / "bindguard"
 
 # Subpackages are one node each in the package-level graph; top-level modules are their own node.
 # (importer layer, imported layer) pairs that must never appear, with the reason shown on failure.
-PARSERS = ("compose", "ports", "stdin", "bounded_read")
+PARSERS = ("compose", "sources", "ports", "stdin", "bounded_read")
 COMMAND_LINE = ("cli", "commands", "entry", "__main__")
 FORBIDDEN: dict[tuple[str, str], str] = {}
 for _parser in PARSERS:

@@ -105,13 +105,18 @@ def test_unnamed_yaml_with_services_mapping_is_read(tmp_path):
 
 
 def test_non_compose_yaml_is_not_read_and_leaves_nothing_checked(tmp_path):
-    # a GitHub workflow and a Kubernetes manifest can both have a "services" key
-    write(tmp_path, "repo/.github/workflows/ci.yml", "on: push\nservices:\n  db:\n    ports: ['5432:5432']\n")
+    # a Kubernetes manifest can have a "services" key
     write(tmp_path, "repo/k8s/svc.yaml", "apiVersion: v1\nkind: List\nservices:\n  web:\n    ports: ['80:80']\n")
     write(tmp_path, "repo/list.yaml", "services:\n  - web\n")
     write(tmp_path, "repo/scalar.yaml", "services: none\n")
     err = one_line_error(bg(tmp_path, "lint", "repo"))
     assert "repo" in err and "--include" in err, err
+    # a GitHub workflow is a source of its own (issue 27): read as a workflow, where a
+    # top-level "services" key publishes nothing, and never an all-clear
+    write(tmp_path, "repo/.github/workflows/ci.yml", "on: push\nservices:\n  db:\n    ports: ['5432:5432']\n")
+    result = bg(tmp_path, "lint", "repo")
+    assert result.returncode == 0 and ALL_CLEAR not in result.stdout, result
+    assert "no published ports (1 file, 0 services" in result.stdout, result.stdout
 
 
 def test_include_glob_reads_other_names_from_option_and_config(tmp_path):

@@ -72,6 +72,8 @@ EnvFileOpt = _many("--env-file", help="Variables for interpolation (repeatable; 
 ProfileOpt = _many("--profile", help="Only services docker compose --profile NAME would start (repeatable).")
 ExcludeOpt = _many("--exclude", help="Glob of paths to skip (repeatable).")
 IncludeOpt = _many("--include", help="Glob of other file names to read as compose files in folders (repeatable).")
+SourcesOpt = _many("--sources", help="Kinds of file to read in folders: compose,shell,workflows,devcontainer,quadlet,kind,pods "
+                   "or all (comma-separated or repeated; default: all).")
 AllowOpt = _many("--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
 SelectOpt = _many("--select", help="Only these rule codes (comma-separated or repeated).")
 IgnoreOpt = _many("--ignore", help="Skip these rule codes (comma-separated or repeated).")
@@ -114,6 +116,7 @@ def lint(
     profile: list[str] | None = ProfileOpt,
     exclude: list[str] | None = ExcludeOpt,
     include: list[str] | None = IncludeOpt,
+    sources: list[str] | None = SourcesOpt,
     swarm: bool = SwarmOpt,
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
     config_file: Path | None = ConfigOpt,
@@ -160,6 +163,7 @@ def ports(
     profile: list[str] | None = ProfileOpt,
     exclude: list[str] | None = ExcludeOpt,
     include: list[str] | None = IncludeOpt,
+    sources: list[str] | None = SourcesOpt,
     swarm: bool = SwarmOpt,
     config_file: Path | None = ConfigOpt,
     no_config: bool = NoConfigOpt,
@@ -175,6 +179,7 @@ def ports(
         settings, _ = merged_settings(
             config_file, no_config, compose_files=files, env_files=env_file,
             profiles=profile, exclude=exclude, include=include, swarm=swarm, show_values=show_values,
+            sources=sources,
         )
         subjects, problems = load_subjects(paths_or_default(paths, files), settings)
         if fmt is TextOrJson.json:

@@ -224,6 +224,7 @@ def lint(
     profile: list[str] | None,
     exclude: list[str] | None,
     include: list[str] | None,
+    sources: list[str] | None,
     swarm: bool,
     jobs: int | None,
     config_file: Path | None,
@@ -256,7 +257,7 @@ def lint(
             config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
             compose_files=files, env_files=env_file, profiles=profile, exclude=exclude,
             include=include, swarm=swarm, jobs=jobs, fail_on=fail_on.value if fail_on else None, baseline=known,
-            show_values=show_values, default_host_ip=default_host_ip,
+            show_values=show_values, default_host_ip=default_host_ip, sources=sources,
         )
         warn_unrunnable(settings.selection, "lint", select)
         # Every format shows the hint or marks what fix rewrites ([*] and the fixable count in

@@ -53,6 +53,7 @@ class Config(NamedTuple):
     profiles: tuple[str, ...] = ()
     overrides: tuple[PathOverride, ...] = ()
     docs_url: str | None = None
+    sources: frozenset[str] | None = None  # the kinds of file a folder walk reads (bindguard.sources)
     default_host_ip: str | None = None  # an IP address, or "engine"
 
 
@@ -60,7 +61,7 @@ class Config(NamedTuple):
 # added from the registry, so a rule that declares an option makes it a valid key here.
 RUN_KEYS = {
     "select", "ignore", "severity", "fail-on", "exclude", "include", "env-file", "profiles", "overrides",
-    "docs-url", "default-host-ip",
+    "docs-url", "default-host-ip", "sources",
 }
 KNOWN_KEYS = RUN_KEYS | set(option_names())
 OVERRIDE_KEYS = {"paths", "select", "ignore", "severity"}
@@ -218,6 +219,7 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         root=root,
         docs_url=docs_url,
         default_host_ip=default_host_ip,
+        sources=_sources(table, path, key),
         allow=allow,
         expect=tuple(expect),
         select=_codes(table, "select", path, key),
@@ -230,6 +232,22 @@ def parse_config(table: dict[str, Any], path: str, prefix: str = "") -> Config:
         profiles=tuple(_strings(table, "profiles", path, key)),
         overrides=tuple(overrides),
     )
+
+
+def _sources(table: dict, path: str, key) -> frozenset[str] | None:
+    """``sources = ["compose", "shell"]`` (or one comma-separated string); None when absent."""
+    if "sources" not in table:
+        return None
+    value = table["sources"]
+    words = [value] if isinstance(value, str) else value
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ConfigError("expected an array of source names", path=path, key=key("sources"))
+    from bindguard.sources import parse_sources
+
+    try:
+        return parse_sources(words)
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path, key=key("sources")) from None
 
 
 def _override(item: Any, path: str, where: str) -> PathOverride:

@@ -58,12 +58,15 @@ class LintSettings(NamedTuple):
     # mark what fix rewrites ([*]): decided for runs of up to MARK_FILES files, so a corpus-size
     # run keeps issue 8's time budget and says that it did not mark (commands.lint, issue 29).
     hints: bool | str = True
+    # which kinds of file a folder walk takes (bindguard.sources.KINDS); None = sources.DEFAULT
+    sources: frozenset[str] | None = None
     # How the config file turned the gate down (weakening.py); every output says it (issue 25).
     weakened: Weakening | None = None
 
 
 class Unit(NamedTuple):
-    """One project to load: its files in merge order.
+    """One project to load: its files in merge order, and what kind of file they are
+    (``compose``, or another source of ``bindguard.sources``, read one file a unit).
 
     ``data``: the bytes of a one-file project's file when discovery read them
     already to sniff it (a ``*.yml`` not named like a compose file), so that
@@ -73,6 +76,7 @@ class Unit(NamedTuple):
     files: tuple[str, ...]
     project_dir: str | None = None
     data: bytes | None = None
+    kind: str = "compose"
 
 
 class RunNotes:
@@ -104,7 +108,8 @@ def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None
     exclude = PathPatterns(settings.exclude, settings.exclude_root)
     deferred = None if notes is None else notes.errors
     sniffed: dict[str, bytes] = {}
-    files, problems = discover(paths, exclude, settings.include, sniffed, deferred)
+    finder, compose = _finder(settings)
+    files, problems = discover(paths, exclude, settings.include, sniffed, deferred, finder, compose)
     if notes is not None:
         if notes.errors and not files and not units and not problems:
             raise notes.errors[0]  # nothing at all was checked: no report, one error line
@@ -113,7 +118,9 @@ def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None
     by_dir: dict[str, list[str]] = {}
     for path in files:
         if os.path.normpath(path) in explicit_set:
-            units.append(Unit((path,)))
+            units.append(Unit((path,), kind=_named_kind(path)))
+        elif finder is not None and path in finder.found:
+            units.append(Unit((path,), data=sniffed.get(path), kind=finder.found[path]))
         else:
             by_dir.setdefault(os.path.dirname(path), []).append(path)
     for directory, dir_files in by_dir.items():
@@ -129,12 +136,35 @@ def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None
     return units, problems
 
 
+def _finder(settings: LintSettings):
+    """(the walk's taker of files of other sources or None, whether it takes compose files)."""
+    from bindguard.sources import COMPOSE, DEFAULT, Finder
+
+    kinds = DEFAULT if settings.sources is None else settings.sources
+    others = kinds - {COMPOSE}
+    return (Finder(others) if others else None), COMPOSE in kinds
+
+
+def _named_kind(path: str) -> str:
+    """A file named on the command line is read as the kind it is, whatever its name."""
+    from bindguard.compose.discover import is_compose_name
+    from bindguard.sources import COMPOSE, is_workflow_path, kind_of_named
+
+    if is_compose_name(os.path.basename(path)) and not is_workflow_path(path):
+        return COMPOSE
+    return kind_of_named(path)
+
+
 def _read_once(unit: Unit, path: str) -> ComposeFile:
     """``path`` parsed, from the bytes discovery read when it sniffed the file, else from disk."""
     return read_file(path, data=unit.data if path == unit.files[0] else None)
 
 
 def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
+    if unit.kind != "compose":
+        from bindguard.sources import read
+
+        return read(unit.kind, unit.files[0], unit.data)[0]
     return ProjectLoader(options, reader=lambda path: _read_once(unit, path)).load(list(unit.files), unit.project_dir)
 
 
@@ -192,6 +222,8 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     ``reader`` replaces the disk for some files (``lint -``: standard input).
     """
     unit, settings = args[0], args[1]
+    if unit.kind != "compose":
+        return _lint_source(unit, settings)
     files: dict[str, ComposeFile] = {}
 
     def read(path: str) -> ComposeFile:
@@ -215,6 +247,22 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
         found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles,
         frozenset(loader.texts()), tuple(loader.reached.items()),
     )
+
+
+def _lint_source(unit: Unit, settings: LintSettings) -> UnitResult:
+    """One file of another source (``bindguard.sources``): the same rules, overrides and ignores."""
+    from bindguard.sources import read
+
+    subject, text = read(unit.kind, unit.files[0], unit.data)
+    found = check(subject, settings.selection)
+    if settings.overrides:
+        found = apply_path_overrides(found, settings.overrides, settings.config_root)
+    unparsed = frozenset(p.location.file for p in subject.problems if p.code == "BG000" and p.location.file)
+    texts = {unit.files[0]: text} if text else {}
+    found, suppressed = apply_ignores(found, texts, settings.selection, unparsed)
+    ports, exposed = _port_keys(subject)
+    names = frozenset(s.name for s in subject.services)
+    return UnitResult(found, subject.sources, names, suppressed, ports, exposed)
 
 
 def _covered_elsewhere(units: list[Unit], sources: list[tuple[str, ...]]) -> set[int]:

@@ -73,7 +73,11 @@ class Location(NamedTuple):
     """Where something was found: a file position, or a container on an engine.
 
     ``line`` and ``column`` are 1-based.  Engine locations leave ``file`` empty
-    and name the engine and container instead.
+    and name the engine and container instead.  ``source`` is the kind of
+    file the place is in when it is not a compose file (``shell``,
+    ``workflows``, ``devcontainer``, ``quadlet``, ``kind``, ``pods``: see
+    ``bindguard.sources``); rules, fix and reporters read it as data and
+    never ask a reader which source it came from.
     """
 
     file: str | None = None
@@ -83,6 +87,7 @@ class Location(NamedTuple):
     container: str | None = None
     container_id: str | None = None
     image: str | None = None
+    source: str = ""  # "" = a compose file or an engine
 
     def __str__(self) -> str:
         if self.file is not None:
@@ -229,6 +234,9 @@ class Binding(NamedTuple):
     swarm: bool = False
     default_note: Note | None = None  # why the default is what it is, said once per cause
     resolved: str = ""
+    # the key a long-form entry writes its address under in its source (``host_ip`` in compose,
+    # ``listenAddress`` in a kind config, ``hostIP`` in a pod spec), for hints that name it
+    address_key: str = ""
 
     @property
     def effective(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ def binding_row(b: Binding) -> dict[str, object]:
         "verdict": str(b.verdict),
         "entry": b.resolved or b.entry,  # values from the environment only as they may be printed
         "origin": None if b.host_ip else b.default_origin,
+        "source": loc.source or "compose",
         "published": b.published,  # ports this entry publishes (a range expands), as Compose counts
     }
 
@@ -44,16 +45,19 @@ def problem_row(p: Problem) -> dict[str, object]:
         "host_port": None,
         "container_port": None,
         "protocol": None,
-        "verdict": "invalid",
+        "verdict": "invalid" if p.code == "BG007" else "unresolved",
         "entry": p.entry,
         "origin": p.message,
+        "source": loc.source or "compose",
         "published": 0,
     }
 
 
 def rows(subjects: list[Subject], problems: list[Problem]) -> list[dict[str, object]]:
     out = [binding_row(b) for s in subjects for b in s.bindings]
-    out += [problem_row(p) for s in subjects for p in s.problems if p.code == "BG007"]
+    # an entry whose address a source cannot know (a workflow expression, -P) is listed as unresolved
+    out += [problem_row(p) for s in subjects for p in s.problems
+            if p.code == "BG007" or (p.code == "BG006" and p.location.source)]
     seen: set[tuple] = set()
     unique = []
     for row in sorted(out, key=lambda r: (r["file"] or "", r["line"], r["column"])):
@@ -70,7 +74,9 @@ def ports_json(subjects: list[Subject], problems: list[Problem]) -> str:
     return json.dumps({"bindings": rows(subjects, problems)}, indent=2) + "\n"
 
 
-_VERDICT_STYLE = {"loopback": "green", "wildcard": "bold red", "specific": "yellow", "invalid": "magenta"}
+_VERDICT_STYLE = {
+    "loopback": "green", "wildcard": "bold red", "specific": "yellow", "invalid": "magenta", "unresolved": "magenta",
+}
 
 
 def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = False, width: int = 140) -> str:
@@ -79,13 +85,17 @@ def ports_text(subjects: list[Subject], problems: list[Problem], color: bool = F
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for title in ("location", "service", "host ip", "listens on", "host port", "container", "verdict"):
-        table.add_column(title)
     data = rows(subjects, problems)
+    # the source column only when a file other than a compose file is listed
+    sources = any(r["source"] != "compose" for r in data)
+    for title in ("location", "source", "service", "host ip", "listens on", "host port", "container", "verdict"):
+        if title != "source" or sources:
+            table.add_column(title)
     for r in data:
         verdict = str(r["verdict"])
         cells = (
             f"{r['file']}:{r['line']}:{r['column']}",
+            *((str(r["source"]),) if sources else ()),
             str(r["service"] or ""),
             str(r["host_ip"] if r["host_ip"] is not None else "") or "-",
             ", ".join(r["effective"]) or "-",  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ class CliOptions(NamedTuple):
     fail_on: str | None = None
     baseline: frozenset[str] = frozenset()
     show_values: bool = False
+    sources: tuple[str, ...] = ()
     default_host_ip: str | None = None
 
 
@@ -59,6 +60,18 @@ def selection(cli: CliOptions, config: Config) -> RuleSelection:
         severity=config.severity,
         options=rule_options(cli, config),
     )
+
+
+def _sources(cli: CliOptions, config: Config) -> frozenset[str] | None:
+    """``--sources`` over the config's ``sources``; None: every kind (``bindguard.sources.DEFAULT``)."""
+    if not cli.sources:
+        return config.sources
+    from bindguard.sources import parse_sources
+
+    try:
+        return parse_sources(cli.sources)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--sources") from None
 
 
 def default_host_ip(cli: CliOptions, config: Config) -> str | None:
@@ -100,6 +113,7 @@ def lint_settings(cli: CliOptions, config: Config) -> tuple[LintSettings, str]:
         config_root=config.root,
         baseline=cli.baseline,
         docs_url=config.docs_url,
+        sources=_sources(cli, config),
         weakened=weakening(config, cli),
     )
     return settings, cli.fail_on or config.fail_on or "warning"

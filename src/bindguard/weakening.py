@@ -40,6 +40,7 @@ class Weakening(NamedTuple):
     env_files: tuple[str, ...] = ()
     outside: tuple[str, ...] = ()
     per_path: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # kinds of file (bindguard.sources) the config's `sources` leaves unread
 
     def phrases(self) -> list[str]:
         """One short phrase per way the gate was turned down (for every format)."""
@@ -60,6 +61,8 @@ class Weakening(NamedTuple):
             shown = [f"{p} (outside the config's folder)" if p in self.outside else p for p in self.env_files]
             out.append(f"env files added: {', '.join(shown)}")
         out.extend(self.per_path)
+        if self.sources:
+            out.append(f"sources not read: {', '.join(self.sources)}")
         return out
 
     def sentence(self) -> str:
@@ -78,6 +81,7 @@ class Weakening(NamedTuple):
             "env-file": list(self.env_files),
             "env-file-outside": list(self.outside),
             "overrides": list(self.per_path),
+            **({"sources-not-read": list(self.sources)} if self.sources else {}),
         }
 
 
@@ -117,8 +121,18 @@ def weakening(config, cli=None) -> Weakening | None:
         env_files=env_files,
         outside=outside,
         per_path=tuple(p for p in per_path if p),
+        sources=() if given.get("sources") else _unread(config.sources),
     )
     return found if found.phrases() else None
+
+
+def _unread(sources) -> tuple[str, ...]:
+    """The kinds of file a config's ``sources`` leaves out of what lint reads by default."""
+    if sources is None:
+        return ()
+    from bindguard.sources import KINDS
+
+    return tuple(k for k in KINDS if k not in sources)
 
 
 def _stricter_or_equal(level: str) -> bool:

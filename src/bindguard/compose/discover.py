@@ -18,10 +18,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from typing import Protocol
 
 from bindguard.errors import InputError
 from bindguard.model import INVALID_FILE, Location, Problem
 from bindguard.pathmatch import PathPatterns
+
+
+class OtherSources(Protocol):
+    """What a walk asks about files that are not compose files (``bindguard.sources.Finder``)."""
+
+    def __call__(self, path: str, name: str, data: bytes | None = None) -> bool: ...
+
+    def data(self, path: str) -> bytes | None: ...
 
 COMPOSE_NAME = re.compile(
     r"^(?:(?:docker-)?compose[^/]*|[^/]*[.-]compose)\.ya?ml$", re.IGNORECASE
@@ -46,11 +55,12 @@ def _globbed(path: str, globs: tuple[str, ...]) -> bool:
 NAME_PATTERNS = "compose.yaml, docker-compose.yml, (docker-)compose*.yml|yaml, *-compose.yml|yaml, *.compose.yml|yaml"
 
 
-def nothing_found(path: str) -> InputError:
+def nothing_found(path: str, others: bool = False) -> InputError:
+    also = " nor a file of the other selected sources (see --sources)" if others else ""
     return InputError(
         path,
         f"no compose file found (names {NAME_PATTERNS}, or *.yml/*.yaml with a top-level "
-        "'services' mapping); name other files with --include GLOB or -f FILE",
+        f"'services' mapping){also}; name other files with --include GLOB or -f FILE",
     )
 
 
@@ -66,24 +76,29 @@ KEEP_BYTES = 32 * 1024 * 1024
 def discover(
     paths: list[str], exclude: tuple[str, ...] | PathPatterns = (), include: tuple[str, ...] = (),
     read: dict[str, bytes] | None = None, deferred: list[InputError] | None = None,
+    other: OtherSources | None = None, compose: bool = True,
 ) -> tuple[list[str], list[Problem]]:
     """(files to lint in order, normalised; problems with folders that could not be read).
 
-    A path that does not exist at all, or a folder in which nothing is a
-    compose file, stops the run (InputError): it is a usage mistake, not a
+    A path that does not exist at all, or a folder in which nothing is
+    found, stops the run (InputError): it is a usage mistake, not a
     finding, and never a clean result.  With ``deferred``, such a path is
     appended there instead and the other paths are still read (the caller
     reports them, then stops with the error).  ``exclude`` holds
     ``.gitignore``-like patterns (``bindguard.pathmatch``); an excluded folder
     is not walked.  ``read``, when given, receives the bytes of the files the
     sniff read (normalised path -> bytes, at most ``KEEP_BYTES`` in all), for
-    the loader to parse without reading them again.
+    the loader to parse without reading them again.  ``other`` takes files of
+    other sources (``bindguard.sources.Finder``: called with path, name and
+    the bytes the compose sniff read, for each file that is not a compose
+    file); ``compose=False`` leaves compose files out of folder walks.
     """
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     patterns = exclude if isinstance(exclude, PathPatterns) else PathPatterns(exclude)
     kept = [0]
+    kept_bytes: dict[str, bytes] = {}  # the last sniffed file that was not a compose file
 
     def add(path: str, data: bytes | None = None, walked: bool = False) -> bool:
         key = os.path.normpath(path)
@@ -115,20 +130,32 @@ def discover(
         for root, names in _walk(path, problems, lambda d: patterns.matches(d, is_dir=True)):
             for name in names:
                 full = os.path.join(root, name)
-                if is_compose_name(name) or _included(full, include):
+                if compose and (is_compose_name(name) or _included(full, include)):
                     found = add(full, walked=True) or found
-                elif (data := _sniffed(full)) is not None:
+                elif compose and (data := _sniffed(full, kept_bytes)) is not None:
                     found = add(full, data, walked=True) or found
+                elif other is not None and other(full, name, kept_bytes.pop(full, None)):
+                    found = add(full, other.data(full), walked=True) or found
         if not found and len(problems) == problems_before:
-            stop(nothing_found(path))
+            stop(nothing_found(path, other is not None))
     return files, problems
 
 
-def _sniffed(path: str) -> bytes | None:
-    """The bytes of ``path`` when the sniff finds a compose file in it, else None."""
+def _sniffed(path: str, others: dict[str, bytes]) -> bytes | None:
+    """The bytes of ``path`` when the sniff finds a compose file in it, else None.
+
+    The bytes of a sniffed file that is not a compose file go into ``others``
+    for the sources' own sniff (``other``), so that no file is read twice.
+    """
     from bindguard.compose.sniff import compose_bytes, may_sniff
 
-    return compose_bytes(path) if may_sniff(path) else None
+    if not may_sniff(path):
+        return None
+    seen: list[bytes] = []
+    found = compose_bytes(path, seen)
+    if found is None and seen:
+        others[path] = seen[0]
+    return found
 
 
 def _walk(top: str, problems: list[Problem], skip=lambda folder: False) -> Iterator[tuple[str, list[str]]]:

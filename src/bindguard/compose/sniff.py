@@ -43,7 +43,7 @@ def may_sniff(path: str) -> bool:
     return not any(p in SKIP_SNIFF_DIRS for p in parts[:-1])
 
 
-def compose_bytes(path: str) -> bytes | None:
+def compose_bytes(path: str, read: list[bytes] | None = None) -> bytes | None:
     """The file's bytes when its top level looks like a mapping with a ``services`` mapping, else None.
 
     The bytes are handed on to the loader (``yaml_reader.read_file``'s
@@ -56,6 +56,8 @@ def compose_bytes(path: str) -> bytes | None:
         data = read_small_file(path, MAX_FILE_BYTES)
     except (OSError, ValueError):
         return None
+    if read is not None:
+        read.append(data)  # what was read, for another sniff of the same file (bindguard.sources)
     return data if text_has_services_mapping(data) else None
 
 

@@ -176,6 +176,7 @@ def _expectations_for(info: ContainerInfo, wants: tuple[Expectation, ...]) -> li
 def project_list(settings: ConfirmSettings) -> list[Project]:
     """The projects under the paths (or the ``-f`` files), planned as ``lint`` plans them."""
     units, problems = plan(list(settings.paths), settings.lint)
+    units = [u for u in units if u.kind == "compose"]  # containers come from compose projects
     if not units:
         raise InputError(", ".join(settings.paths) or ".", "no compose file found to audit")
     return load_projects(units, problems, settings.lint.project, settings.lint.selection,

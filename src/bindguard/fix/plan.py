@@ -94,6 +94,7 @@ class FileFix:
     edits: list[Edit] = field(default_factory=list)
     manual: list[ManualItem] = field(default_factory=list)
     error: str | None = None
+    kind: str = "compose"  # the source (bindguard.sources) whose reader verified the new text
 
     @property
     def changed(self) -> bool:
@@ -167,3 +168,17 @@ def detect_encoding(data: bytes) -> str:
 
 def encode(text: str, encoding: str) -> bytes:
     return BOMS.get(encoding, b"") + text.encode(encoding)
+
+
+def splice(text: str, edits: list[Edit]) -> str:
+    """``text`` with every edit applied; ValueError if two edits overlap."""
+    out = []
+    pos = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at line {edit.line}; nothing written")
+        out.append(text[pos : edit.start])
+        out.append(edit.new)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -38,7 +38,7 @@ from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
 from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
 from bindguard.errors import ConfigError
-from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode
+from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode, splice
 from bindguard.fix.remedy import (
     Decision,
     Entry,
@@ -319,11 +319,39 @@ class _Planner:
         self.allowed = Writable((), ())
         self.editable: set[str] = set()
 
+    def _other_sources(self, others, wanted: dict, paths: list[str], done: set) -> dict[str, FileFix]:
+        """Files of other sources (``bindguard.sources``): fixed by ``fix/sources.py``, or left manual."""
+        from bindguard.fix.sources import FIXABLE, plan_file
+
+        files: dict[str, FileFix] = {}
+        for unit in others:
+            path = unit.files[0]
+            mine = {k: f for k, f in wanted.items() if f.location.file == path}
+            if not mine:
+                continue
+            refused = file_manual(path, os.path.realpath(path), self.allowed)
+            if refused is not None:
+                self.manual.extend(_manual(f, refused.reason, refused.message) for f in mine.values())
+                done.update(mine)
+                continue
+            fixable = [f for f in mine.values() if f.code in FIXABLE]
+            fix, manual = plan_file(path, unit.kind, fixable, self.address)
+            for finding, item in manual:
+                self.manual.append(item)
+                done.add(_key(finding))
+            if fix is not None:
+                files[fix.real_path] = fix
+                for edit in fix.edits:
+                    done.update(k for k, f in mine.items() if (f.location.line, f.location.column) == (edit.line, edit.column))
+        return files
+
     def run(self, paths: list[str]) -> FixPlan:
         report = lint(paths, self.settings, follow_symlinks=self.follow_symlinks)
         wanted = {_key(f): f for f in report.findings if f.code in self.codes}
         units, _ = plan_units(paths, self.settings)
         self.allowed = writable(units, paths, self.settings.compose_files, self.follow_symlinks)
+        others = [u for u in units if u.kind != "compose"]  # other sources: fix/sources.py
+        units = [u for u in units if u.kind == "compose"]
         self.editable = {
             real for real in (os.path.realpath(f) for unit in units for f in unit.files)
             if self.allowed.inside(real)
@@ -347,6 +375,7 @@ class _Planner:
                     matched.add((key, index))
                     self._triage(wanted[key], index)
         done = {key for key, _ in matched}
+        source_files = self._other_sources(others, wanted, paths, done)
         self.manual.extend(_manual(f) for key, f in wanted.items() if key not in done)
 
         accepted = self._decide_all()
@@ -356,6 +385,7 @@ class _Planner:
         self.manual.extend(
             _verify(files, edits_by_file, self.runs, self.settings, self.codes, sources)
         )
+        files.update(source_files)  # verified by fix/sources.py with their own reader
 
         manual = sorted(set(self.manual), key=lambda m: (m.file or "", m.line, m.column, m.code, m.reason))
         for item in manual:
@@ -542,20 +572,6 @@ def _file_fix(src: _Source, edits: list[Edit]) -> FileFix:
     except ValueError as exc:
         fix.error = str(exc)
     return fix
-
-
-def splice(text: str, edits: list[Edit]) -> str:
-    """``text`` with every edit applied; ValueError if two edits overlap."""
-    out = []
-    pos = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < pos:
-            raise ValueError(f"overlapping edits at line {edit.line}; nothing written")
-        out.append(text[pos : edit.start])
-        out.append(edit.new)
-        pos = edit.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def unmap_index(new_index: int, edits: list[Edit]) -> int:

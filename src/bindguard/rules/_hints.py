@@ -28,7 +28,7 @@ def loopback_hint(binding: Binding) -> str:
         return SWARM_HINT
     address = loopback_for(binding)
     if binding.syntax == "long":
-        return f"set host_ip: {address}"
+        return f"set {binding.address_key or 'host_ip'}: {address}"
     if binding.syntax == "engine":
         return f"recreate with -p {binding.spec(address)}"
     return f'use "{binding.spec(address)}"'

@@ -5,6 +5,14 @@ Reports a published port whose entry names no host IP (`"5432:5432"`, `"80"`,
 `":8080:80"`, long syntax without `host_ip`), so Docker publishes it on every
 interface: `0.0.0.0` and `::`.
 
+The same holds in every other place a repository publishes a port
+(`--sources`): `docker run -p 8080:80` in a script, Makefile recipe or CI
+step; a GitHub workflow's `services.<name>.ports` (the runner passes each
+entry to `docker create -p`); a dev container's `appPort` string or `runArgs`;
+a Podman Quadlet `PublishPort=8080:80` (bound on all IPs); a kind
+`extraPortMappings` entry without `listenAddress` (default `0.0.0.0`); a pod
+spec's `hostPort` without `hostIP` (every address of the node).
+
 ## Why is this bad?
 Anyone who can reach the host on any of its addresses can reach the port.
 Docker writes its own iptables/nftables rules for published ports, so
@@ -48,6 +56,11 @@ the engine's with `--default-host-ip IP` or the config key `default-host-ip`
 - [Docker: setting the default bind address for containers](https://docs.docker.com/engine/network/port-publishing/#setting-the-default-bind-address-for-containers)
 - [Docker and ufw](https://docs.docker.com/engine/network/packet-filtering-firewalls/#docker-and-ufw)
 - [CWE-1327: Binding to an Unrestricted IP Address](https://cwe.mitre.org/data/definitions/1327.html)
+- [GitHub Actions: `jobs.<job_id>.services.<service_id>.ports`](https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idservicesservice_idports)
+- [Dev containers: `appPort`, `runArgs`](https://containers.dev/implementors/json_reference/)
+- [podman-systemd.unit(5): `PublishPort=`](https://docs.podman.io/en/latest/markdown/podman-systemd.unit.5.html)
+- [kind: extra port mappings, `listenAddress`](https://kind.sigs.k8s.io/docs/user/configuration/#extra-port-mappings)
+- [Kubernetes ContainerPort: `hostPort`, `hostIP`](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports)
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@ Reports a port entry that uses a variable which is unset (in the environment,
 `"${BIND}:5432:5432"` or `"${PORT}:80"`. The message names the variable and
 says what the entry becomes while it stays unset.
 
+In the other sources (`--sources`) it also reports a publish whose address
+the file cannot decide, with the reason: in a script, a variable the script
+never assigns and gives no default (`-p "$HOST:80:80"`), a loop variable,
+`"$@"`, a command substitution, `eval` or `-P`; a `${{ }}` expression in a
+workflow's port entry; a make function in a recipe. Such a publish is never
+counted as loopback.
+
 ## Why is this bad?
 Compose substitutes an empty string and only warns. An empty host IP means
 all interfaces, so `"${BIND}:5432:5432"` quietly becomes `":5432:5432"`,
@@ -38,6 +45,8 @@ verdict.
 
 ## References
 - [Compose interpolation](https://docs.docker.com/reference/compose-file/interpolation/)
+- [Bash: shell parameter expansion](https://www.gnu.org/software/bash/manual/html_node/Shell-Parameter-Expansion.html)
+- [docker run: publish all ports (`-P`)](https://docs.docker.com/reference/cli/docker/container/run/#publish-all)
 """
 
 from __future__ import annotations

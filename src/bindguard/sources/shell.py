@@ -1,0 +1,502 @@
+"""Shell: ``docker run -p`` (and podman, nerdctl, ``docker service create``) in scripts.
+
+Scripts are parsed with a real shell grammar (tree-sitter-bash), never with
+patterns: quoting, line continuations, ``--publish=…``, ``-p=…``, combined
+short options (``-dp 80:80``), ``docker container run``, ``docker create``,
+``sudo``/``env``/``command``/``exec`` prefixes, ``podman``/``nerdctl``,
+``-P``/``--publish-all`` and ``docker service create --publish`` (swarm's
+routing mesh: every node's every address).  Variables are resolved as the
+shell would only where the file itself decides them: an assignment earlier
+in the script, or a default (``${HOST:-127.0.0.1}``); an unset variable with
+no default is empty, as in the shell, and the entry carries its name (BG006).
+The process environment is never read, so no value from it can reach a
+report.  A value that cannot be known before the run (a command
+substitution, ``"$@"``, a loop variable, an array, ``eval``) makes the
+publish *unresolved*: reported with the reason, never skipped and never
+counted as loopback.  A syntax error is a BG000 at its line; the rest of the
+file is still read (the grammar recovers).
+
+The same reader takes the shell inside other files at their real lines:
+Makefile recipes (:mod:`bindguard.sources.make`), GitLab CI ``script:``
+lines and workflow ``run:`` blocks (``ShellText`` with a line/column map).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from bindguard.model import Binding, Location, Problem, Service
+from bindguard.ports import LONG_KEYS, PortSyntaxError, parse_long, shown
+from bindguard.sources.common import (
+    INVALID_ENTRY,
+    INVALID_FILE,
+    Default,
+    host_aware,
+    read_text,
+    short_binding,
+    spec_binding,
+    subject,
+)
+from bindguard.sources.runargs import Arg, scan
+
+SOURCE = "shell"
+DEFAULT = Default(origin="docker run -p publishes on every interface when no host IP is given")
+SWARM_DEFAULT = Default(origin="swarm publishes on every node's every address")
+ENGINES = frozenset({"docker", "podman", "nerdctl"})
+_PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "doas"})
+# sudo/env options that take a value (the next word is not the command)
+_PREFIX_VALUE = {"sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}),
+                 "env": frozenset({"-u", "-C", "-S"}), "doas": frozenset({"-u", "-C"})}
+# docker's global options that take a value (before the subcommand)
+_GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
+                           "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection"})
+MAX_DEPTH = 64
+EXPRESSION_NAME = "__bgx"  # an outer file's ${{ }} or {{ }} as the shell sees it (short: one per `$(` at worst)
+_EXPRESSION_REF = re.compile(r"\$\{" + EXPRESSION_NAME + r"(\d*)\}")
+
+
+def placeholder(expressions: list[str], original: str) -> str:
+    """The shell text standing for ``original`` (a template expression), remembered in ``expressions``."""
+    expressions.append(original)
+    return "${" + EXPRESSION_NAME + str(len(expressions) - 1) + "}"
+
+
+class ShellText(NamedTuple):
+    """Shell text cut out of another file, and where its lines are in that file.
+
+    ``lines[i]`` is the file line (1-based) of the text's line ``i`` and
+    ``columns[i]`` what to add to a column on it; a text read from its own
+    file has neither (identity).
+    """
+
+    text: str
+    lines: tuple[int, ...] = ()
+    columns: tuple[int, ...] = ()
+    expressions: tuple[str, ...] = ()  # what each ${__bgxN} stands for, as the file wrote it
+
+
+def _parser():
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+class _Value(NamedTuple):
+    text: str
+    variables: tuple[str, ...] = ()
+    why: str = ""
+    split: bool = False  # unquoted expansion: the shell splits its value into words
+
+
+class _Script:
+    """One parsed text: positions, assignments, and evaluation of words."""
+
+    def __init__(self, path: str, shell: ShellText, source: str, data: bytes, tree) -> None:
+        self.path, self.shell, self.source, self.data = path, shell, source, data
+        self.line_starts = [0]
+        at = data.find(b"\n")
+        while at >= 0:
+            self.line_starts.append(at + 1)
+            at = data.find(b"\n", at + 1)
+        self.tree = tree
+        # name -> (start bytes, assignments) in order: the value a use sees is the last before it
+        self.assigned: dict[str, tuple[list[int], list[object]]] = {}
+        self.cache: dict[int, _Value] = {}
+        self.last = (-1, 0, 1)  # (row, byte, column) of the last place asked for
+
+    # -- places --------------------------------------------------------------
+    def where(self, node) -> Location:
+        row = node.start_point[0]
+        start = self.line_starts[row] if row < len(self.line_starts) else 0
+        column = self._column(row, start, node.start_byte)
+        line = row + 1
+        if self.shell.lines:
+            index = min(row, len(self.shell.lines) - 1)
+            line = self.shell.lines[index]
+            column += self.shell.columns[index]
+        return Location(file=self.path, line=line, column=column, source=self.source)
+
+    def _column(self, row: int, start: int, at: int) -> int:
+        """1-based column in code points; each line is decoded at most about once
+        (nodes come in document order, so the count goes on from the last one)."""
+        last_row, last_byte, last_column = self.last
+        if last_row == row and last_byte <= at:
+            column = last_column + len(self.data[last_byte:at].decode("utf-8", "replace"))
+        else:
+            column = len(self.data[start:at].decode("utf-8", "replace")) + 1
+        self.last = (row, at, column)
+        return column
+
+    def raw(self, node) -> str:
+        text = self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        if self.shell.expressions and "${" + EXPRESSION_NAME in text:
+            text = _EXPRESSION_REF.sub(lambda m: self._expression(m.group(1)), text)
+        return text
+
+    def _expression(self, index: str) -> str:
+        number = int(index or "0")
+        return self.shell.expressions[number] if number < len(self.shell.expressions) else "?"
+
+    # -- assignments ---------------------------------------------------------
+    def note_assignment(self, name: str, at: int, value: object) -> None:
+        starts, values = self.assigned.setdefault(name, ([], []))
+        starts.append(at)
+        values.append(value)
+
+    def lookup(self, name: str, at: int, depth: int) -> _Value | None:
+        """The value the script gave ``name`` before byte ``at``; None when it never did."""
+        found = self.assigned.get(name)
+        if not found:
+            return None
+        starts, values = found
+        index = bisect.bisect_left(starts, at) - 1
+        if index < 0:
+            return None
+        value = values[index]
+        if isinstance(value, str):  # a reason: a loop variable, read, an array...
+            return _Value("", why=value)
+        if value is None:
+            return _Value("")
+        key = value.id if hasattr(value, "id") else id(value)
+        if key not in self.cache:
+            if depth > MAX_DEPTH:
+                return _Value("", why="variables nested too deeply")
+            self.cache[key] = self.value(value, depth + 1)
+        return self.cache[key]
+
+    # -- words ---------------------------------------------------------------
+    def value(self, node, depth: int = 0) -> _Value:
+        """What a word node expands to (before word splitting)."""
+        if depth > MAX_DEPTH:
+            return _Value("", why="nested too deeply")
+        kind = node.type
+        if kind in ("word", "number"):
+            return _Value(_unescape(self.raw(node)))
+        if kind == "raw_string":
+            return _Value(self.raw(node)[1:-1])
+        if kind == "ansi_c_string":
+            return _Value(self.raw(node)[2:-1])
+        if kind == "string":
+            return self._join([c for c in node.children if c.type != '"'], depth, quoted=True)
+        if kind == "string_content":
+            return _Value(_unescape_quoted(self.raw(node)))
+        if kind == "concatenation":
+            return self._join(node.children, depth, quoted=False)
+        if kind == "simple_expansion":
+            return self._simple(node, depth)
+        if kind == "expansion":
+            return self._expansion(node, depth)
+        if kind in ("command_substitution", "process_substitution"):
+            return _Value("", why=f"{shown(self.raw(node))} is a command's output, known only at run time")
+        if kind == "arithmetic_expansion":
+            return _Value("", why=f"{shown(self.raw(node))} is computed at run time")
+        return _Value("", why=f"{shown(self.raw(node))} is not evaluated by bindguard")
+
+    def _join(self, parts, depth: int, quoted: bool) -> _Value:
+        text: list[str] = []
+        variables: list[str] = []
+        why, split = "", False
+        for part in parts:
+            v = self.value(part, depth + 1)
+            text.append(v.text)
+            variables.extend(n for n in v.variables if n not in variables)
+            why = why or v.why
+            split = split or (v.split and not quoted)
+        return _Value("".join(text), tuple(variables), why, split)
+
+    def _simple(self, node, depth: int) -> _Value:
+        name_node = node.children[-1] if node.children else None
+        name = self.raw(name_node) if name_node is not None else ""
+        if name_node is None or name_node.type == "special_variable_name" or name.isdigit():
+            return _Value("", why=f"${name} is the script's arguments, known only at run time")
+        return self._variable(name, node.start_byte, None, "", depth)
+
+    def _expansion(self, node, depth: int) -> _Value:
+        children = node.children
+        inner = [c for c in children if c.type not in ("${", "}")]
+        if not inner or inner[0].type not in ("variable_name", "special_variable_name"):
+            return _Value("", why=f"{shown(self.raw(node))} is not evaluated by bindguard")
+        name = self.raw(inner[0])
+        if inner[0].type == "special_variable_name" or name.isdigit():
+            return _Value("", why=f"{shown(self.raw(node))} is the script's arguments, known only at run time")
+        if len(inner) == 1:
+            return self._variable(name, node.start_byte, None, "", depth)
+        operator = self.raw(inner[1])
+        if operator not in (":-", "-", ":=", "=", ":+", "+"):
+            return _Value("", why=f"{shown(self.raw(node))} is not evaluated by bindguard")
+        default = self._join(inner[2:], depth, quoted=True) if len(inner) > 2 else _Value("")
+        return self._variable(name, node.start_byte, default, operator, depth)
+
+    def _variable(self, name: str, at: int, default: _Value | None, operator: str, depth: int) -> _Value:
+        if name == EXPRESSION_NAME or name.startswith(EXPRESSION_NAME):
+            return _Value("", why="a template expression of the outer file decides it, known only at run time")
+        assigned = self.lookup(name, at, depth)
+        if operator in (":+", "+"):
+            if assigned is None:
+                return _Value("")
+            if assigned.why:
+                return _Value("", why=assigned.why)
+            return default if (assigned.text or operator == "+") and default else _Value("")
+        if assigned is not None and (assigned.text or assigned.why or operator in ("-", "=")):
+            return assigned._replace(split=True)
+        if default is not None:
+            return default._replace(split=True)
+        if assigned is not None:
+            return assigned._replace(split=True)
+        return _Value("", (name,), split=True)  # unset, no default: empty, as in the shell
+
+
+def _unescape(text: str) -> str:
+    """An unquoted word: a backslash quotes the next character; backslash-newline is nothing."""
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_quoted(text: str) -> str:
+    """Inside double quotes a backslash quotes only ``$ ` " \\`` and newline."""
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+_ASSIGNING = frozenset({"variable_assignment", "for_statement", "command"})
+# node types that hold no command and no assignment: the walk does not go into them
+# (nor does `${...}` in practice: a command substitution inside a default, `${X:-$(docker run ...)}`,
+# is not looked into)
+_LEAVES = frozenset({"word", "number", "raw_string", "string_content", "simple_expansion", "variable_name",
+                     "special_variable_name", "ansi_c_string", "comment", "heredoc_body", "test_operator",
+                     "expansion"})
+
+
+def _walk(root):
+    """Every node, parents before children, in document order (a tree cursor: no recursion limit)."""
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        yield node
+        if node.type not in _LEAVES and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def _note(script: _Script, node) -> None:
+    """Remember what ``node`` assigns, if it is an assignment, a for loop or a read."""
+    kind = node.type
+    if kind in _ASSIGNING:
+        if kind == "variable_assignment":
+            parent = node.parent
+            if parent is not None and parent.type == "command":
+                return  # `HOST=x docker run ...`: the command's environment, not the shell's
+            name_node = node.child_by_field_name("name")
+            value_node = node.child_by_field_name("value")
+            if name_node is None:
+                return
+            name = script.raw(name_node)
+            if name_node.type == "subscript" or (value_node is not None and value_node.type == "array"):
+                script.note_assignment(name.split("[")[0], node.start_byte, f"${name.split('[')[0]} is an array")
+                return
+            op = node.children[1] if len(node.children) > 1 else None
+            if op is not None and script.raw(op) == "+=":
+                script.note_assignment(name, node.start_byte, f"${name} is appended to (+=)")
+                return
+            script.note_assignment(name, node.end_byte, value_node)
+        elif kind == "for_statement":
+            var = node.child_by_field_name("variable")
+            if var is not None:
+                script.note_assignment(script.raw(var), node.start_byte, f"${script.raw(var)} is set by a for loop")
+        elif kind == "command":
+            name = node.child_by_field_name("name")
+            if name is not None and script.raw(name) in ("read", "mapfile", "readarray", "getopts"):
+                for arg in node.children[1:]:
+                    if arg.type == "word" and not script.raw(arg).startswith("-"):
+                        script.note_assignment(script.raw(arg), node.start_byte,
+                                               f"${script.raw(arg)} is read at run time")
+
+
+class _Command(NamedTuple):
+    program: str
+    words: list  # the nodes after the program
+    node: object
+
+
+def _command_words(script: _Script, node) -> list:
+    return [c for c in node.children if c.type not in ("variable_assignment", "file_redirect", "herestring_redirect",
+                                                      "heredoc_redirect", "command_name", "comment")]
+
+
+def _strip_prefixes(script: _Script, node) -> _Command | None:
+    """``sudo -E env A=1 docker ...`` -> (docker, the words after it)."""
+    name = node.child_by_field_name("name")
+    if name is None or not name.children:
+        return None
+    words = [name.children[0]] + _command_words(script, node)
+    i = 0
+    while i < len(words):
+        text = script.value(words[i]).text
+        base = text.rsplit("/", 1)[-1]
+        if base in _PREFIXES:
+            takes = _PREFIX_VALUE.get(base, frozenset())
+            i += 1
+            while i < len(words):
+                w = script.value(words[i]).text
+                if w in takes:
+                    i += 2
+                elif w.startswith("-") or (base == "env" and "=" in w and not w.startswith("=")):
+                    i += 1
+                else:
+                    break
+            continue
+        return _Command(base, words[i + 1:], node)
+    return None
+
+
+def _args(script: _Script, nodes) -> list[Arg]:
+    out: list[Arg] = []
+    for node in nodes:
+        v = script.value(node)
+        where = script.where(node)
+        raw = script.raw(node)
+        if v.split and not v.why and any(ch in v.text for ch in " \t\n"):
+            out.extend(Arg(w, where, v.variables, "", raw) for w in v.text.split())
+        elif v.split and not v.why and v.text == "" and not v.variables and node.type != "string":
+            continue  # an unquoted empty expansion is no word at all
+        else:
+            out.append(Arg(v.text, where, v.variables, v.why, raw if (v.variables or v.why or raw != v.text) else ""))
+    return out
+
+
+def _subcommand(script: _Script, words: list) -> tuple[str, list]:
+    """(``run``/``create``/``service create``/..., the words after it), past global options."""
+    i = 0
+    while i < len(words):
+        text = script.value(words[i]).text
+        if text.startswith("-"):
+            i += 2 if text in _GLOBAL_VALUE else 1
+            continue
+        if text in ("container", "service") and i + 1 < len(words):
+            return f"{text} {script.value(words[i + 1]).text}", words[i + 2:]
+        return text, words[i + 1:]
+    return "", []
+
+
+def _swarm_entry(text: str, service: str, where: Location) -> Binding | Problem:
+    """``docker service create -p``: ``8080:80`` or ``published=8080,target=80,mode=host``."""
+    if "=" in text:
+        item: dict[str, object] = {}
+        for part in text.split(","):
+            key, _, value = part.partition("=")
+            key = {"host_ip": "host_ip"}.get(key.strip(), key.strip())
+            if key not in LONG_KEYS:
+                return Problem(INVALID_ENTRY, f"invalid --publish entry: unknown key {shown(key)}", where,
+                               service=service, entry=text)
+            item[key] = value.strip()
+        try:
+            spec = parse_long(item, "--publish")
+        except PortSyntaxError as exc:
+            return Problem(INVALID_ENTRY, f"invalid --publish entry: {exc}", where, service=service, entry=text)
+        binding = spec_binding(spec, service, where, text, SWARM_DEFAULT)._replace(mode=spec.mode)
+    else:
+        result = short_binding(text, service, where, SWARM_DEFAULT, "--publish entry")
+        if isinstance(result, Problem):
+            return result
+        binding = result
+    origin = ("swarm ignores the host IP: the routing mesh publishes on every node's every address"
+              if binding.host_ip else SWARM_DEFAULT.origin)
+    return binding._replace(host_ip="", ignored_host_ip=binding.host_ip, swarm=True,
+                            default_host_ip=DEFAULT.addresses, default_origin=origin)
+
+
+def _engine_command(script: _Script, command: _Command, services: list[Service], problems: list[Problem]) -> None:
+    sub, rest = _subcommand(script, command.words)
+    where = script.where(command.node)
+    if sub in ("run", "create", "container run", "container create"):
+        found = scan(_args(script, rest), f"{command.program} {sub}", DEFAULT)
+        name = found.name or found.image or f"{command.program} {sub}"
+        bindings = [b._replace(service=name) for b in found.bindings]
+        problems.extend(p._replace(service=name) for p in found.problems)
+        network = "host" if found.network == "host" else found.network
+        services.append(host_aware(Service(name, where, network, found.network_at, tuple(bindings))))
+    elif sub == "service create":
+        found = scan(_args(script, rest), "docker service create", SWARM_DEFAULT, publish_entry=_swarm_entry)
+        name = found.name or found.image or "docker service create"
+        bindings = [b._replace(service=name) for b in found.bindings]
+        problems.extend(p._replace(service=name) for p in found.problems)
+        services.append(Service(name, where, bindings=tuple(bindings)))
+
+
+def _eval_command(script: _Script, command: _Command, problems: list[Problem]) -> None:
+    text = " ".join(script.raw(w) for w in command.words)
+    if any(e in text for e in ENGINES) and ("-p" in text or "--publish" in text or "-P" in text):
+        from bindguard.sources.common import unresolved
+
+        problems.append(unresolved(text if len(text) <= 80 else text[:80] + "...", command.program, script.where(command.node),
+                                   "the command runs through eval, whose text is built at run time"))
+
+
+def analyse(path: str, shell: ShellText, source: str = SOURCE) -> tuple[list[Service], list[Problem]]:
+    """The publishes in one shell text (a script, or shell cut out of another file)."""
+    data = shell.text.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(data)
+    script = _Script(path, shell, source, data, tree)
+    services: list[Service] = []
+    problems: list[Problem] = []
+    if tree.root_node.has_error:
+        bad = next((n for n in _walk(tree.root_node) if n.type == "ERROR" or n.is_missing), tree.root_node)
+        what = f"missing {bad.type!r}" if bad.is_missing else "the shell cannot parse this"
+        problems.append(Problem(INVALID_FILE, f"shell syntax error: {what}", script.where(bad)))
+    for node in _walk(tree.root_node):  # document order: a use sees only the assignments before it
+        _note(script, node)
+        if node.type != "command":
+            continue
+        command = _strip_prefixes(script, node)
+        if command is None:
+            continue
+        if command.program in ENGINES:
+            _engine_command(script, command, services, problems)
+        elif command.program == "eval":
+            _eval_command(script, command, problems)
+    return services, problems
+
+
+def read(path: str):
+    """A script file (``*.sh``, ``*.bash``, a shell shebang)."""
+    text, problem = read_text(path, SOURCE)
+    if problem is not None or text is None:
+        return subject(path, [], [problem] if problem else []), ""
+    services, problems = analyse(path, ShellText(text))
+    return subject(path, services, problems), text
+
+
+MAKE_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile"})
+JUST_NAMES = frozenset({"justfile", ".justfile"})
+GITLAB_NAMES = frozenset({".gitlab-ci.yml", ".gitlab-ci.yaml"})
+
+
+def is_make_name(name: str) -> bool:
+    return name in MAKE_NAMES or name.endswith(".mk")

@@ -276,3 +276,26 @@ def test_profile_named_through_a_variable_reads_as_selected(tmp_path: Path) -> N
     assert ("Profiles: <value of PROF>; 1 name no service uses (not shown: a value from the environment; "
             "--show-values names it) (from COMPOSE_PROFILES)") in text
     assert "services only in profiles other were not checked" in text
+
+
+@pytest.mark.parametrize("how", ["include", "extends"])
+def test_a_file_an_interpolated_path_reaches_is_named_by_that_path_masked(tmp_path: Path, how: str) -> None:
+    """``include: [${DIR}/inner.yaml]`` that exists: its findings, hints, sources and port rows
+    name it ``<value of DIR>/inner.yaml``, never the directory the value spells (issue 25)."""
+    (tmp_path / SECRET).mkdir()
+    write(tmp_path / SECRET, "inner.yaml", 'services:\n  x:\n    image: y\n    ports: ["80:80"]\n')
+    if how == "include":
+        top = 'include:\n  - ${DIR}/inner.yaml\nservices:\n  a:\n    image: x\n'
+    else:
+        top = 'services:\n  a:\n    extends: {file: "${DIR}/inner.yaml", service: x}\n'
+    write(tmp_path, "compose.yaml", top)
+    env = {"DIR": SECRET}
+    target = str(tmp_path / "compose.yaml")  # only this file is checked: inner.yaml is reached
+    for fmt in ("concise", "full", "json", "sarif", "junit", "gitlab", "github"):
+        text, result = outputs("lint", "--no-config", "--output-format", fmt, target, env=env)
+        assert_hidden(text, SECRET)
+        assert "value of DIR" in text, (fmt, text)
+    for args in (("ports",), ("ports", "--format", "json")):
+        text, _ = outputs(*args, "--no-config", target, env=env)
+        assert_hidden(text, SECRET)
+        assert "value of DIR" in text

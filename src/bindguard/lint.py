@@ -22,7 +22,7 @@ from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.config import PathOverride
 from bindguard.errors import InputError
 from bindguard.ignores import apply_ignores
-from bindguard.model import Finding, Note, Problem, ProfileScope, Subject, Verdict
+from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.runner import RuleSelection, check, stamp_all
@@ -160,12 +160,32 @@ def _read_once(unit: Unit, path: str) -> ComposeFile:
     return read_file(path, data=unit.data if path == unit.files[0] else None)
 
 
-def _load_unit(unit: Unit, options: ProjectOptions) -> Subject:
+def _load_unit(unit: Unit, options: ProjectOptions, planned: frozenset[str] = frozenset()) -> Subject:
     if unit.kind != "compose":
         from bindguard.sources import read
 
         return read(unit.kind, unit.files[0], unit.data)[0]
-    return ProjectLoader(options, reader=lambda path: _read_once(unit, path)).load(list(unit.files), unit.project_dir)
+    loader = ProjectLoader(options, reader=lambda path: _read_once(unit, path))
+    subject = loader.load(list(unit.files), unit.project_dir)
+    hidden = {path: shown for path, shown in loader.shown_as.items() if path not in planned}
+    return _subject_as_shown(subject, hidden) if hidden else subject
+
+
+def _subject_as_shown(subject: Subject, shown: dict[str, str]) -> Subject:
+    """The Subject with its places in files an interpolated path reached named as that path
+    may be printed (``ports`` lists them; see :func:`_named_as_shown`)."""
+
+    def place(loc: Location) -> Location:
+        return loc._replace(file=shown[loc.file]) if loc.file in shown else loc
+
+    services = tuple(
+        s._replace(location=place(s.location),
+                   bindings=tuple(b._replace(location=place(b.location)) for b in s.bindings))
+        for s in subject.services
+    )
+    problems = tuple(p._replace(location=place(p.location)) for p in subject.problems)
+    return subject._replace(services=services, problems=problems,
+                            sources=tuple(shown.get(x, x) for x in subject.sources))
 
 
 class UnitResult(NamedTuple):
@@ -243,9 +263,37 @@ def _lint_unit(args: tuple, reader=None) -> UnitResult:
     names = frozenset(s.name for s in subject.services)
     ports, exposed = _port_keys(subject)
     notes = frozenset(b.default_note for b in subject.bindings if b.default_note and not b.host_ip) | set(subject.notes)
-    return UnitResult(
+    result = UnitResult(
         found, subject.sources, names, suppressed, ports, exposed, notes, subject.profiles,
         frozenset(loader.texts()), tuple(loader.reached.items()),
+    )
+    planned = args[2].files if len(args) > 2 else frozenset(unit.files)
+    hidden = {path: shown for path, shown in loader.shown_as.items() if path not in planned}
+    return _named_as_shown(result, hidden) if hidden else result
+
+
+def _named_as_shown(result: UnitResult, shown: dict[str, str]) -> UnitResult:
+    """The result with each file an interpolated include/extends path reached named as that
+    path may be printed (``<value of DIR>/x.yaml``): its real path holds the value (issue 25).
+    Files the user pointed at keep their names; these are never quoted (not in ``texts``)."""
+
+    def place(loc: Location) -> Location:
+        return loc._replace(file=shown[loc.file]) if loc.file in shown else loc
+
+    # a hint may name the file too ("the entry is written in PATH, ..."), as given or resolved
+    names = [(os.path.realpath(path), text) for path, text in shown.items()] + list(shown.items())
+
+    def said(text: str) -> str:
+        for path, masked in sorted(names, key=lambda pair: -len(pair[0])):
+            text = text.replace(path, masked)
+        return text
+
+    return result._replace(
+        findings=[f._replace(location=place(f.location), fix=said(f.fix)) for f in result.findings],
+        sources=tuple(shown.get(s, s) for s in result.sources),
+        notes=frozenset(n._replace(location=place(n.location)) for n in result.notes),
+        texts=result.texts - set(shown),
+        reached=tuple((shown.get(p, p), why) for p, why in result.reached),
     )
 
 
@@ -325,7 +373,8 @@ def apply_path_overrides(
 def load_subjects(paths: list[str], settings: LintSettings) -> tuple[list[Subject], list[Problem]]:
     """Every project under ``paths`` as a Subject (for ``ports``)."""
     units, problems = plan(paths, settings)
-    subjects = [_load_unit(u, settings.project) for u in units]
+    planned = frozenset(f for u in units for f in u.files)
+    subjects = [_load_unit(u, settings.project, planned) for u in units]
     drop = _covered_elsewhere(units, [s.sources for s in subjects])
     return [s for i, s in enumerate(subjects) if i not in drop], problems
 

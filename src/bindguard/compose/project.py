@@ -120,6 +120,9 @@ class ProjectLoader:
         self.project_name: str | None = None  # ``name:`` of the project loaded last
         # Files read because another file named them (include, extends.file), and why.
         self.reached: dict[str, str] = {}
+        # files reached through a path that holds a value from the environment (``include:
+        # [${DIR}/x.yaml]``): how that path may be printed, ``<value of DIR>/x.yaml`` (issue 25)
+        self.shown_as: dict[str, str] = {}
         # one bound on what interpolation adds to env-file values, for every environment loaded
         self._budget = ExpansionBudget()
         # and on what variables add to compose-file values: a base, grown by every file read
@@ -243,8 +246,10 @@ class ProjectLoader:
             shown = joined(model.base_dir, missing[0].text, missing[0].spans)
             out.problems.append(Problem(INVALID_FILE, f"included file not found: {shown}", inc.location))
             return
-        for path in paths:
+        for path, value in zip(paths, values, strict=True):
             self.reached.setdefault(os.path.normpath(path), f"included at {_place(inc.location)}")
+            if value.spans:
+                self.shown_as.setdefault(os.path.normpath(path), joined(model.base_dir, value.text, value.spans))
         project_dir = (
             os.path.join(model.base_dir, _interp(inc.project_directory, env, out.problems).text)
             if inc.project_directory
@@ -377,6 +382,8 @@ class ProjectLoader:
             self.reached.setdefault(
                 os.path.normpath(path), f"extends.file of service {service.name!r} at {_place(ext.location)}"
             )
+            if file.spans:
+                self.shown_as.setdefault(os.path.normpath(path), shown)
             models, file_problems = self._models(path, env)
             problems.extend(p for p in file_problems if p not in problems)
             found = next((m for m in models if ext.service in m.services), None)

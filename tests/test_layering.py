@@ -43,11 +43,7 @@ for _below in ("compose", "rules", "runner", "lint", "engine", "fix", "probe", "
 
 # Arrows that break a rule above and are being removed; each names its issue, and the test fails once
 # the arrow is gone so that the exception goes with it.
-KNOWN_ARROWS = {
-    # issue 26: confirm.py plans a project with lint.plan (and takes LintSettings), so that audit PATHS
-    # reads a project exactly as lint does; report assembly already moved to reporters/assemble.py.
-    ("bindguard.engine.confirm", "bindguard.lint"),
-}
+KNOWN_ARROWS: set[tuple[str, str]] = set()  # none left: confirm plans with bindguard.planning (issue 26)
 # Package-level cycles that are known: fix/ holds two layers, remedy/rewrite (the fix: hints lint
 # shows, below lint) and planner (the fix command, which lints first, above lint). Issue 26: moving
 # remedy.py and rewrite.py out of fix/ removes it.

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from bindguard.compose.project import ProjectOptions
 from bindguard.config import Config
 from bindguard.errors import ConfigError
-from bindguard.lint import LintSettings
+from bindguard.planning import LintSettings
 from bindguard.rules.options import RuleOptions, parse_cidr, parse_expectation
 from bindguard.runner import RuleSelection
 from bindguard.weakening import weakening

@@ -39,7 +39,6 @@ from bindguard.engine.publishes import Mismatch, mismatch, publish_text
 from bindguard.engine.reader import EngineView, read_engine
 from bindguard.engine.remedy import compose_stories
 from bindguard.errors import InputError
-from bindguard.lint import LintSettings, plan
 from bindguard.model import (
     Binding,
     Comparison,
@@ -51,6 +50,7 @@ from bindguard.model import (
     Verdict,
     count_published,
 )
+from bindguard.planning import LintSettings, plan
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
 from bindguard.rules import RULES

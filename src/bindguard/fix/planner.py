@@ -55,9 +55,10 @@ from bindguard.fix.remedy import (
     writable,
 )
 from bindguard.fix.rewrite import Change, loopback_address
-from bindguard.lint import LintSettings, Unit, lint, project_dir
-from bindguard.lint import plan as plan_units
+from bindguard.lint import lint, project_dir
 from bindguard.model import Binding, Finding, Verdict
+from bindguard.planning import LintSettings, Unit
+from bindguard.planning import plan as plan_units
 from bindguard.rules import RULES, get
 from bindguard.runner import check
 

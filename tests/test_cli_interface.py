@@ -399,7 +399,7 @@ def test_fix_hints_are_decided_only_when_the_output_shows_them(argv, decided, ex
     """A hint is what `fix` would do, decided by fix's code: a third of a lint's time, so it is
     only spent when the output shows it; what is shown is the same either way."""
     from bindguard import commands, entry
-    from bindguard.fix import remedy
+    from bindguard.entryfix import remedy
 
     calls = []
     real = remedy.hint_findings

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+import bindguard.entryfix.remedy as remedy
 import bindguard.fix.planner as planner
-import bindguard.fix.remedy as remedy
 import bindguard.fix.writer as writer
 from bindguard.compose.project import ProjectOptions
 from bindguard.compose.yaml_reader import parse_text
+from bindguard.entryfix.rewrite import Change, plain_ok
 from bindguard.errors import ConfigError, UnknownRuleError
 from bindguard.fix import apply, plan_fixes, render_diff
-from bindguard.fix.rewrite import Change, plain_ok
 from bindguard.lint import LintSettings, lint
 from bindguard.runner import RuleSelection
 

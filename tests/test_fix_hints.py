@@ -74,7 +74,7 @@ def test_every_rule_declares_what_fix_does(code: str) -> None:
 
 
 def test_planner_tables_follow_the_rules(monkeypatch) -> None:
-    from bindguard.fix import remedy
+    from bindguard.entryfix import remedy
 
     monkeypatch.setitem(RULES, "BG003", RULES["BG003"]._replace(fix=FixInfo(True)))
     remedy.auto_codes.cache_clear()  # computed once per process from the rules; here they changed
@@ -346,7 +346,7 @@ def test_file_names_in_summary_and_diff_are_escaped(tmp_path):
 @given(st.text(alphabet="ab\n\r\u2028é", max_size=40), st.data())
 def test_line_starts_give_the_line_and_column_of_any_index(text, data):
     """Regions' positions come from a table of line starts (linear), and mean what counting meant."""
-    from bindguard.fix.remedy import LineStarts
+    from bindguard.entryfix.remedy import LineStarts
 
     index = data.draw(st.integers(0, len(text)))
     line = text.count("\n", 0, index) + 1  # only \n ends a line; columns count code points
@@ -358,7 +358,7 @@ def test_line_starts_and_real_paths_agree_with_the_slow_ways(tmp_path):
     """The C-speed line table and the per-folder real paths give what counting and realpath give."""
     import os
 
-    from bindguard.fix.remedy import LineStarts, real_path
+    from bindguard.entryfix.remedy import LineStarts, real_path
 
     for text in ["", "a", "a\n", "a\nbc\n\nd", "\n\n", "x\r\ny\n"]:
         starts, at = [0], text.find("\n")

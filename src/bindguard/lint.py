@@ -213,7 +213,7 @@ def _fix_hints(found, files, subject: Subject, unit: Unit, env, allowed) -> list
 
     ``env`` is the environment the project was loaded with (not read again).
     """
-    from bindguard.fix.remedy import LazyEnvSources, auto_codes, hint_findings
+    from bindguard.entryfix.remedy import LazyEnvSources, auto_codes, hint_findings
 
     codes = auto_codes()
     if not any(f.code in codes for f in found):
@@ -266,7 +266,7 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
     ``stdin``: a ``bindguard.stdin.StdinFile`` to lint instead of ``paths``.
     ``progress``: ``(what, total) -> Progress`` (``bindguard.progress``), told of each project.
     """
-    from bindguard.fix.remedy import writable
+    from bindguard.entryfix.remedy import writable
 
     said = RunNotes()
     units, problems = plan(paths, settings, said) if stdin is None else ([Unit((stdin.name,))], [])

@@ -42,7 +42,7 @@ def _file_hint(declared: Binding, environ: dict[str, str] | None) -> str:
     """What ``bindguard fix`` writes for the declared entry (or why it leaves it)."""
     from bindguard.compose.environment import Environment
     from bindguard.compose.yaml_reader import read_file
-    from bindguard.fix.remedy import Entry, decide, decision_hint, items_by_place, shipped_env
+    from bindguard.entryfix.remedy import Entry, decide, decision_hint, items_by_place, shipped_env
     from bindguard.rules import RULES
 
     loc = declared.location

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Where each public name lives.  Imported on first use: ``lint`` imports
-# ``bindguard.fix.remedy`` for its hints and must not pay for the planner,
+# ``bindguard.entryfix.remedy`` for its hints and must not pay for the planner,
 # difflib or the writer (issue 8's start-up budget).
 _HOMES = {
     "FIXABLE": "planner",

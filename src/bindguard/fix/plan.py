@@ -50,7 +50,7 @@ class Edit:
     @property
     def hint(self) -> str:
         """What lint's ``fix:`` hint says for this entry: the text as written here."""
-        from bindguard.fix.remedy import change_hint
+        from bindguard.entryfix.remedy import change_hint
 
         return change_hint(self.new, self.syntax, self.inserted_line, self.note)
 

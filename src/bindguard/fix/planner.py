@@ -37,9 +37,7 @@ from bindguard.compose.environment import Environment
 from bindguard.compose.nodes import mapping_entries, resolve_scalar
 from bindguard.compose.project import ProjectLoader
 from bindguard.compose.yaml_reader import MAX_FILE_BYTES, ComposeFile, decode, parse_text, read_file
-from bindguard.errors import ConfigError
-from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode, splice
-from bindguard.fix.remedy import (
+from bindguard.entryfix.remedy import (
     Decision,
     Entry,
     Manual,
@@ -54,7 +52,9 @@ from bindguard.fix.remedy import (
     shipped_env,
     writable,
 )
-from bindguard.fix.rewrite import Change, loopback_address
+from bindguard.entryfix.rewrite import Change, loopback_address
+from bindguard.errors import ConfigError
+from bindguard.fix.plan import Edit, FileFix, FixPlan, ManualItem, detect_encoding, encode, splice
 from bindguard.lint import lint, project_dir
 from bindguard.model import Binding, Finding, Verdict
 from bindguard.planning import LintSettings, Unit

@@ -33,7 +33,7 @@ import yaml
 from bindguard.compose.bindings import item_binding
 from bindguard.compose.nodes import location, mapping_entries
 from bindguard.compose.services import PortItem
-from bindguard.fix.rewrite import (
+from bindguard.entryfix.rewrite import (
     STR_TAG,
     Change,
     Refusal,

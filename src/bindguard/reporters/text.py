@@ -113,6 +113,10 @@ class TextReporter:
         return wrap([label] + words(printable(shown.sentence())), self.width, _HANG)
 
     def _head(self, f: Finding) -> list[Token]:
+        return self._lead(f) + words(printable(f.message))
+
+    def _lead(self, f: Finding) -> list[Token]:
+        """The tokens before the message: place, code, fixable mark, services."""
         where = printable(place(f.location, self.base_path)) + ":"
         tokens = [
             Token(where, paint(where, "bold", self.color)),
@@ -124,9 +128,14 @@ class TextReporter:
         if f.service and f.service != f.location.container:
             service = f"[{printable(', '.join(f.service_names))}]"
             tokens.append(Token(service, service))
-        return tokens + words(printable(f.message))
+        return tokens
 
     def _finding(self, f: Finding, report: Report) -> list[str]:
+        if self.width is None and not self.full:
+            # a pipe or a file: one line, as wrap() would join it, without a token per word
+            # (the tokens were a third of rendering a corpus-size report)
+            message = [w for w in printable(f.message).split(" ") if w]
+            return [" ".join([*(t.rendered for t in self._lead(f)), *message])]
         lines = wrap(self._head(f), self.width, _HANG)
         if not self.full:
             return lines

@@ -10,7 +10,8 @@
 # The peers, in order: the Docker engine with the test image (.ci/engine-up.sh), a second dockerd
 # (engine-up.sh --second), a rootless dockerd of the user bgrl (rootless-up.sh), iproute2 and iptables (iproute2-up.sh), Prometheus and promtool
 # (prometheus-up.sh), a throwaway sshd on 127.0.0.1 (sshd-up.sh), a rootful Podman service
-# (podman-up.sh). Installing needs root and apt-get (Debian/Ubuntu).
+# (podman-up.sh), the dev containers CLI from npm (devcontainer-up.sh). Installing needs root and
+# apt-get (Debian/Ubuntu), and npm for the last.
 set -uo pipefail
 CI_DIR="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=.ci/lib.sh
@@ -24,6 +25,7 @@ UP=(
   "prometheus-up.sh"
   "sshd-up.sh"
   "podman-up.sh"
+  "devcontainer-up.sh"
 )
 
 case "${1:-}" in

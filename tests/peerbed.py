@@ -38,7 +38,8 @@ IPROUTE2 = Peer("iproute2", "sudo .ci/iproute2-up.sh")
 PROMETHEUS = Peer("Prometheus", "sudo .ci/prometheus-up.sh")
 SSHD = Peer("sshd", "sudo .ci/sshd-up.sh")
 PODMAN = Peer("Podman service", "sudo .ci/podman-up.sh")
-ALL_PEERS = (ENGINE, SECOND_ENGINE, ROOTLESS_ENGINE, IPROUTE2, PROMETHEUS, SSHD, PODMAN)
+DEVCONTAINER_CLI = Peer("dev containers CLI", "sudo .ci/devcontainer-up.sh")
+ALL_PEERS = (ENGINE, SECOND_ENGINE, ROOTLESS_ENGINE, IPROUTE2, PROMETHEUS, SSHD, PODMAN, DEVCONTAINER_CLI)
 START_ALL = "sudo .ci/peers-up.sh"
 
 # What this run found missing: peer -> the first reason (one entry per peer however many tests).
@@ -152,6 +153,7 @@ def main() -> int:
         PROMETHEUS: None if shutil.which("prometheus") and shutil.which("promtool") else "not installed",
         SSHD: sshd_problem(),
         PODMAN: podman_problem(),
+        DEVCONTAINER_CLI: None if shutil.which("devcontainer") else "not installed",
     }
     for peer, problem in problems.items():
         print(f"{peer.name}: {'answers' if problem is None else f'MISSING ({problem}); start: {peer.start}'}")

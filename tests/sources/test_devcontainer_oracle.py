@@ -63,7 +63,7 @@ def test_devcontainer_up_publishes_what_bindguard_reads(engine, tmp_path, case):
     folder = tmp_path / "ws"
     (folder / ".devcontainer").mkdir(parents=True)
     config = folder / ".devcontainer" / "devcontainer.json"
-    config.write_text('{\n  "image": "%s",\n  "overrideCommand": true,\n  %s\n}\n' % (IMAGE, body))
+    config.write_text("{\n" + f'  "image": "{IMAGE}",\n  "overrideCommand": true,\n  {body}\n' + "}\n")
     label = f"bindguard.test=sources-dc-{uuid.uuid4().hex[:10]}"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKER_HOST": engine, "HOME": str(tmp_path)}
     docker_path = shutil.which("docker")

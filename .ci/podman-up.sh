@@ -51,7 +51,9 @@ if ! answers; then
   if pidfile_alive "$D/service.pid"; then kill "$(cat "$D/service.pid")"; sleep 0.5; fi
   rm -f "$SOCK"
   echo "=== $(date -u +%FT%TZ) podman-up: ${P[*]} system service --time 0 unix://$SOCK" >>"$D/service.log"
-  setsid "${P[@]}" system service --time 0 "unix://$SOCK" </dev/null >>"$D/service.log" 2>&1 9>&- &
+  # from its own folder: the service (and every conmon it starts) keeps its working directory,
+  # and a clone that started it may be deleted while it runs ("Failed to get working directory")
+  (cd "$D" && exec setsid "${P[@]}" system service --time 0 "unix://$SOCK" </dev/null >>"$D/service.log" 2>&1 9>&-) &
   echo $! >"$D/service.pid"
   wait_until "$WAIT" "$(cat "$D/service.pid")" answers
   case $? in

@@ -14,8 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "bindguard"
 
@@ -169,16 +167,15 @@ def test_no_arrow_crosses_a_layer_downwards():
     assert forbidden_arrows(GRAPH) == []
 
 
-@pytest.mark.parametrize("arrow", sorted(KNOWN_ARROWS))
-def test_known_exceptions_are_still_needed(arrow):
+def test_known_exceptions_are_still_needed():
     """A known arrow that is gone leaves its exception behind: remove it from KNOWN_ARROWS."""
-    assert arrow[1] in GRAPH[arrow[0]]
+    assert [arrow for arrow in sorted(KNOWN_ARROWS) if arrow[1] not in GRAPH[arrow[0]]] == []
 
 
-@pytest.mark.parametrize("known", KNOWN_PACKAGE_CYCLES, ids=lambda c: "-".join(sorted(c)))
-def test_known_package_cycles_are_still_there(known):
+def test_known_package_cycles_are_still_there():
     """A known cycle that is gone leaves its exception behind: remove it from KNOWN_PACKAGE_CYCLES."""
-    assert known in cycles(package_graph(GRAPH))
+    present = cycles(package_graph(GRAPH))
+    assert [known for known in KNOWN_PACKAGE_CYCLES if known not in present] == []
 
 
 def test_the_checks_catch_a_cycle_and_a_wrong_arrow():

@@ -53,6 +53,27 @@ def read_text(path: str, source: str) -> tuple[str | None, Problem | None]:
         return None, Problem(INVALID_FILE, f"not valid UTF-8 text (byte {exc.start})", where._replace(line=line))
 
 
+def node_location(path: str, node, source: str) -> Location:
+    """Where ``node`` starts in ``path`` (1-based), marked with its source kind."""
+    mark = node.start_mark
+    return Location(file=path, line=mark.line + 1, column=mark.column + 1, source=source)
+
+
+def entries_of(node) -> dict:
+    """The keys of a mapping node (``compose.nodes.mapping_entries``); anything else, or a
+    mapping whose keys cannot be read, has none: these sources read only what they recognise."""
+    import yaml
+
+    from bindguard.compose.nodes import KeyProblem, mapping_entries
+
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    try:
+        return mapping_entries(node)
+    except KeyProblem:
+        return {}
+
+
 def spec_binding(
     spec: PortSpec, service: str, location: Location, entry: str, default: Default,
     syntax: str = "short", address_key: str = "",

@@ -21,12 +21,20 @@ from __future__ import annotations
 
 import yaml
 
-from bindguard.compose.nodes import KeyProblem, mapping_entries, resolve_scalar
+from bindguard.compose.nodes import resolve_scalar
 from bindguard.compose.yaml_reader import read_file
-from bindguard.model import Binding, Location, Problem, Service
+from bindguard.model import Binding, Problem, Service
 from bindguard.ports import PortSpec, PortSyntaxError, parse_host_ip, parse_protocol, parse_range, shown
 from bindguard.sources import WORKLOAD_KINDS
-from bindguard.sources.common import INVALID_ENTRY, Default, host_aware, spec_binding, subject
+from bindguard.sources.common import (
+    INVALID_ENTRY,
+    Default,
+    entries_of,
+    host_aware,
+    node_location,
+    spec_binding,
+    subject,
+)
 
 KIND_DEFAULT = Default(("0.0.0.0",), "kind's listenAddress defaults to 0.0.0.0")
 POD_DEFAULT = Default(("0.0.0.0",), "a hostPort without hostIP listens on every address of the node")
@@ -34,20 +42,6 @@ _POD_SPEC_PATHS = {
     "Pod": ("spec",),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-
-
-def _where(path: str, node: yaml.Node, source: str) -> Location:
-    mark = node.start_mark
-    return Location(file=path, line=mark.line + 1, column=mark.column + 1, source=source)
-
-
-def _entries(node: yaml.Node | None) -> dict:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    try:
-        return mapping_entries(node)
-    except KeyProblem:
-        return {}
 
 
 def _value(entries: dict, key: str) -> object:
@@ -75,8 +69,8 @@ def _mapping(
 ) -> Binding | Problem | None:
     """One port mapping with (container port, host port, address, protocol) keys; None if it publishes nothing."""
     container_key, host_key, address_key, protocol_key = keys
-    where = _where(path, node, source)
-    entries = _entries(node)
+    where = node_location(path, node, source)
+    entries = entries_of(node)
     host = _value(entries, host_key)
     if source == "pods" and host in (None, 0, "0"):
         return None  # a container port without hostPort is not published on the node
@@ -102,7 +96,7 @@ def _mapping(
 
 def _kind_cluster(path: str, doc: dict, services: list[Service], problems: list[Problem]) -> None:
     for index, node in enumerate(_items(doc, "nodes")):
-        entries = _entries(node)
+        entries = entries_of(node)
         role = _value(entries, "role") or "node"
         name = f"{role} {index}"
         bindings = []
@@ -114,7 +108,7 @@ def _kind_cluster(path: str, doc: dict, services: list[Service], problems: list[
             elif result is not None:
                 bindings.append(result)
         if bindings:
-            services.append(Service(name, _where(path, node, "kind"), bindings=tuple(bindings)))
+            services.append(Service(name, node_location(path, node, "kind"), bindings=tuple(bindings)))
 
 
 def _pod_spec(doc: dict, kind: str) -> yaml.Node | None:
@@ -126,7 +120,7 @@ def _pod_spec(doc: dict, kind: str) -> yaml.Node | None:
         if entry is None:
             return None
         node = entry.value
-        entries = _entries(node)
+        entries = entries_of(node)
     return node
 
 
@@ -134,16 +128,16 @@ def _pod(path: str, doc: dict, kind: str, services: list[Service], problems: lis
     spec_node = _pod_spec(doc, kind)
     if spec_node is None:
         return
-    spec = _entries(spec_node)
+    spec = entries_of(spec_node)
     meta = doc.get("metadata")
-    metadata = _entries(meta.value) if meta is not None else {}
+    metadata = entries_of(meta.value) if meta is not None else {}
     pod_name = f"{kind}/{_value(metadata, 'name') or '?'}"
     host_network = _value(spec, "hostNetwork") is True
-    network_at = _where(path, spec["hostNetwork"].value, "pods") if host_network else None
+    network_at = node_location(path, spec["hostNetwork"].value, "pods") if host_network else None
     bindings: list[Binding] = []
     for field in ("initContainers", "containers"):
         for container in _items(spec, field):
-            centries = _entries(container)
+            centries = entries_of(container)
             cname = f"{pod_name}/{_value(centries, 'name') or '?'}"
             for port in _items(centries, "ports"):
                 keys = ("containerPort", "hostPort", "hostIP", "protocol")
@@ -153,7 +147,7 @@ def _pod(path: str, doc: dict, kind: str, services: list[Service], problems: lis
                 elif result is not None:
                     bindings.append(result)
     if bindings or host_network:
-        service = Service(pod_name, _where(path, spec_node, "pods"), "host" if host_network else None,
+        service = Service(pod_name, node_location(path, spec_node, "pods"), "host" if host_network else None,
                           network_at, tuple(bindings))
         services.append(host_aware(service))
 
@@ -164,7 +158,7 @@ def read(path: str, data: bytes | None = None):
     services: list[Service] = []
     problems: list[Problem] = []
     for document in compose_file.documents:
-        doc = _entries(document)
+        doc = entries_of(document)
         kind = _value(doc, "kind")
         if kind == "Cluster" and "kind.x-k8s.io" in str(_value(doc, "apiVersion") or ""):
             kinds.append("kind")

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import yaml
 
-from bindguard.compose.nodes import KeyProblem, mapping_entries, resolve_scalar
+from bindguard.compose.nodes import resolve_scalar
 from bindguard.compose.yaml_reader import read_file
 from bindguard.model import Binding, Location, Problem, Service
 from bindguard.sources.common import (
     INVALID_ENTRY,
     Default,
     collect,
+    entries_of,
     host_aware,
+    node_location,
     replace_expressions,
     short_binding,
     subject,
@@ -32,20 +34,6 @@ from bindguard.sources.runargs import publish_args
 
 SOURCE = "workflows"
 DEFAULT = Default(origin="the runner passes the entry to docker create -p, which publishes on every interface")
-
-
-def _where(path: str, node: yaml.Node) -> Location:
-    mark = node.start_mark
-    return Location(file=path, line=mark.line + 1, column=mark.column + 1, source=SOURCE)
-
-
-def _entries(node: yaml.Node | None) -> dict:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    try:
-        return mapping_entries(node)
-    except KeyProblem:
-        return {}
 
 
 def _scalar_text(node: yaml.Node) -> str | None:
@@ -72,7 +60,7 @@ def port_entry(text: str, service: str, where: Location) -> Binding | Problem:
 
 
 def _container(path: str, node: yaml.Node, name: str, service_loc: Location) -> tuple[Service, list[Problem]]:
-    entries = _entries(node)
+    entries = entries_of(node)
     bindings: list[Binding] = []
     problems: list[Problem] = []
     network_mode = network_loc = None
@@ -80,7 +68,7 @@ def _container(path: str, node: yaml.Node, name: str, service_loc: Location) -> 
     if ports is not None:
         items = ports.value.value if isinstance(ports.value, yaml.SequenceNode) else [ports.value]
         for item in items:
-            where = _where(path, item)
+            where = node_location(path, item, SOURCE)
             text = _scalar_text(item)
             if text is None:
                 problems.append(Problem(INVALID_ENTRY, "invalid port entry: must be a number or a string",
@@ -90,7 +78,7 @@ def _container(path: str, node: yaml.Node, name: str, service_loc: Location) -> 
             collect(result, bindings, problems)
     options = entries.get("options")
     if options is not None and isinstance(options.value, yaml.ScalarNode):
-        where = _where(path, options.value)
+        where = node_location(path, options.value, SOURCE)
         found = publish_args(str(options.value.value), name, where, DEFAULT)
         bindings.extend(found.bindings)
         problems.extend(found.problems)
@@ -120,8 +108,8 @@ def read(path: str):
     problems = [p._replace(location=p.location._replace(source=SOURCE)) for p in compose_file.problems]
     services: list[Service] = []
     for document in compose_file.documents:
-        jobs = _entries(document).get("jobs")
-        for job_id, job in _entries(jobs.value if jobs else None).items():
+        jobs = entries_of(document).get("jobs")
+        for job_id, job in entries_of(jobs.value if jobs else None).items():
             first = len(services)
             _job(path, compose_file.text, document, job_id, job, services, problems)
             # each job runs on its own runner: what two jobs publish never collides (BG005)
@@ -132,17 +120,17 @@ def read(path: str):
 def _job(path: str, text: str, document: yaml.Node, job_id: str, job, services: list[Service],
          problems: list[Problem]) -> None:
     """One job: its container, its service containers and its ``run:`` steps."""
-    job_entries = _entries(job.value)
+    job_entries = entries_of(job.value)
     container = job_entries.get("container")
     if container is not None and isinstance(container.value, yaml.MappingNode):
         name = f"{job_id} (job container)"
-        service, found = _container(path, container.value, name, _where(path, container.key_node))
+        service, found = _container(path, container.value, name, node_location(path, container.key_node, SOURCE))
         services.append(service)
         problems.extend(found)
     _run_blocks(path, text, document, job_id, job.value, services, problems)
     svc = job_entries.get("services")
-    for svc_name, entry in _entries(svc.value if svc else None).items():
+    for svc_name, entry in entries_of(svc.value if svc else None).items():
         name = f"{job_id}/{svc_name}"
-        service, found = _container(path, entry.value, name, _where(path, entry.key_node))
+        service, found = _container(path, entry.value, name, node_location(path, entry.key_node, SOURCE))
         services.append(service)
         problems.extend(found)

@@ -9,6 +9,7 @@ independent, so above a threshold they are spread over a process pool.
 """
 
 import os
+from functools import partial
 from typing import NamedTuple
 
 from bindguard.compose.project import ProjectLoader, ProjectOptions
@@ -16,6 +17,7 @@ from bindguard.compose.yaml_reader import ComposeFile, read_file
 from bindguard.config import PathOverride
 from bindguard.ignores import apply_ignores
 from bindguard.model import Finding, Location, Note, Problem, ProfileScope, Subject, Verdict
+from bindguard.parallel import run_all
 from bindguard.planning import LintSettings, RunNotes, Unit, plan
 from bindguard.reporters.assemble import make_report
 from bindguard.reporters.base import Report
@@ -280,15 +282,14 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
         unmarked = 0 if marked else files
         settings = settings._replace(hints=marked)
     jobs = [(u, settings, allowed) for u in units]
-    workers = _workers(settings, units)
-    if workers > 1 and len(units) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunk = max(1, len(jobs) // (workers * 8))
-        with ProcessPoolExecutor(workers) as pool:
-            results = _counted(pool.map(_lint_unit, jobs, chunksize=chunk), len(jobs), progress)
-    else:
-        results = _counted((_lint_unit(job, stdin and stdin.reader) for job in jobs), len(jobs), progress)
+    reader = stdin.reader if stdin is not None else None
+    workers = 1 if reader is not None else _workers(settings, units)
+    line = progress("projects", len(jobs)) if progress is not None else None
+    try:
+        results = run_all(partial(_lint_unit, reader=reader), jobs, workers, line.step if line else _nothing)
+    finally:
+        if line is not None:
+            line.close()
     services: set[str] = set()
     suppressed = 0
     drop = _covered_elsewhere(units, [r.sources for r in results])
@@ -343,19 +344,8 @@ def lint(paths: list[str], settings: LintSettings, follow_symlinks: bool = False
                            unmarked=unmarked)
 
 
-def _counted(results, total: int, progress) -> list:
-    """The results, in order, with each one counted on the progress line (if any)."""
-    if progress is None:
-        return list(results)
-    line = progress("projects", total)
-    out = []
-    try:
-        for result in results:
-            out.append(result)
-            line.step()
-    finally:
-        line.close()
-    return out
+def _nothing() -> None:
+    """No progress line to tell."""
 
 
 def _unmet_expectations(selection: RuleSelection, services: set[str]) -> list[Finding]:

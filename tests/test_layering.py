@@ -20,7 +20,7 @@ PACKAGE = SRC / "bindguard"
 # Subpackages are one node each in the package-level graph; top-level modules are their own node.
 # (importer layer, imported layer) pairs that must never appear, with the reason shown on failure.
 PARSERS = ("compose", "sources", "ports", "stdin", "bounded_read")
-COMMAND_LINE = ("cli", "commands", "entry", "__main__")
+COMMAND_LINE = ("cli", "cli_options", "cli_help", "commands", "entry", "__main__")
 FORBIDDEN: dict[tuple[str, str], str] = {}
 for _parser in PARSERS:
     for _above in ("rules", "runner", "engine", "lint", "reporters", "fix", "probe", "config", "settings",

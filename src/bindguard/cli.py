@@ -17,19 +17,37 @@ import copy
 import enum
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import typer
 
 from bindguard import __version__, commands
 from bindguard.cli_help import GroupedCommand
+from bindguard.cli_options import (
+    ColorOpt,
+    ConfigOptions,
+    ContextsOpt,
+    EngineTimeoutOpt,
+    ExcludeOpt,
+    FolderOptions,
+    FormatOpt,
+    HostsOpt,
+    IncludeStoppedOpt,
+    OutputOpt,
+    PathsArg,
+    ProjectOptions,
+    ReportOptions,
+    RuleOptions,
+    ShowValuesOpt,
+    flat_values,
+    flatten,
+)
 from bindguard.commands import (
     FailOn,
     Format,
     emit,
     exit_code,
     fail,
-    merged_settings,
     paths_or_default,
     say,
     use_color,
@@ -55,78 +73,23 @@ def guarded(fn) -> NoReturn:
     raise typer.Exit(commands.guarded(fn))
 
 
-# Options shared by several commands ------------------------------------------
-def _many(*words: str, help: str) -> Any:
-    """A repeatable option: a list, or None when it is not given (what commands.lint expects)."""
-    return typer.Option(None, *words, help=help)
-
-
-def _flag(word: str, help: str) -> Any:
-    """An on/off option, off unless given."""
-    return typer.Option(False, word, help=help)
-
-
-PathsArg = typer.Argument(None, help="Compose files or folders (searched recursively). Default: .")
-FileOpt = _many("--file", "-f", help="A compose file of one project, in merge order (repeatable).")
-EnvFileOpt = _many("--env-file", help="Variables for interpolation (repeatable; replaces the project's .env).")
-ProfileOpt = _many("--profile", help="Only services docker compose --profile NAME would start (repeatable).")
-ExcludeOpt = _many("--exclude", help="Glob of paths to skip (repeatable).")
-IncludeOpt = _many("--include", help="Glob of other file names to read as compose files in folders (repeatable).")
-SourcesOpt = _many("--sources", help="Kinds of file to read in folders: compose,shell,workflows,devcontainer,quadlet,kind,pods "
-                   "or all (comma-separated or repeated; default: all).")
-AllowOpt = _many("--allow", help="CIDR whose addresses BG003 accepts (repeatable).")
-SelectOpt = _many("--select", help="Only these rule codes (comma-separated or repeated).")
-IgnoreOpt = _many("--ignore", help="Skip these rule codes (comma-separated or repeated).")
-SwarmOpt = _flag("--swarm", help="Files are for docker stack deploy: host_ip is ignored by the routing mesh.")
-NoConfigOpt = _flag("--no-config", help="Ignore every config file.")
-StatisticsOpt = _flag("--statistics", help="Count findings per rule instead of listing them.")
-ShowValuesOpt = _flag("--show-values", help="Print values taken from the environment and env files (hidden by default).")
-ConfigOpt = typer.Option(
-    None, "--config", help="Config file (default: nearest .bindguard.toml or pyproject.toml [tool.bindguard]).")
-FormatOpt = typer.Option(
-    Format.concise, "--output-format", "--format",
-    help="concise: one grep-able line per finding (text is the same); full: with source line, caret, fix and docs URL; "
-    "or a CI format.",
-)
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the --output-format report to this file; text goes to the terminal.")
-QuietOpt = typer.Option(
-    0, "--quiet", "-q", count=True, show_default=False, help="Findings only, no summary; twice: nothing, only the exit code.")
-ColorOpt = typer.Option("auto", "--color", help="auto (NO_COLOR, FORCE_COLOR, then: is stdout a terminal), always or never.")
-FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1.  [default: warning]")
-# engine selection, shared by audit and watch
-HostsOpt = _many("--host", "-H", help="Engine URL, e.g. unix:///var/run/docker.sock or tcp://host:2376 (repeatable).")
-ContextsOpt = _many("--context", "-c", help="Docker CLI context name (repeatable).")
-IncludeStoppedOpt = typer.Option(False, "--all", "-a", help="Include stopped containers (their bindings on next start).")
-EngineTimeoutOpt = typer.Option(5.0, "--timeout", help="Seconds to wait for each engine answer.")
-
-
 @app.command(cls=GroupedCommand)
+@flatten
 def lint(
+    *,
     paths: list[str] | None = PathsArg,
     fmt: Format = FormatOpt,
     output: Path | None = OutputOpt,
-    fail_on: FailOn | None = FailOnOpt,
-    allow: list[str] | None = AllowOpt,
-    select: list[str] | None = SelectOpt,
-    ignore: list[str] | None = IgnoreOpt,
+    rules: RuleOptions,
     expect: list[str] | None = typer.Option(
         None, "--expect", help="SERVICE=IP:PORT the service must publish exactly (repeatable)."),
-    files: list[str] | None = FileOpt,
-    env_file: list[str] | None = EnvFileOpt,
-    profile: list[str] | None = ProfileOpt,
-    exclude: list[str] | None = ExcludeOpt,
-    include: list[str] | None = IncludeOpt,
-    sources: list[str] | None = SourcesOpt,
-    swarm: bool = SwarmOpt,
+    project: ProjectOptions,
+    folders: FolderOptions,
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic)."),
-    config_file: Path | None = ConfigOpt,
-    no_config: bool = NoConfigOpt,
+    config: ConfigOptions,
     baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
-    show_values: bool = ShowValuesOpt,
-    statistics: bool = StatisticsOpt,
-    quiet: int = QuietOpt,
-    color: ColorChoice = ColorOpt,
+    display: ReportOptions,
     stdin_filename: str | None = typer.Option(
         None, "--stdin-filename", help="With PATH -: the name to report and match config against."),
     default_host_ip: str | None = typer.Option(
@@ -138,10 +101,11 @@ def lint(
 
     PATH - reads one compose file from standard input.
     """
-    # The parameters above are the one declaration of the lint options: commands.lint takes them by
-    # name (so: locals(), the first statement), and entry's fast path reads lint_options.py, generated
-    # from them by lint_options_gen; tests/test_cli_fast_path.py checks both (issue 26).
-    raise typer.Exit(commands.lint(**locals()))
+    # The parameters above (with their groups' fields, cli_options) are the one declaration of the
+    # lint options: commands.lint takes them by name (so: locals(), the first statement), and entry's
+    # fast path reads lint_options.py, generated from them by lint_options_gen;
+    # tests/test_cli_fast_path.py checks both (issue 26).
+    raise typer.Exit(commands.lint(**flat_values(locals())))
 
 
 UNCUT = 100_000  # the ports table's width when stdout is not a terminal: wide enough for any path
@@ -155,18 +119,14 @@ class TextOrJson(str, enum.Enum):
 
 
 @app.command(cls=GroupedCommand)
+@flatten
 def ports(
+    *,
     paths: list[str] | None = PathsArg,
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--output-format", "--format", help="Output format."),
-    files: list[str] | None = FileOpt,
-    env_file: list[str] | None = EnvFileOpt,
-    profile: list[str] | None = ProfileOpt,
-    exclude: list[str] | None = ExcludeOpt,
-    include: list[str] | None = IncludeOpt,
-    sources: list[str] | None = SourcesOpt,
-    swarm: bool = SwarmOpt,
-    config_file: Path | None = ConfigOpt,
-    no_config: bool = NoConfigOpt,
+    project: ProjectOptions,
+    folders: FolderOptions,
+    config: ConfigOptions,
     show_values: bool = ShowValuesOpt,
     color: ColorChoice = ColorOpt,
 ) -> None:
@@ -176,12 +136,8 @@ def ports(
         from bindguard.lint import load_subjects
         from bindguard.ports_report import ports_json, ports_text
 
-        settings, _ = merged_settings(
-            config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude, include=include, swarm=swarm, show_values=show_values,
-            sources=sources,
-        )
-        subjects, problems = load_subjects(paths_or_default(paths, files), settings)
+        settings, _ = config.merged(**project.settings(), **folders.settings(), show_values=show_values)
+        subjects, problems = load_subjects(paths_or_default(paths, project.files), settings)
         if fmt is TextOrJson.json:
             write_stdout(ports_json(subjects, problems))
         else:
@@ -195,29 +151,25 @@ def ports(
 
 
 @app.command(cls=GroupedCommand)
+@flatten
 def audit(
+    *,
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
     include_stopped: bool = IncludeStoppedOpt,
     timeout: float = EngineTimeoutOpt,
     fmt: Format = FormatOpt,
     output: Path | None = OutputOpt,
-    fail_on: FailOn | None = FailOnOpt,
-    allow: list[str] | None = AllowOpt,
-    select: list[str] | None = SelectOpt,
-    ignore: list[str] | None = IgnoreOpt,
+    rules: RuleOptions,
     no_drift: bool = typer.Option(
         False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
     prove: bool = typer.Option(
         False, "--prove", help="Probe every published port from a throwaway neighbour host (root, Linux; BG015)."),
-    config_file: Path | None = ConfigOpt,
-    no_config: bool = NoConfigOpt,
+    config: ConfigOptions,
     # issue 21: confirm one project (or --expect) on the engine; engine/confirm.py
     paths: list[str] | None = typer.Argument(
         None, help="Compose project files or folders to confirm on the engine (default: the whole engine)."),
-    files: list[str] | None = FileOpt,
-    env_file: list[str] | None = EnvFileOpt,
-    profile: list[str] | None = ProfileOpt,
+    project: ProjectOptions,
     project_name: str | None = typer.Option(
         None, "--project-name", "-p", help="Compose project name (default: as docker compose finds it)."),
     expect: list[str] | None = typer.Option(
@@ -228,10 +180,7 @@ def audit(
     metrics_file: Path | None = typer.Option(
         None, "--metrics-file", help=
             "Also write Prometheus metrics to this file (node-exporter textfile collector), atomically."),
-    show_values: bool = ShowValuesOpt,
-    statistics: bool = StatisticsOpt,
-    quiet: int = QuietOpt,
-    color: ColorChoice = ColorOpt,
+    display: ReportOptions,
 ) -> None:
     """Check the running Docker engine(s) with the same rules, and drift from compose files.
 
@@ -247,12 +196,10 @@ def audit(
 
         if timeout <= 0:
             raise fail("--timeout must be above 0")
-        confirm_settings, confirm_level = merged_settings(
-            config_file, no_config, select=select, ignore=ignore, allow=allow, expect=expect,
-            compose_files=files, env_files=env_file, profiles=profile,
-            fail_on=fail_on.value if fail_on else None, show_values=show_values,
+        confirm_settings, confirm_level = config.merged(
+            **rules.settings(), **project.settings(), expect=expect, show_values=display.show_values,
         )
-        if paths or files or project_name or confirm_settings.selection.options.expect:
+        if paths or project.files or project_name or confirm_settings.selection.options.expect:
             from bindguard.engine.confirm import ConfirmSettings, confirm
 
             whole_engine = [name for name, given in (("--all", include_stopped), ("--no-drift", no_drift),
@@ -260,27 +207,21 @@ def audit(
             if whole_engine:
                 raise fail(f"{', '.join(whole_engine)} {'is' if len(whole_engine) == 1 else 'are'} for an audit "
                            "of the whole engine, not with PATHS, -f, -p or --expect")
-            warn_unrunnable(confirm_settings.selection, "audit", select)
+            warn_unrunnable(confirm_settings.selection, "audit", rules.select)
             outcome = confirm(
                 resolve_targets(list(host or ()), list(context or ())),
                 ConfirmSettings(
-                    paths=tuple(paths or (() if files or not project_name else (".",))),
+                    paths=tuple(paths or (() if project.files or not project_name else (".",))),
                     lint=confirm_settings, project_name=project_name,
                     allow_stopped=allow_stopped, timeout=timeout,
                 ),
             )
-            emit(
-                outcome.report, fmt, output, (color, quiet, statistics), None, confirm_settings.docs_url,
-                confirm_settings.weakened,
-            )
+            emit(outcome.report, fmt, output, display.look(), None, confirm_settings.docs_url, confirm_settings.weakened)
             if confirm_level == FailOn.never.value:
                 return 0
             return outcome.exit_code(exit_code(outcome.report, FailOn(confirm_level)))
-        settings, level = merged_settings(
-            config_file, no_config, select=select, ignore=ignore, allow=allow,
-            fail_on=fail_on.value if fail_on else None,
-        )
-        warn_unrunnable(settings.selection, "audit", select)
+        settings, level = config.merged(**rules.settings())
+        warn_unrunnable(settings.selection, "audit", rules.select)
         targets = resolve_targets(list(host or ()), list(context or ()))
         from bindguard.progress import Progress
 
@@ -293,7 +234,7 @@ def audit(
                     timeout=timeout,
                     selection=settings.selection,
                     drift=not no_drift,
-                    show_values=show_values,
+                    show_values=display.show_values,
                     note=say,
                     prove=_prover(prove),
                 ),
@@ -310,7 +251,7 @@ def audit(
             for e in errors[:-1]:
                 say(str(e))
             raise errors[-1]
-        emit(report, fmt, output, (color, quiet, statistics), None, settings.docs_url, settings.weakened)
+        emit(report, fmt, output, display.look(), None, settings.docs_url, settings.weakened)
         for e in errors:
             say(str(e))
         return 2 if errors else exit_code(report, FailOn(level))
@@ -332,17 +273,16 @@ def _prover(prove: bool):
 
 
 @app.command(cls=GroupedCommand)
+@flatten
 def watch(
+    *,
     host: list[str] | None = HostsOpt,
     context: list[str] | None = ContextsOpt,
     include_stopped: bool = IncludeStoppedOpt,
     timeout: float = EngineTimeoutOpt,
     fmt: TextOrJson = typer.Option(
         TextOrJson.text, "--output-format", "--format", help="text lines, or json: one JSON object per line."),
-    fail_on: FailOn | None = FailOnOpt,
-    allow: list[str] | None = AllowOpt,
-    select: list[str] | None = SelectOpt,
-    ignore: list[str] | None = IgnoreOpt,
+    rules: RuleOptions,
     no_drift: bool = typer.Option(
         False, "--no-drift", help="Do not compare compose-labelled containers with their files (BG010)."),
     once_exposed: bool = typer.Option(False, "--once-exposed", help="Exit 1 at the first finding at or above --fail-on."),
@@ -355,8 +295,7 @@ def watch(
     metrics_allow_wildcard: bool = typer.Option(
         False, "--metrics-allow-wildcard", help="Allow --metrics-address on 0.0.0.0 or ::."),
     backoff_max: float = typer.Option(30.0, "--backoff-max", help="Longest wait in seconds between reconnection attempts."),
-    config_file: Path | None = ConfigOpt,
-    no_config: bool = NoConfigOpt,
+    config: ConfigOptions,
     quiet: int = typer.Option(
         0, "--quiet", "-q", count=True, show_default=False,
         help="Changes only, no status lines; twice: nothing (exit code, --exec and metrics only)."),
@@ -375,10 +314,7 @@ def watch(
 
         if timeout <= 0 or exec_timeout <= 0 or backoff_max <= 0:
             raise fail("--timeout, --exec-timeout and --backoff-max must be above 0")
-        settings, level = merged_settings(
-            config_file, no_config, select=select, ignore=ignore, allow=allow,
-            fail_on=fail_on.value if fail_on else None,
-        )
+        settings, level = config.merged(**rules.settings())
         if settings.weakened is not None:  # watch has no summary: say it once, at the start
             say(settings.weakened.sentence())
         address = None
@@ -415,7 +351,9 @@ def watch(
 
 
 @app.command(cls=GroupedCommand)
+@flatten
 def fix(
+    *,
     paths: list[str] | None = PathsArg,
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff and change nothing."),
     check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if anything would change."),
@@ -425,12 +363,9 @@ def fix(
     follow_symlinks: bool = typer.Option(
         False, "--follow-symlinks", help="Also write files that symlinks lead to outside the given paths."
     ),
-    files: list[str] | None = FileOpt,
-    env_file: list[str] | None = EnvFileOpt,
-    profile: list[str] | None = ProfileOpt,
+    project: ProjectOptions,
     exclude: list[str] | None = ExcludeOpt,
-    config_file: Path | None = ConfigOpt,
-    no_config: bool = NoConfigOpt,
+    config: ConfigOptions,
 ) -> None:
     """Rewrite compose files so ports bind on loopback, changing only those bytes.
 
@@ -444,12 +379,9 @@ def fix(
         from bindguard.fix.summary import summary_text
         from bindguard.settings import parse_codes
 
-        settings, _ = merged_settings(
-            config_file, no_config, compose_files=files, env_files=env_file,
-            profiles=profile, exclude=exclude,
-        )
+        settings, _ = config.merged(**project.settings(), exclude=exclude)
         plan = plan_fixes(
-            paths_or_default(paths, files), settings, address=address,
+            paths_or_default(paths, project.files), settings, address=address,
             select=sorted(parse_codes(select or ())) or None,
             ignore=sorted(parse_codes(ignore or ())) or None,
             follow_symlinks=follow_symlinks,

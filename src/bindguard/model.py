@@ -195,6 +195,18 @@ class Note(NamedTuple):
         return (loc.file or "", loc.line, loc.column, self.message)
 
 
+class HostDefault(NamedTuple):
+    """What an entry without a host IP listens on, and why (compose files and every other source).
+
+    ``origin`` is said on every finding; ``note`` is a longer explanation
+    shared by every entry with this default, reported once.
+    """
+
+    addresses: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
+    origin: str = DOCKER_DEFAULT_ORIGIN
+    note: Note | None = None
+
+
 class Binding(NamedTuple):
     """One published port entry: where on the host it listens, and where it came from.
 

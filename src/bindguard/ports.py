@@ -18,9 +18,9 @@ Long syntax is checked the way compose-go's schema and loader check it.
 """
 
 import ipaddress
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from bindguard.model import PortRange
+from bindguard.model import Binding, Location, PortRange
 
 PROTOCOLS = frozenset({"tcp", "udp", "sctp"})
 MODES = frozenset({"ingress", "host"})
@@ -66,6 +66,16 @@ class PortSpec(NamedTuple):
     mode: str = "ingress"
     name: str = ""
     app_protocol: str = ""
+
+    def binding(self, service: str, location: Location, entry: str, **fields: Any) -> Binding:
+        """The entry as ``service`` publishes it: the one place a parsed entry becomes a
+        Binding, for compose files and every other source; ``fields`` are Binding's others
+        (``raw``, ``syntax``, the default host address, ...)."""
+        return Binding(
+            service=service, host_ip=self.host_ip, host_ports=self.host_ports, container_ports=self.container_ports,
+            protocol=self.protocol, mode=self.mode, name=self.name, app_protocol=self.app_protocol,
+            location=location, entry=entry, **fields,
+        )
 
 
 def parse_host_ip(text: str, brackets: bool = True) -> str:

@@ -5,7 +5,6 @@ handed to :mod:`bindguard.ports`.  Anything Compose would reject becomes a
 BG007 problem at the item's own line instead of an exception.
 """
 
-from typing import NamedTuple
 
 import yaml
 
@@ -13,31 +12,15 @@ from bindguard.compose.interpolate import InterpolationError, Lookup, interpolat
 from bindguard.compose.nodes import is_reset, mapping_entries, node_kind, resolve_scalar
 from bindguard.compose.services import PortItem
 from bindguard.model import (
-    DOCKER_DEFAULT_ORIGIN,
     INVALID_PORT_ENTRY,
     UNSET_VARIABLE,
-    WILDCARD_V4,
-    WILDCARD_V6,
     Binding,
+    HostDefault,
     Location,
-    Note,
     Problem,
 )
 from bindguard.ports import LONG_KEYS, PortSpec, PortSyntaxError, parse_long, parse_short, shown
 from bindguard.redact import Span, culprits, hidden_spans, masked, where_set
-
-
-class HostDefault(NamedTuple):
-    """What an entry without a host IP listens on, and why.
-
-    ``origin`` is said on every finding; ``note`` is a longer explanation
-    shared by every entry with this default, reported once.
-    """
-
-    addresses: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
-    origin: str = DOCKER_DEFAULT_ORIGIN
-    note: Note | None = None
-
 
 DOCKER_DEFAULT = HostDefault()
 
@@ -213,23 +196,8 @@ def item_binding(
                 entry=exc.entry,
             )
         return Problem(INVALID_PORT_ENTRY, f"invalid port entry: {exc}", loc, service=service, entry=exc.entry)
-    return Binding(
-        service=service,
-        host_ip=spec.host_ip,
-        host_ports=spec.host_ports,
-        container_ports=spec.container_ports,
-        protocol=spec.protocol,
-        location=loc,
-        entry=entry,
-        raw=raw,
-        syntax=syntax,
-        mode=spec.mode,
-        name=spec.name,
-        app_protocol=spec.app_protocol,
-        default_host_ip=default.addresses,
-        default_origin=default.origin,
-        default_note=default.note,
-        variables=tuple(missing),
-        project=project,
-        resolved=resolved,
+    return spec.binding(
+        service, loc, entry, raw=raw, syntax=syntax,
+        default_host_ip=default.addresses, default_origin=default.origin, default_note=default.note,
+        variables=tuple(missing), project=project, resolved=resolved,
     )

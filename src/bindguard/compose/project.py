@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import yaml
 
-from bindguard.compose.bindings import DOCKER_DEFAULT, HostDefault, item_binding
+from bindguard.compose.bindings import DOCKER_DEFAULT, item_binding
 from bindguard.compose.budget import COMPOSE_GROWTH_BASE, COMPOSE_GROWTH_PER_CHAR, ExpansionBudget
 from bindguard.compose.environment import Environment
 from bindguard.compose.interpolate import InterpolationError, interpolate
@@ -38,6 +38,7 @@ from bindguard.model import (
     INVALID_PORT_ENTRY,
     Binding,
     GatewayMode,
+    HostDefault,
     Location,
     Note,
     PortRange,

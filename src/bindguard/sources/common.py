@@ -5,15 +5,13 @@ Readers never import rules: the codes a Problem carries come from the model
 (``bindguard.model``), where the rules in ``rules/`` take them from too.
 """
 
-from typing import NamedTuple
 
 from bindguard.model import (
     INVALID_FILE,
     INVALID_PORT_ENTRY,
     UNSET_VARIABLE,
-    WILDCARD_V4,
-    WILDCARD_V6,
     Binding,
+    HostDefault,
     Location,
     Problem,
     Service,
@@ -24,13 +22,6 @@ from bindguard.ports import PortSpec, PortSyntaxError, parse_short, shown
 INVALID_ENTRY = INVALID_PORT_ENTRY
 __all__ = ["INVALID_ENTRY", "INVALID_FILE", "UNSET_VARIABLE"]
 MAX_FILE_BYTES = 16 * 1024 * 1024
-
-
-class Default(NamedTuple):
-    """What an entry without a host address listens on in this source, and why (said on BG001)."""
-
-    addresses: tuple[str, ...] = (WILDCARD_V4, WILDCARD_V6)
-    origin: str = "Docker's default when no host IP is given"
 
 
 def read_text(path: str, source: str) -> tuple[str | None, Problem | None]:
@@ -75,26 +66,17 @@ def entries_of(node) -> dict:
 
 
 def spec_binding(
-    spec: PortSpec, service: str, location: Location, entry: str, default: Default,
+    spec: PortSpec, service: str, location: Location, entry: str, default: HostDefault,
     syntax: str = "short", address_key: str = "",
 ) -> Binding:
-    return Binding(
-        service=service,
-        host_ip=spec.host_ip,
-        host_ports=spec.host_ports,
-        container_ports=spec.container_ports,
-        protocol=spec.protocol,
-        location=location,
-        entry=entry,
-        raw=entry,
-        syntax=syntax,
-        default_host_ip=default.addresses,
-        default_origin=default.origin,
-        address_key=address_key,
-    )
+    """``spec`` as ``service`` publishes it, written ``entry`` at ``location`` (``PortSpec.binding``)."""
+    return spec.binding(service, location, entry, raw=entry, syntax=syntax, default_host_ip=default.addresses,
+                        default_origin=default.origin, address_key=address_key)
 
 
-def short_binding(text: str, service: str, location: Location, default: Default, what: str = "port entry") -> Binding | Problem:
+def short_binding(
+    text: str, service: str, location: Location, default: HostDefault, what: str = "port entry",
+) -> Binding | Problem:
     """One ``[[ip:][host]:]container[/proto]`` entry (``docker run -p`` syntax) as a Binding or BG007."""
     try:
         spec = parse_short(text)

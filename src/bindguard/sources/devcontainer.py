@@ -12,12 +12,11 @@ files, which the folder walk reads as compose files; neither is a binding here.
 
 from __future__ import annotations
 
-from bindguard.model import Binding, Location, Problem, Service
+from bindguard.model import Binding, HostDefault, Location, Problem, Service
 from bindguard.ports import PortRange
 from bindguard.sources.common import (
     INVALID_ENTRY,
     INVALID_FILE,
-    Default,
     collect,
     host_aware,
     read_text,
@@ -28,8 +27,8 @@ from bindguard.sources.jsonc import JsoncError, Node, parse
 from bindguard.sources.runargs import scan
 
 SOURCE = "devcontainer"
-DEFAULT = Default(origin="the dev container CLI passes a string appPort to docker run -p, which publishes on every interface")
-RUNARGS_DEFAULT = Default(origin="docker run -p publishes on every interface")
+DEFAULT = HostDefault(origin="the dev container CLI passes a string appPort to docker run -p, which publishes on every interface")
+RUNARGS_DEFAULT = HostDefault(origin="docker run -p publishes on every interface")
 
 
 def _where(path: str, node: Node) -> Location:

@@ -23,12 +23,12 @@ import yaml
 
 from bindguard.compose.nodes import resolve_scalar
 from bindguard.compose.yaml_reader import read_file
-from bindguard.model import Binding, Problem, Service
+from bindguard.model import Binding, HostDefault, Problem, Service
 from bindguard.ports import PortSpec, PortSyntaxError, parse_host_ip, parse_protocol, parse_range, shown
 from bindguard.sources import WORKLOAD_KINDS
 from bindguard.sources.common import (
     INVALID_ENTRY,
-    Default,
+    collect,
     entries_of,
     host_aware,
     node_location,
@@ -36,8 +36,8 @@ from bindguard.sources.common import (
     subject,
 )
 
-KIND_DEFAULT = Default(("0.0.0.0",), "kind's listenAddress defaults to 0.0.0.0")
-POD_DEFAULT = Default(("0.0.0.0",), "a hostPort without hostIP listens on every address of the node")
+KIND_DEFAULT = HostDefault(("0.0.0.0",), "kind's listenAddress defaults to 0.0.0.0")
+POD_DEFAULT = HostDefault(("0.0.0.0",), "a hostPort without hostIP listens on every address of the node")
 _POD_SPEC_PATHS = {
     "Pod": ("spec",),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
@@ -65,7 +65,7 @@ def _port(value: object, what: str) -> int:
 
 
 def _mapping(
-    path: str, node: yaml.Node, service: str, source: str, keys: tuple[str, str, str, str], default: Default,
+    path: str, node: yaml.Node, service: str, source: str, keys: tuple[str, str, str, str], default: HostDefault,
 ) -> Binding | Problem | None:
     """One port mapping with (container port, host port, address, protocol) keys; None if it publishes nothing."""
     container_key, host_key, address_key, protocol_key = keys
@@ -99,14 +99,10 @@ def _kind_cluster(path: str, doc: dict, services: list[Service], problems: list[
         entries = entries_of(node)
         role = _value(entries, "role") or "node"
         name = f"{role} {index}"
-        bindings = []
+        bindings: list[Binding] = []
         for mapping in _items(entries, "extraPortMappings"):
             keys = ("containerPort", "hostPort", "listenAddress", "protocol")
-            result = _mapping(path, mapping, name, "kind", keys, KIND_DEFAULT)
-            if isinstance(result, Problem):
-                problems.append(result)
-            elif result is not None:
-                bindings.append(result)
+            collect(_mapping(path, mapping, name, "kind", keys, KIND_DEFAULT), bindings, problems)
         if bindings:
             services.append(Service(name, node_location(path, node, "kind"), bindings=tuple(bindings)))
 
@@ -141,11 +137,7 @@ def _pod(path: str, doc: dict, kind: str, services: list[Service], problems: lis
             cname = f"{pod_name}/{_value(centries, 'name') or '?'}"
             for port in _items(centries, "ports"):
                 keys = ("containerPort", "hostPort", "hostIP", "protocol")
-                result = _mapping(path, port, cname, "pods", keys, POD_DEFAULT)
-                if isinstance(result, Problem):
-                    problems.append(result)
-                elif result is not None:
-                    bindings.append(result)
+                collect(_mapping(path, port, cname, "pods", keys, POD_DEFAULT), bindings, problems)
     if bindings or host_network:
         service = Service(pod_name, node_location(path, spec_node, "pods"), "host" if host_network else None,
                           network_at, tuple(bindings))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 
-from bindguard.model import Binding, Location, Problem, Service
-from bindguard.sources.common import INVALID_FILE, Default, host_aware, read_text, short_binding, subject
+from bindguard.model import Binding, HostDefault, Location, Problem, Service
+from bindguard.sources.common import INVALID_FILE, collect, host_aware, read_text, short_binding, subject
 
 SOURCE = "quadlet"
-DEFAULT = Default(origin="Podman binds a PublishPort= without a host IP on all IPs")
+DEFAULT = HostDefault(origin="Podman binds a PublishPort= without a host IP on all IPs")
 _SECTIONS = ("Container", "Pod")
 
 
@@ -112,11 +112,7 @@ def read(path: str):
         if first is None:
             first = Location(file=path, line=item.line, column=1, source=SOURCE)
         if item.key == "PublishPort":
-            result = short_binding(_unquote(item.value), name, where, DEFAULT, "PublishPort=")
-            if isinstance(result, Problem):
-                problems.append(result)
-            else:
-                bindings.append(result)
+            collect(short_binding(_unquote(item.value), name, where, DEFAULT, "PublishPort="), bindings, problems)
         elif item.key == "Network" and _unquote(item.value).split(":")[0] == "host":
             network, network_at = "host", where
     services = []

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from bindguard.model import Binding, Location, Problem
-from bindguard.sources.common import INVALID_ENTRY, Default, collect, short_binding, unresolved
+from bindguard.model import Binding, HostDefault, Location, Problem
+from bindguard.sources.common import INVALID_ENTRY, collect, short_binding, unresolved
 
 # docker run's boolean flags (they take no value), long and short.
 _BOOL_LONG = frozenset({
@@ -66,7 +66,7 @@ def split_words(text: str, service: str, where: Location) -> tuple[list[str], Pr
 
 
 def scan(
-    args: list[tuple[str, Location]] | list[Arg], service: str, default: Default, publish_entry=None,
+    args: list[tuple[str, Location]] | list[Arg], service: str, default: HostDefault, publish_entry=None,
 ) -> Found:
     """Every publish and network flag in ``args`` (each word with its place).
 
@@ -153,7 +153,7 @@ def scan(
     return Found(bindings, problems, network, network_at, None, name_value)
 
 
-def publish_args(text: str, service: str, where: Location, default: Default) -> Found:
+def publish_args(text: str, service: str, where: Location, default: HostDefault) -> Found:
     """The publishes in an options string (a workflow's ``options:``), all placed at ``where``."""
     words, problem = split_words(text, service, where)
     if problem is not None:

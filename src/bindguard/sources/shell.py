@@ -27,12 +27,11 @@ import bisect
 import re
 from typing import NamedTuple
 
-from bindguard.model import Binding, Location, Problem, Service
+from bindguard.model import Binding, HostDefault, Location, Problem, Service
 from bindguard.ports import LONG_KEYS, PortSyntaxError, parse_long, shown
 from bindguard.sources.common import (
     INVALID_ENTRY,
     INVALID_FILE,
-    Default,
     host_aware,
     read_text,
     short_binding,
@@ -42,8 +41,8 @@ from bindguard.sources.common import (
 from bindguard.sources.runargs import Arg, scan
 
 SOURCE = "shell"
-DEFAULT = Default(origin="docker run -p publishes on every interface when no host IP is given")
-SWARM_DEFAULT = Default(origin="swarm publishes on every node's every address")
+DEFAULT = HostDefault(origin="docker run -p publishes on every interface when no host IP is given")
+SWARM_DEFAULT = HostDefault(origin="swarm publishes on every node's every address")
 ENGINES = frozenset({"docker", "podman", "nerdctl"})
 _PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "doas"})
 # sudo/env options that take a value (the next word is not the command)
@@ -182,7 +181,7 @@ class _Script:
         if kind == "string":
             return self._join([c for c in node.children if c.type != '"'], depth, quoted=True)
         if kind == "string_content":
-            return _Value(_unescape_quoted(self.raw(node)))
+            return _Value(_unescape(self.raw(node), QUOTED_ESCAPES))
         if kind == "concatenation":
             return self._join(node.children, depth, quoted=False)
         if kind == "simple_expansion":
@@ -249,31 +248,18 @@ class _Script:
         return _Value("", (name,), split=True)  # unset, no default: empty, as in the shell
 
 
-def _unescape(text: str) -> str:
-    """An unquoted word: a backslash quotes the next character; backslash-newline is nothing."""
+QUOTED_ESCAPES = '$`"\\\n'  # what a backslash quotes inside double quotes
+
+
+def _unescape(text: str, escapable: str | None = None) -> str:
+    """A backslash quotes the next character (inside double quotes: only one of
+    ``escapable``, else it stays); backslash-newline is nothing."""
     if "\\" not in text:
         return text
     out, i = [], 0
     while i < len(text):
         c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def _unescape_quoted(text: str) -> str:
-    """Inside double quotes a backslash quotes only ``$ ` " \\`` and newline."""
-    if "\\" not in text:
-        return text
-    out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+        if c == "\\" and i + 1 < len(text) and (escapable is None or text[i + 1] in escapable):
             if text[i + 1] != "\n":
                 out.append(text[i + 1])
             i += 2
@@ -420,7 +406,7 @@ def _swarm_entry(text: str, service: str, where: Location) -> Binding | Problem:
             spec = parse_long(item, "--publish")
         except PortSyntaxError as exc:
             return Problem(INVALID_ENTRY, f"invalid --publish entry: {exc}", where, service=service, entry=text)
-        binding = spec_binding(spec, service, where, text, SWARM_DEFAULT)._replace(mode=spec.mode)
+        binding = spec_binding(spec, service, where, text, SWARM_DEFAULT)
     else:
         result = short_binding(text, service, where, SWARM_DEFAULT, "--publish entry")
         if isinstance(result, Problem):

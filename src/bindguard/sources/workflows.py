@@ -17,10 +17,9 @@ import yaml
 
 from bindguard.compose.nodes import resolve_scalar
 from bindguard.compose.yaml_reader import read_file
-from bindguard.model import Binding, Location, Problem, Service
+from bindguard.model import Binding, HostDefault, Location, Problem, Service
 from bindguard.sources.common import (
     INVALID_ENTRY,
-    Default,
     collect,
     entries_of,
     host_aware,
@@ -33,7 +32,7 @@ from bindguard.sources.common import (
 from bindguard.sources.runargs import publish_args
 
 SOURCE = "workflows"
-DEFAULT = Default(origin="the runner passes the entry to docker create -p, which publishes on every interface")
+DEFAULT = HostDefault(origin="the runner passes the entry to docker create -p, which publishes on every interface")
 
 
 def _scalar_text(node: yaml.Node) -> str | None:

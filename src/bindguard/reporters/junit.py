@@ -39,7 +39,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from bindguard.ansi import printable
-from bindguard.model import Finding
+from bindguard.model import Finding, Location
 from bindguard.reporters.base import Report, display_path, message_text
 
 __all__ = ["JunitReporter"]
@@ -63,15 +63,19 @@ class JunitReporter:
             return display_path(loc.file, self.base_path)
         return loc.engine or "unknown"
 
+    def _place(self, loc: Location) -> str:
+        """``file:line:column`` as far as the location knows them (a file's location)."""
+        where = display_path(loc.file or "", self.base_path)
+        if loc.line > 0:
+            where += f":{loc.line}"
+            if loc.column > 0:
+                where += f":{loc.column}"
+        return where
+
     def _case_name(self, finding: Finding) -> str:
         loc = finding.location
         if loc.file is not None:
-            where = display_path(loc.file, self.base_path)
-            if loc.line > 0:
-                where += f":{loc.line}"
-                if loc.column > 0:
-                    where += f":{loc.column}"
-            return f"{where} {finding.code}"
+            return f"{self._place(loc)} {finding.code}"
         where = str(loc)
         name = f"{where} {finding.code}"
         return f"{name} {finding.entry}" if finding.entry else name
@@ -80,12 +84,7 @@ class JunitReporter:
         loc = finding.location
         lines: list[str] = []
         if loc.file is not None:
-            where = display_path(loc.file, self.base_path)
-            if loc.line > 0:
-                where += f":{loc.line}"
-                if loc.column > 0:
-                    where += f":{loc.column}"
-            lines.append(f"location: {where}")
+            lines.append(f"location: {self._place(loc)}")
         else:
             lines.append(f"engine: {loc.engine or 'unknown'}")
             if loc.container:

@@ -1,11 +1,13 @@
-"""Fix hints shared by the rules that ask for a loopback address."""
+"""What the rules share: fix hints that ask for a loopback address, and the
+Violation about a binding, a service or a source Problem (its place, its
+service and its entry taken from the item, the same way in every rule)."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
 
-from bindguard.model import Binding, Problem, Violation
+from bindguard.model import Binding, Location, Problem, Service, Severity, Violation
 
 
 def loopback_for(binding: Binding) -> str:
@@ -48,3 +50,16 @@ def problem_violation(problem: Problem, code: str, fix: str = "") -> Iterator[Vi
     """The Violation for a source Problem that carries ``code`` (BG000, BG006, BG007)."""
     if problem.code == code:
         yield Violation(problem.location, problem.message, fix, problem.service, problem.entry)
+
+
+def binding_violation(binding: Binding, message: str, fix: str, entry: str | None = None,
+                      severity: Severity | None = None) -> Violation:
+    """A Violation at the binding's entry, for its service; ``entry`` defaults to the entry as published."""
+    return Violation(binding.location, message, fix, binding.service,
+                     binding.spec() if entry is None else entry, severity)
+
+
+def service_violation(service: Service, message: str, fix: str, entry: str,
+                      location: Location | None = None) -> Violation:
+    """A Violation about a whole service, at ``location`` (default: where the service is defined)."""
+    return Violation(location or service.location, message, fix, service.name, entry)

@@ -75,7 +75,7 @@ from bindguard.model import (
     Violation,
     address_verdict,
 )
-from bindguard.rules._hints import loopback_hint, published
+from bindguard.rules._hints import binding_violation, loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
 
@@ -98,12 +98,8 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
     wild = [a for a in binding.effective if address_verdict(a) is Verdict.WILDCARD]
     if not wild:
         return
-    yield Violation(
-        binding.location,
-        f"{published(binding)} on all interfaces ({', '.join(wild)}): {_why(binding)}",
-        loopback_hint(binding),
-        binding.service,
-        binding.spec(),
+    yield binding_violation(
+        binding, f"{published(binding)} on all interfaces ({', '.join(wild)}): {_why(binding)}", loopback_hint(binding),
     )
 
 

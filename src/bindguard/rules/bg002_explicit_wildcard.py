@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
-from bindguard.rules._hints import loopback_hint, published
+from bindguard.rules._hints import binding_violation, loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
 
@@ -51,12 +51,8 @@ def check(binding: Binding, options: object) -> Iterator[Violation]:
         (address,) = binding.effective
         family = "IPv6" if ":" in address else "IPv4"
         written = "" if address == binding.host_ip else f" (the engine binds it as {address})"
-        yield Violation(
-            binding.location,
-            f"{published(binding)} on {binding.host_ip}{written}, every {family} interface",
-            loopback_hint(binding),
-            binding.service,
-            binding.spec(),
+        yield binding_violation(
+            binding, f"{published(binding)} on {binding.host_ip}{written}, every {family} interface", loopback_hint(binding),
         )
 
 

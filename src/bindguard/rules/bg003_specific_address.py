@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Verdict, Violation, address_verdict
-from bindguard.rules._hints import loopback_hint, published
+from bindguard.rules._hints import binding_violation, loopback_hint, published
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import RuleOptions
@@ -62,14 +62,12 @@ def check(binding: Binding, options: RuleOptions) -> Iterator[Violation]:
         if address_verdict(address) is not Verdict.SPECIFIC or options.allowed(address):
             continue
         origin = "" if binding.host_ip else f" ({binding.default_origin})"
-        yield Violation(
-            binding.location,
+        yield binding_violation(
+            binding,
             f"{published(binding)} on {address}{origin}, reachable by every "
             "machine that can reach that address; allow its range if intended",
             # fix leaves a deliberate address alone, so the hint is its reason, not a rewrite.
             loopback_hint(binding) if binding.syntax == "engine" or binding.swarm else FIX.message,
-            binding.service,
-            binding.spec(),
         )
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Service, Severity, Violation
+from bindguard.rules._hints import service_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -57,13 +58,13 @@ def check(service: Service, options: object) -> Iterator[Violation]:
     dropped = len(service.discarded) or len(service.bindings)
     ignored = ("; its ports: entry is ignored" if dropped == 1
                else f"; its {dropped} ports: entries are ignored" if dropped else "")
-    yield Violation(
-        service.network_mode_location or service.location,
+    yield service_violation(
+        service,
         f"service {service.name!r} uses the host network: nothing is published, it "
         f"listens on every host address its process binds{ignored}",
         'remove network_mode: host and publish with "127.0.0.1:PORT:PORT"',
-        service.name,
         "network_mode: host",
+        service.network_mode_location,
     )
 
 

@@ -63,6 +63,7 @@ import ipaddress
 from collections.abc import Iterator
 
 from bindguard.model import Binding, Severity, Subject, Violation, format_address
+from bindguard.rules._hints import binding_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -126,14 +127,12 @@ def check(subject: Subject, options: object) -> Iterator[Violation]:
             line = f" (line {where.line})" if where.file == binding.location.file else f" ({where})"
             shown = "all interfaces" if address == "*" else format_address(address)
             when = "" if selected else _combination(profiles, service_profiles.get(other.service, frozenset()))
-            yield Violation(
-                binding.location,
+            yield binding_violation(
+                binding,
                 f"host port {port}/{binding.protocol} on {shown} is already published by "
                 f"service {other.service!r}{line}{when}: the second one fails with "
                 "'port is already allocated'",
                 "publish one of them on another host port",
-                binding.service,
-                binding.spec(),
             )
 
 

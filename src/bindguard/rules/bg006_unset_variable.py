@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import UNSET_VARIABLE, Binding, Problem, Severity, Verdict, Violation
-from bindguard.rules._hints import loopback_hint, problem_violation
+from bindguard.rules._hints import binding_violation, loopback_hint, problem_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import auto
 
@@ -82,12 +82,11 @@ def check(binding: Binding | Problem, options: object) -> Iterator[Violation]:
     else:
         outcome = f"it resolves to {resolved!r}"
     loopback = binding.verdict is Verdict.LOOPBACK
-    yield Violation(
-        binding.location,
+    yield binding_violation(
+        binding,
         f"variable{plural} {names} unset with no default: {outcome}",
         loopback_hint(binding) if not loopback
         else f"give {binding.variables[0]} a default, e.g. ${{{binding.variables[0]}:-...}}",
-        binding.service,
         binding.raw or binding.spec(),
         # On loopback whatever the variable holds: worth knowing, not failing for
         # (and what an entry fixed by `bindguard fix` looks like).

@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Binding, Location, Severity, Subject, Violation, format_address, same_address
+from bindguard.rules._hints import service_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 from bindguard.rules.options import Expectation, RuleOptions
@@ -83,11 +84,10 @@ def check(subject: Subject, options: RuleOptions) -> Iterator[Violation]:
                 actual = "; ".join(describe(b) for b in service.bindings)
             else:
                 actual = "nothing"
-            yield Violation(
-                service.location,
+            yield service_violation(
+                service,
                 f"service {service.name!r} should publish {want} but publishes {actual}",
                 f'publish "{format_address(want.address)}:{want.port}:<container port>"',
-                service.name,
                 str(want),
             )
 

@@ -78,6 +78,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Binding, GatewayMode, Service, Severity, Verdict, Violation
+from bindguard.rules._hints import binding_violation, service_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -103,27 +104,24 @@ def check(service: Service, options: object) -> Iterator[Violation]:
             where += f", {mode.location}"
         where += ")"
         if mode.mode == "nat-unprotected":
-            yield Violation(
-                service.location,
+            yield service_violation(
+                service,
                 f"service {service.name!r} is on {where}: every container port, published or "
                 f"not, is reachable on the container's {family} address by any host that routes "
                 "to the network; Docker filters no ports there",
                 "use the default gateway mode (nat) for this network",
-                service.name,
                 f"{mode.network}: {_option(mode)}",
             )
             continue
         for binding in service.bindings:
             if binding.verdict in (Verdict.WILDCARD, Verdict.INVALID) or mode.family not in _families(binding):
                 continue  # wildcards are BG001/BG002's, and another family is not routed here
-            yield Violation(
-                binding.location,
+            yield binding_violation(
+                binding,
                 f"container port {binding.container_ports}/{binding.protocol} is reachable on the "
                 f"container's {family} address by any host that routes to {where}: routed mode "
                 f"ignores the host IP {binding.host_ip or ', '.join(binding.effective)} and the host port",
                 "use the default gateway mode (nat) for this network, or do not publish the port",
-                service.name,
-                binding.spec(),
             )
 
 

@@ -56,6 +56,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import NeighbourProof, Severity, Verdict, Violation
+from bindguard.rules._hints import binding_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -73,15 +74,13 @@ def check(proof: NeighbourProof, options: object) -> Iterator[Violation]:
         if proof.verdict == BYPASS
         else "on this host's address on the neighbour's link"
     )
-    yield Violation(
-        b.location,
+    yield binding_violation(
+        b,
         f"container port {b.container_ports}/{b.protocol} published on "
         f"{b.spec().rsplit(':', 1)[0]} answered a neighbour host {how}, port {proof.port} "
         f"in {proof.seconds * 1000:.1f} ms",
         "upgrade Docker to 28.0.0 or newer, or drop forwarded loopback traffic: "
         "iptables -t raw -I PREROUTING ! -i lo -d 127.0.0.0/8 -j DROP",
-        b.service,
-        b.spec(),
     )
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bindguard.model import Service, Severity, Violation
+from bindguard.rules._hints import service_violation
 from bindguard.rules.contract import Rule, Scope
 from bindguard.rules.fixinfo import manual
 
@@ -46,13 +47,12 @@ CODE = "BG016"
 
 
 def check(service: Service, options: object) -> Iterator[Violation]:
-    yield Violation(
-        service.location,
+    yield service_violation(
+        service,
         f"service {service.name!r} of compose project {service.project!r} has no running "
         "container, so where it listens cannot be confirmed",
         f"start it (docker compose -p {service.project} up -d {service.name}), "
         "or pass --allow-stopped if it is meant to be stopped",
-        service.name,
         "not running",
     )
 

@@ -133,3 +133,23 @@ def test_a_child_leaves_no_buffered_output_behind():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=root)
     assert (done.returncode, done.stdout, done.stderr) == (0, "said once;55\n", "")
+
+
+def test_with_another_thread_running_the_workers_are_spawned_not_forked(monkeypatch):
+    """A forked child would inherit the locks another thread holds; spawned workers start clean."""
+    import threading
+
+    import bindguard.parallel as parallel
+
+    forks = []
+    monkeypatch.setattr(parallel.os, "fork", lambda: forks.append(1) or os.fork())
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        results = run_all(_square, list(range(5)), 2)
+    finally:
+        stop.set()
+        other.join()
+    assert [r[0] for r in results] == [0, 1, 4, 9, 16] and forks == []
+    assert os.getpid() not in {r[1] for r in results}  # the pool's workers did all of it

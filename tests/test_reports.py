@@ -339,7 +339,9 @@ def test_progress_only_on_a_terminal_and_only_after_a_while():
     assert piped.getvalue() == ""  # not a terminal: never
 
 
-def test_lint_counts_every_project_on_the_progress_line():
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_lint_counts_every_project_on_the_progress_line(jobs):
+    """Serial, and with forked workers (whose results are counted as they come back)."""
     from bindguard.lint import LintSettings, lint
 
     seen = []
@@ -354,8 +356,9 @@ def test_lint_counts_every_project_on_the_progress_line():
         def close(self):
             seen.append("close")
 
-    lint([str(ROOT / "compose-examples")], LintSettings(jobs=1), progress=Line)
-    assert seen[0][0] == "projects" and seen.count("step") == seen[0][1] and seen[-1] == "close"
+    report = lint([str(ROOT / "compose-examples")], LintSettings(jobs=jobs), progress=Line)
+    assert seen[0][0] == "projects" and seen.count("step") == seen[0][1] > 3 and seen[-1] == "close"
+    assert report == lint([str(ROOT / "compose-examples")], LintSettings(jobs=1))
 
 
 def test_ports_never_cuts_a_location_when_piped(tmp_path):

@@ -18,7 +18,8 @@ the parent (as ``ProcessPoolExecutor`` does); a child that dies without an
 answer (killed, out of memory) is a :class:`WorkerError`.
 
 Where ``os.fork`` is missing or unsafe (Windows; macOS, where CPython itself
-spawns instead), ``ProcessPoolExecutor`` does the same job.
+spawns instead; a process with another thread running), a ``ProcessPoolExecutor``
+of spawned workers does the same job.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ class WorkerError(RuntimeError):
 
 
 def _can_fork() -> bool:
-    return hasattr(os, "fork") and sys.platform != "darwin"
+    """Fork where it is safe: not on macOS or Windows, and not while another thread runs
+    (a lock it holds would stay held in the child; ``lint --default-host-ip engine`` over
+    ``ssh://`` has a thread reading ssh's stderr)."""
+    return hasattr(os, "fork") and sys.platform != "darwin" and _one_thread()
+
+
+def _one_thread() -> bool:
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
 
 
 def run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
@@ -127,8 +136,10 @@ def _ended(status: int) -> str:
 
 
 def _pooled(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, done: Callable[[], None]) -> list:
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(workers) as pool:
+    # spawned workers: they start clean, so no thread's lock is inherited
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return [_counted(result, done) for result in pool.map(fn, items, chunksize=chunk)]

@@ -1,4 +1,5 @@
-"""A folder's compose files are read once, also those found by the sniff (issue 26)."""
+"""A folder's compose files are read once, also those found by the sniff, and so are named files
+whose content told their kind (issue 26)."""
 
 import os
 from collections import Counter
@@ -64,3 +65,18 @@ def test_worker_processes_report_the_same(tree):
     """With a pool, each one-file project carries its sniffed bytes to the worker (``Unit.data``)."""
     serial = lint([str(tree)], LintSettings(jobs=1))
     assert lint([str(tree)], LintSettings(jobs=2)) == serial
+
+
+def test_a_named_file_whose_content_told_its_kind_is_read_once(tree, monkeypatch):
+    """A named ``*.yml`` not named like a compose file is looked at to tell its kind (compose,
+    pods, kind, workflow): those bytes are the ones parsed, within the same byte budget."""
+    named = [str(tree / "deploy" / "stack.yml"), str(tree / "deploy" / "base.yaml")]
+    expected = lint(named, LintSettings(jobs=1))
+    assert sorted(f.location.file.rsplit("/", 1)[-1] for f in expected.findings) == ["base.yaml", "stack.yml"]
+    opened = _opens(monkeypatch)
+    assert lint(named, LintSettings(jobs=1)) == expected
+    assert opened["stack.yml"] == 1 and opened["base.yaml"] == 1
+    monkeypatch.setattr(discover_module, "KEEP_BYTES", len(STACK))  # room for stack.yml, not base.yaml
+    opened.clear()
+    assert lint(named, LintSettings(jobs=1)) == expected
+    assert opened["stack.yml"] == 1 and opened["base.yaml"] == 2

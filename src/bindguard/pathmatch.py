@@ -95,6 +95,8 @@ class PathPatterns:
 
     def excludes_file(self, path: str) -> bool:
         """A file is excluded by its own name or by any folder above it."""
+        if not self.patterns:
+            return False
         if self.matches(path, is_dir=False):
             return True
         parts, inside = self._parts(path)

@@ -12,7 +12,7 @@ exactly as lint does without importing lint).
 import os
 from typing import NamedTuple
 
-from bindguard.compose.discover import discover
+from bindguard.compose import discover as discovery
 from bindguard.compose.project import DEFAULT_FILES, OVERRIDE_FILES, ProjectOptions
 from bindguard.config import PathOverride
 from bindguard.errors import InputError
@@ -56,8 +56,9 @@ class Unit(NamedTuple):
     (``compose``, or another source of ``bindguard.sources``, read one file a unit).
 
     ``data``: the bytes of a one-file project's file when discovery read them
-    already to sniff it (a ``*.yml`` not named like a compose file), so that
-    the file is read once.
+    already to sniff it (a ``*.yml`` not named like a compose file, or a named
+    file whose content told its kind), so that the file is read once (at most
+    ``discover.KEEP_BYTES`` held in all).
     """
 
     files: tuple[str, ...]
@@ -96,16 +97,21 @@ def plan(paths: list[str], settings: LintSettings, notes: RunNotes | None = None
     deferred = None if notes is None else notes.errors
     sniffed: dict[str, bytes] = {}
     finder, compose = _finder(settings)
-    files, problems = discover(paths, exclude, settings.include, sniffed, deferred, finder, compose)
+    files, problems = discovery.discover(paths, exclude, settings.include, sniffed, deferred, finder, compose)
     if notes is not None:
         if notes.errors and not files and not units and not problems:
             raise notes.errors[0]  # nothing at all was checked: no report, one error line
         notes.warnings += [f"warning: --exclude {p!r} matched nothing" for p in exclude.unused()]
     explicit_set = {os.path.normpath(p) for p in explicit}
     by_dir: dict[str, list[str]] = {}
+    keep = discovery.KEEP_BYTES - sum(len(data) for data in sniffed.values())
     for path in files:
         if os.path.normpath(path) in explicit_set:
-            units.append(Unit((path,), kind=_named_kind(path)))
+            read: list[bytes] = []
+            kind = _named_kind(path, read)
+            data = read[0] if read and 0 < len(read[0]) <= keep else None  # read once, as a sniffed file
+            keep -= len(data or b"")
+            units.append(Unit((path,), data=data, kind=kind))
         elif finder is not None and path in finder.found:
             units.append(Unit((path,), data=sniffed.get(path), kind=finder.found[path]))
         else:
@@ -132,11 +138,12 @@ def _finder(settings: LintSettings):
     return (Finder(others) if others else None), COMPOSE in kinds
 
 
-def _named_kind(path: str) -> str:
-    """A file named on the command line is read as the kind it is, whatever its name."""
+def _named_kind(path: str, read: list[bytes]) -> str:
+    """A file named on the command line is read as the kind it is, whatever its name; ``read``
+    receives its bytes when its content decided that (``sources.kind_of_named``)."""
     from bindguard.compose.discover import is_compose_name
     from bindguard.sources import COMPOSE, is_workflow_path, kind_of_named
 
     if is_compose_name(os.path.basename(path)) and not is_workflow_path(path):
         return COMPOSE
-    return kind_of_named(path)
+    return kind_of_named(path, read)

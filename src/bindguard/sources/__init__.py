@@ -100,13 +100,18 @@ def is_devcontainer_path(path: str) -> bool:
     return len(parts) >= 2 and (parts[-2] == ".devcontainer" or (len(parts) >= 3 and parts[-3] == ".devcontainer"))
 
 
-def _head(path: str) -> bytes:
+def _head(path: str, read: list[bytes] | None = None) -> bytes:
+    """The file, if it is at most ``SNIFF_LIMIT`` bytes (else, or unreadable: nothing); ``read``
+    receives it."""
     from bindguard.bounded_read import read_small_file
 
     try:
-        return read_small_file(path, SNIFF_LIMIT)
+        data = read_small_file(path, SNIFF_LIMIT)
     except (OSError, ValueError):
         return b""
+    if read is not None:
+        read.append(data)
+    return data
 
 
 def yaml_kind(data: bytes) -> str | None:
@@ -204,13 +209,15 @@ def has_shell_shebang(path: str) -> bool:
     return program in _SHELLS
 
 
-def kind_of_named(path: str) -> str:
+def kind_of_named(path: str, read: list[bytes] | None = None) -> str:
     """The kind of a file named on the command line: as it is, whatever its name.
 
     By name first (workflow folder, devcontainer names, Quadlet suffixes),
     then by content: YAML with a workload or kind ``kind:``, YAML with
     top-level ``jobs:`` and ``on:`` (a workflow kept elsewhere), JSON with
     dev container keys.  Anything else is read as a compose file, as before.
+    ``read`` receives the whole file when its content was looked at (a file
+    larger than ``SNIFF_LIMIT`` is not), so that it is not read twice.
     """
     name = os.path.basename(path)
     kind = Finder(frozenset(KINDS)).kind_by_name(path, name)
@@ -220,10 +227,10 @@ def kind_of_named(path: str) -> str:
     if "." not in name and has_shell_shebang(path):
         return "shell"
     if lower.endswith(YAML_SUFFIXES):
-        data = _head(path)
+        data = _head(path, read)
         return yaml_kind(data) or ("workflows" if looks_like_workflow(data) else COMPOSE)
     if lower.endswith(".json"):
-        data = _head(path)
+        data = _head(path, read)
         if b'"services"' not in data and any(
             k in data for k in (b'"appPort"', b'"runArgs"', b'"forwardPorts"', b'"dockerComposeFile"')
         ):

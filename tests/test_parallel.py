@@ -153,3 +153,24 @@ def test_with_another_thread_running_the_workers_are_spawned_not_forked(monkeypa
         other.join()
     assert [r[0] for r in results] == [0, 1, 4, 9, 16] and forks == []
     assert os.getpid() not in {r[1] for r in results}  # the pool's workers did all of it
+
+
+def test_when_no_process_can_be_forked_this_one_works_the_share(monkeypatch):
+    """A pids limit (EAGAIN) is not an error: the results are the same, worked here."""
+    import bindguard.parallel as parallel
+
+    real_fork = os.fork
+    calls = []
+
+    def fork_once():
+        calls.append(1)
+        if len(calls) > 1:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(parallel.os, "fork", fork_once)
+    before = (_children_left(), _open_fds())
+    results = run_all(_square, list(range(10)), 4)
+    assert [r[0] for r in results] == [x * x for x in range(10)]
+    assert len({r[1] for r in results}) == 2 and len(calls) == 3  # one child; two shares worked here
+    assert (_children_left(), _open_fds()) == before

@@ -15,7 +15,8 @@ went would stall on a full pipe.  A child never returns into the caller's
 code: it leaves with ``os._exit``, so no ``finally``, ``atexit`` or buffered
 output of the parent runs twice.  An exception in a child is raised again in
 the parent (as ``ProcessPoolExecutor`` does); a child that dies without an
-answer (killed, out of memory) is a :class:`WorkerError`.
+answer (killed, out of memory) is a :class:`WorkerError`.  When no process can
+be forked (a container's pids limit), the parent works that share itself.
 
 Where ``os.fork`` is missing or unsafe (Windows; macOS, where CPython itself
 spawns instead; a process with another thread running), a ``ProcessPoolExecutor``
@@ -62,19 +63,19 @@ def run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
         return _pooled(fn, items, workers, done)
     workers = min(workers, len(items))
     children: dict[int, tuple[int, int]] = {}  # share -> (pid, read end of its pipe)
+    own = [0]  # the shares this process works through
     try:
         for share in range(1, workers):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: its share, one answer, gone
-                os.close(read_end)
-                _answer(fn, items[share::workers], write_end)
-            os.close(write_end)
-            children[share] = (pid, read_end)
+            started = _start(fn, items[share::workers])
+            if started is None:
+                own.append(share)  # no process (or pipe) to be had: this one takes the share
+            else:
+                children[share] = started
         results: list = [None] * len(items)
-        for i in range(0, len(items), workers):
-            results[i] = _counted(fn(items[i]), done)
-        for share in range(1, workers):
+        for share in own:
+            for i in range(share, len(items), workers):
+                results[i] = _counted(fn(items[i]), done)
+        for share in sorted(children):
             pid, read_end = children.pop(share)
             answers = _receive(pid, read_end)
             results[share::workers] = answers
@@ -89,6 +90,26 @@ def run_all(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
             except ProcessLookupError:
                 pass
             os.waitpid(pid, 0)
+
+
+def _start(fn: Callable[[Any], Any], share: Sequence[Any]) -> tuple[int, int] | None:
+    """(pid, read end) of a child working through ``share``; None when the system has no
+    process or file descriptor to spare (a container's pids limit): the caller works it."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: its share, one answer, gone
+        os.close(read_end)
+        _answer(fn, share, write_end)
+    os.close(write_end)
+    return pid, read_end
 
 
 def _counted(result: Any, done: Callable[[], None]) -> Any:

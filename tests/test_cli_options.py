@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 from bindguard import cli
 from bindguard.cli_options import ConfigOptions, ProjectOptions, flat_values, flatten
 
-
 SEEN: dict = {}
 
 

@@ -11,6 +11,12 @@ from bindguard.errors import BindguardError
 from bindguard.parallel import WorkerError, run_all
 
 
+def forked(fn, items, workers, done=lambda: None):
+    """The fork path, chosen explicitly: a test process may have a thread running (another test's
+    server), and ``run_all`` would then take the pool of spawned workers."""
+    return run_all(fn, items, workers, done, fork=True)
+
+
 def _square(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
@@ -45,32 +51,58 @@ def _killed_on_five(x: int) -> int:
 PARENT = os.getpid()
 
 
-def _children_left() -> set[int]:
-    """Child processes of this one that are still there (reaped ones are gone)."""
-    here = os.getpid()
-    out = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == here:
-            out.add(int(entry))
-    return out
+class Tracked:
+    """The children ``run_all`` forked and the pipe ends it opened, to check none is left."""
+
+    def __init__(self, monkeypatch):
+        import bindguard.parallel as parallel
+
+        self.pids: list[int] = []
+        self.fds: list[int] = []
+        real_fork, real_pipe = os.fork, os.pipe
+
+        def fork():
+            pid = real_fork()
+            if pid:
+                self.pids.append(pid)
+            return pid
+
+        def pipe():
+            ends = real_pipe()
+            self.fds.extend(ends)
+            return ends
+
+        monkeypatch.setattr(parallel.os, "fork", fork)
+        monkeypatch.setattr(parallel.os, "pipe", pipe)
+
+    def left(self) -> list:
+        """Children not reaped and pipe ends still open (none, once run_all returns or raises)."""
+        out: list = []
+        for pid in self.pids:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+                out.append(("child", pid))  # still ours to reap: run_all did not wait for it
+            except ChildProcessError:
+                pass
+        for fd in self.fds:
+            try:
+                os.fstat(fd)
+                out.append(("fd", fd))
+            except OSError:
+                pass
+        return out
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+@pytest.fixture
+def tracked(monkeypatch):
+    return Tracked(monkeypatch)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 8])
 def test_results_in_order_whatever_the_workers(workers):
     steps = []
     items = list(range(23))
-    results = run_all(_square, items, workers, lambda: steps.append(1))
+    results = forked(_square, items, workers, lambda: steps.append(1))
     assert [r[0] for r in results] == [x * x for x in items]
     assert len(steps) == len(items)  # one progress step per result
     pids = {r[1] for r in results}
@@ -79,34 +111,31 @@ def test_results_in_order_whatever_the_workers(workers):
 
 
 def test_more_workers_than_items_and_no_items():
-    assert [r[0] for r in run_all(_square, [4, 5], 8)] == [16, 25]
-    assert run_all(_square, [], 4) == []
+    assert [r[0] for r in forked(_square, [4, 5], 8)] == [16, 25]
+    assert forked(_square, [], 4) == []
 
 
-def test_an_exception_in_a_child_is_raised_again_in_the_parent():
-    before = (_children_left(), _open_fds())
+def test_an_exception_in_a_child_is_raised_again_in_the_parent(tracked):
     with pytest.raises(BindguardError, match="cannot read item 7"):
-        run_all(_fail_on_seven, list(range(12)), 2)  # 7 is the child's (odd) share
-    assert (_children_left(), _open_fds()) == before
+        forked(_fail_on_seven, list(range(12)), 2)  # 7 is the child's (odd) share
+    assert tracked.pids and tracked.left() == []
 
 
 def test_an_exception_that_does_not_pickle_comes_back_as_its_text():
     with pytest.raises(WorkerError, match="_Unpicklable: holds a lock"):
-        run_all(_unpicklable_on_three, list(range(6)), 2)
+        forked(_unpicklable_on_three, list(range(6)), 2)
 
 
-def test_a_child_killed_without_an_answer_is_a_worker_error():
-    before = (_children_left(), _open_fds())
+def test_a_child_killed_without_an_answer_is_a_worker_error(tracked):
     with pytest.raises(WorkerError, match="signal 9"):
-        run_all(_killed_on_five, list(range(8)), 2)
-    assert (_children_left(), _open_fds()) == before
+        forked(_killed_on_five, list(range(8)), 2)
+    assert tracked.pids and tracked.left() == []
 
 
-def test_an_error_in_the_parent_share_stops_and_reaps_the_children():
-    before = (_children_left(), _open_fds())
+def test_an_error_in_the_parent_share_stops_and_reaps_the_children(tracked):
     with pytest.raises(BindguardError):
-        run_all(_fail_on_seven, list(range(20)), 7)  # 7 is the parent's share with 7 workers
-    assert (_children_left(), _open_fds()) == before
+        forked(_fail_on_seven, list(range(20)), 7)  # 7 is the parent's share with 7 workers
+    assert len(tracked.pids) == 6 and tracked.left() == []
 
 
 def test_the_process_pool_path_gives_the_same_results():
@@ -155,22 +184,19 @@ def test_with_another_thread_running_the_workers_are_spawned_not_forked(monkeypa
     assert os.getpid() not in {r[1] for r in results}  # the pool's workers did all of it
 
 
-def test_when_no_process_can_be_forked_this_one_works_the_share(monkeypatch):
+def test_when_no_process_can_be_forked_this_one_works_the_share(tracked, monkeypatch):
     """A pids limit (EAGAIN) is not an error: the results are the same, worked here."""
     import bindguard.parallel as parallel
 
-    real_fork = os.fork
-    calls = []
+    fork = parallel.os.fork  # the tracked fork
 
     def fork_once():
-        calls.append(1)
-        if len(calls) > 1:
+        if tracked.pids:
             raise BlockingIOError(11, "Resource temporarily unavailable")
-        return real_fork()
+        return fork()
 
     monkeypatch.setattr(parallel.os, "fork", fork_once)
-    before = (_children_left(), _open_fds())
-    results = run_all(_square, list(range(10)), 4)
+    results = forked(_square, list(range(10)), 4)
     assert [r[0] for r in results] == [x * x for x in range(10)]
-    assert len({r[1] for r in results}) == 2 and len(calls) == 3  # one child; two shares worked here
-    assert (_children_left(), _open_fds()) == before
+    assert len({r[1] for r in results}) == 2 and len(tracked.pids) == 1  # one child; two shares worked here
+    assert len(tracked.fds) == 6 and tracked.left() == []  # the pipes of the shares never started are closed

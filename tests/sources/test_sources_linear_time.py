@@ -21,7 +21,11 @@ FACTOR = 2.5
 # Cases whose every line is a finding (each one is also a message and a sort key), and a Makefile
 # whose every `$(shell ...)` is a template expression the shell then sees as an expansion of its own:
 # linear (4x the size costs about 4x), with a larger constant than a clean compose file.
-FACTORS = {"Makefile: doubling variables": 4.0, "Makefile: make functions in one word": 4.0}
+FACTORS = {"Makefile: doubling variables": 4.0, "Makefile: make functions in one word": 4.0,
+           # each line is read twice: as a line, and as the script its `sh -c` runs
+           "script: sh -c on every line": 4.0, "script: sh -c in sh -c in sh -c": 4.0,
+           # read up to the file's own size again, then every line is an unresolved finding
+           "script: a big value run by sh -c on every line": 6.0}
 
 _spec = importlib.util.spec_from_file_location(
     "worst_cases", Path(__file__).resolve().parent.parent.parent / "benchmarks" / "worst_cases.py"
@@ -55,6 +59,12 @@ CASES: dict[str, Callable[[str, int], list[str]]] = {
     "script: one long line of non-ASCII words": lambda d, n: _write(d, "wide.sh", "docker run " + _repeat(
         "-e Ä=ö ", n) + "-p 1:1 img\n"),
     "script: unclosed quote": lambda d, n: _write(d, "quote.sh", 'docker run -p "' + _repeat("1:1 \\\" ", n)),
+    "script: sh -c on every line": lambda d, n: _write(d, "shc.sh", _repeat(
+        "sh -c 'docker run -p 127.0.0.1:8080:80 web'\n", n)),
+    "script: sh -c in sh -c in sh -c": lambda d, n: _write(d, "nested.sh", _repeat(
+        "sh -c 'bash -c \"sh -c \\\"docker run -p 127.0.0.1:7:7 z\\\"\"'\n", n)),
+    "script: a big value run by sh -c on every line": lambda d, n: _write(d, "big.sh", 'X="' + _repeat(
+        "docker run -p 127.0.0.1:1:1 img; ", n // 2) + '"\n' + _repeat('sh -c "$X"\n', n // 2)),
     # Makefile and CI files
     "Makefile: doubling variables": lambda d, n: _write(d, "Makefile", "A0 = 1\n" + "".join(
         f"A{i} = $(A{i - 1})$(A{i - 1})\n" for i in range(1, 40)) + "run:\n" + _repeat(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bindguard.model import Binding, HostDefault, Location, Problem, Service
 from bindguard.ports import LONG_KEYS, PortSyntaxError, parse_long, shown
@@ -52,6 +52,10 @@ _PREFIX_VALUE = {"sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-
 _GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
                            "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection"})
 MAX_DEPTH = 64
+# programs that run their argument as another shell's script (``sh -c "docker run ..."``)
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
+_SHELL_VALUE = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})  # options with a value
+MAX_NESTING = 8  # sh -c "bash -c '...'" levels read; deeper is reported, not read
 EXPRESSION_NAME = "__bgx"  # an outer file's ${{ }} or {{ }} as the shell sees it (short: one per `$(` at worst)
 _EXPRESSION_REF = re.compile(r"\$\{" + EXPRESSION_NAME + r"(\d*)\}")
 
@@ -103,7 +107,16 @@ class _Script:
         self.tree = tree
         # name -> (start bytes, assignments) in order: the value a use sees is the last before it
         self.assigned: dict[str, tuple[list[int], list[object]]] = {}
-        self.cache: dict[int, _Value] = {}
+        self.cache: dict[tuple[int, bool], _Value] = {}
+        self.searched: dict[str, bool] = {}  # long texts already searched for a publish (_names_publish)
+        # words evaluated with an outer file's template expressions kept as placeholders (the text a
+        # nested shell parses, see _nested) instead of as written (the text a report shows)
+        self.placeholders = False
+        # name -> where it became exported (export, declare -x, set -a): what a `sh -c` it runs sees
+        self.exports: dict[str, list[int]] = {}
+        self.allexport = False
+        # the variables this text inherits from the script that runs it (a `sh -c` script), or None
+        self.inherited: dict[str, _Value] | None = None
         self.last = (-1, 0, 1)  # (row, byte, column) of the last place asked for
 
     # -- places --------------------------------------------------------------
@@ -131,7 +144,7 @@ class _Script:
 
     def raw(self, node) -> str:
         text = self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
-        if self.shell.expressions and "${" + EXPRESSION_NAME in text:
+        if self.shell.expressions and not self.placeholders and "${" + EXPRESSION_NAME in text:
             text = _EXPRESSION_REF.sub(lambda m: self._expression(m.group(1)), text)
         return text
 
@@ -144,22 +157,33 @@ class _Script:
         starts, values = self.assigned.setdefault(name, ([], []))
         starts.append(at)
         values.append(value)
+        if self.allexport:
+            self.note_export(name, at)
+
+    def note_export(self, name: str, at: int) -> None:
+        self.exports.setdefault(name, []).append(at)
+
+    def environment_at(self, at: int) -> dict[str, _Value]:
+        """What a program started at byte ``at`` inherits: the variables exported before it,
+        with the values they hold there (an exported name never assigned here: not known)."""
+        out: dict[str, _Value] = {}
+        for name, marks in self.exports.items():
+            if marks[0] < at and (value := self.lookup(name, at, 0)) is not None:
+                out[name] = value
+        return out
 
     def lookup(self, name: str, at: int, depth: int) -> _Value | None:
         """The value the script gave ``name`` before byte ``at``; None when it never did."""
         found = self.assigned.get(name)
-        if not found:
-            return None
-        starts, values = found
-        index = bisect.bisect_left(starts, at) - 1
-        if index < 0:
-            return None
-        value = values[index]
+        index = bisect.bisect_left(found[0], at) - 1 if found else -1
+        if found is None or index < 0:
+            return self.inherited.get(name) if self.inherited else None
+        value = found[1][index]
         if isinstance(value, str):  # a reason: a loop variable, read, an array...
             return _Value("", why=value)
         if value is None:
             return _Value("")
-        key = value.id if hasattr(value, "id") else id(value)
+        key = (value.id if hasattr(value, "id") else id(value), self.placeholders)
         if key not in self.cache:
             if depth > MAX_DEPTH:
                 return _Value("", why="variables nested too deeply")
@@ -269,7 +293,7 @@ def _unescape(text: str, escapable: str | None = None) -> str:
     return "".join(out)
 
 
-_ASSIGNING = frozenset({"variable_assignment", "for_statement", "command"})
+_ASSIGNING = frozenset({"variable_assignment", "for_statement", "command", "declaration_command"})
 # node types that hold no command and no assignment: the walk does not go into them
 # (nor does `${...}` in practice: a command substitution inside a default, `${X:-$(docker run ...)}`,
 # is not looked into)
@@ -316,8 +340,12 @@ def _note(script: _Script, node) -> None:
             var = node.child_by_field_name("variable")
             if var is not None:
                 script.note_assignment(script.raw(var), node.start_byte, f"${script.raw(var)} is set by a for loop")
+        elif kind == "declaration_command":
+            _note_exports(script, node)
         elif kind == "command":
             name = node.child_by_field_name("name")
+            if name is not None and script.raw(name) == "set":
+                _note_allexport(script, node)
             if name is not None and script.raw(name) in ("read", "mapfile", "readarray", "getopts"):
                 for arg in node.children[1:]:
                     if arg.type == "word" and not script.raw(arg).startswith("-"):
@@ -325,10 +353,36 @@ def _note(script: _Script, node) -> None:
                                                f"${script.raw(arg)} is read at run time")
 
 
+def _note_exports(script: _Script, node) -> None:
+    """``export A=1 B``, ``declare -x A``: the names a program started later inherits
+    (the assignments themselves are noted as the walk reaches them)."""
+    children = node.children
+    keyword = children[0].type if children else ""
+    flags = "".join(script.raw(c) for c in children[1:] if c.type == "word" and script.raw(c).startswith("-"))
+    if keyword != "export" and not (keyword in ("declare", "typeset", "local") and "x" in flags):
+        return
+    for child in children[1:]:
+        if child.type == "variable_name":
+            script.note_export(script.raw(child), child.start_byte)
+        elif child.type == "variable_assignment" and (name := child.child_by_field_name("name")) is not None:
+            script.note_export(script.raw(name).split("[")[0], child.end_byte)
+
+
+def _note_allexport(script: _Script, node) -> None:
+    """``set -a`` / ``set -o allexport`` (and ``+``): every later assignment is exported."""
+    words = [script.raw(c) for c in node.children[1:] if c.type in ("word", "raw_string", "string")]
+    for i, word in enumerate(words):
+        if word[:1] in ("-", "+") and not word.startswith("--") and "a" in word[1:] and word[1:] != "o":
+            script.allexport = word[0] == "-"
+        elif word in ("-o", "+o") and i + 1 < len(words) and words[i + 1] == "allexport":
+            script.allexport = word == "-o"
+
+
 class _Command(NamedTuple):
     program: str
     words: list  # the nodes after the program
-    node: object
+    node: Any
+    env: tuple[tuple[str, _Value], ...] = ()  # `env NAME=VALUE` before the program: its environment
 
 
 def _command_words(script: _Script, node) -> list:
@@ -342,6 +396,7 @@ def _strip_prefixes(script: _Script, node) -> _Command | None:
     if name is None or not name.children:
         return None
     words = [name.children[0]] + _command_words(script, node)
+    env: list[tuple[str, _Value]] = []
     i = 0
     while i < len(words):
         text = script.value(words[i]).text
@@ -350,15 +405,20 @@ def _strip_prefixes(script: _Script, node) -> _Command | None:
             takes = _PREFIX_VALUE.get(base, frozenset())
             i += 1
             while i < len(words):
-                w = script.value(words[i]).text
+                v = script.value(words[i])
+                w = v.text
                 if w in takes:
                     i += 2
-                elif w.startswith("-") or (base == "env" and "=" in w and not w.startswith("=")):
+                elif w.startswith("-"):
+                    i += 1
+                elif base == "env" and "=" in w and not w.startswith("="):
+                    key, _, rest = w.partition("=")
+                    env.append((key, v._replace(text=rest)))
                     i += 1
                 else:
                     break
             continue
-        return _Command(base, words[i + 1:], node)
+        return _Command(base, words[i + 1:], node, tuple(env))
     return None
 
 
@@ -438,18 +498,166 @@ def _engine_command(script: _Script, command: _Command, services: list[Service],
 
 def _eval_command(script: _Script, command: _Command, problems: list[Problem]) -> None:
     text = " ".join(script.raw(w) for w in command.words)
-    if any(e in text for e in ENGINES) and ("-p" in text or "--publish" in text or "-P" in text):
+    _unresolved_run(text, command.program, script.where(command.node),
+                    "the command runs through eval, whose text is built at run time", problems)
+
+
+def _shell_script_word(script: _Script, command: _Command):
+    """The word ``sh -c WORD`` (``bash -ec WORD``, ``busybox sh -c WORD``) runs as a script, or None."""
+    words = command.words
+    i = 0
+    if command.program == "busybox":
+        if not words or script.value(words[0]).text not in SHELLS - {"busybox"}:
+            return None
+        i = 1
+    takes_script = False
+    while i < len(words):
+        text = script.value(words[i]).text
+        if text == "--":
+            i += 1
+            break
+        if text in _SHELL_VALUE:
+            i += 2
+            continue
+        if text.startswith("--"):
+            i += 1
+            continue
+        if text[:1] in ("-", "+") and len(text) > 1:
+            takes_script = takes_script or (text[0] == "-" and "c" in text[1:])
+            i += 1
+            continue
+        break
+    return words[i] if takes_script and i < len(words) else None
+
+
+def _nested(script: _Script, command: _Command, services: list[Service], problems: list[Problem],
+            depth: int, budget: list[int]) -> None:
+    """``sh -c "docker run -p ..."``: the string is a script of its own, read by the same reader.
+
+    Its text is the word's value as this script expands it (the outer shell
+    expands a double-quoted string before ``sh`` runs; a single-quoted one is
+    expanded by the inner shell, which sees only what this script exported or
+    set for the command: ``_environment``).
+    Written as it runs (no escape, no expansion), its entries keep their own
+    line and column, so ``fix`` can rewrite them; otherwise they are placed
+    at the word.  A word whose value is known only at run time, or nesting
+    deeper than ``MAX_NESTING``, is an unresolved publish when its text
+    names an engine and a publish option, as ``eval`` is; so is a text
+    that would take all scripts run this way past ``budget`` bytes (a
+    variable's value run on every line: reading it each time would not be
+    linear in the file).
+    """
+    word = _shell_script_word(script, command)
+    if word is None:
+        return
+    value = script.value(word)
+    where = script.where(word)
+    raw = script.raw(word)
+    text = value.text
+    if script.shell.expressions:  # the script as the inner shell parses it: expressions as placeholders
+        script.placeholders = True
+        try:
+            text = script.value(word).text
+        finally:
+            script.placeholders = False
+    why = value.why
+    if not why and depth >= MAX_NESTING:
+        why = f"shells nested more than {MAX_NESTING} deep are not read"
+    elif not why and len(text) > budget[0]:
+        why = "the scripts run through sh -c add up to more text than bindguard reads for this file"
+    if why:
+        said = f"the script {command.program} runs is built at run time ({why})" if value.why else why
+        # what it names is in its text as written, or (from a variable) in what is known of its value
+        _unresolved_run(raw, command.program, where, said, problems, also=value.text, seen=script.searched)
+        return
+    budget[0] -= len(text)
+    written = script.data[word.start_byte:word.end_byte].decode("utf-8", "replace")
+    quote = 1 if word.type in ("raw_string", "string") and len(written) >= 2 else 0
+    exact = written[quote:len(written) - quote] == text and "\r" not in text
+    if exact:
+        row, count = word.start_point[0], text.count("\n") + 1
+        lines = tuple(_outer_line(script, row + i) for i in range(count))
+        columns = (where.column - 1 + quote, *(_outer_column(script, row + i) for i in range(1, count)))
+        nested_text = ShellText(text, lines, columns, script.shell.expressions)
+    else:
+        nested_text = ShellText(text, (where.line,), (where.column - 1,), script.shell.expressions)
+    found, trouble = analyse(script.path, nested_text, script.source, depth + 1, budget,
+                             _environment(script, command))
+    if not exact:  # escapes or expansions moved its text: every place is the word's
+        found = [_placed(s, where) for s in found]
+        trouble = [p._replace(location=where) for p in trouble]
+    if value.variables:  # this script's unset variables made part of its text: said on each entry
+        found = [s._replace(bindings=tuple(b._replace(variables=tuple(dict.fromkeys((*b.variables, *value.variables))))
+                                           for b in s.bindings)) for s in found]
+    services.extend(found)
+    problems.extend(trouble)
+
+
+def _environment(script: _Script, command: _Command) -> dict[str, _Value]:
+    """What the shell that ``command`` starts inherits from this script: what it exported
+    before, then ``NAME=value`` before the command (``A=1 sh -c``, ``env A=1 sh -c``).
+    An assignment that is not exported is not seen (nor is the process environment, which
+    bindguard never reads: a variable it does not see is unset, its default applies)."""
+    inherited = dict(script.inherited or {})
+    inherited.update(script.environment_at(command.node.start_byte))
+    for child in command.node.children:
+        if child.type == "variable_assignment" and (name := child.child_by_field_name("name")) is not None:
+            value = child.child_by_field_name("value")
+            inherited[script.raw(name)] = script.value(value) if value is not None else _Value("")
+    inherited.update(command.env)
+    return inherited
+
+
+def _outer_line(script: _Script, row: int) -> int:
+    if script.shell.lines:
+        return script.shell.lines[min(row, len(script.shell.lines) - 1)]
+    return row + 1
+
+
+def _outer_column(script: _Script, row: int) -> int:
+    if script.shell.columns:
+        return script.shell.columns[min(row, len(script.shell.columns) - 1)]
+    return 0
+
+
+def _placed(service: Service, where: Location) -> Service:
+    return service._replace(location=where, network_mode_location=where if service.network_mode_location else None,
+                            bindings=tuple(b._replace(location=where) for b in service.bindings))
+
+
+def _unresolved_run(text: str, program: str, where: Location, why: str, problems: list[Problem],
+                    also: str = "", seen: dict[str, bool] | None = None) -> None:
+    """An unresolved publish for a command ``text`` built at run time, when it (or ``also``, what is
+    known of its value) names an engine and publishes."""
+    if _names_publish(text) or (also and _names_publish(also, seen)):
         from bindguard.sources.common import unresolved
 
-        problems.append(unresolved(text if len(text) <= 80 else text[:80] + "...", command.program, script.where(command.node),
-                                   "the command runs through eval, whose text is built at run time"))
+        problems.append(unresolved(text if len(text) <= 80 else text[:80] + "...", program, where, why))
 
 
-def analyse(path: str, shell: ShellText, source: str = SOURCE) -> tuple[list[Service], list[Problem]]:
-    """The publishes in one shell text (a script, or shell cut out of another file)."""
+def _names_publish(text: str, seen: dict[str, bool] | None = None) -> bool:
+    """Does ``text`` name an engine and a publish option?  ``seen`` remembers the answer per
+    text: a variable's value (one string, its hash kept) run on every line is searched once."""
+    if seen is not None and text in seen:
+        return seen[text]
+    found = any(e in text for e in ENGINES) and ("-p" in text or "--publish" in text or "-P" in text)
+    if seen is not None and len(text) > 256:
+        seen[text] = found
+    return found
+
+
+def analyse(path: str, shell: ShellText, source: str = SOURCE, depth: int = 0,
+            budget: list[int] | None = None,
+            inherited: dict[str, _Value] | None = None) -> tuple[list[Service], list[Problem]]:
+    """The publishes in one shell text (a script, shell cut out of another file, or the
+    script a ``sh -c`` runs: ``depth`` levels down, within ``budget`` characters of such
+    scripts in all: the file's own text and 64 KiB)."""
     data = shell.text.encode("utf-8", "surrogatepass")
+    if budget is None:
+        budget = [len(shell.text) + 65536]
     tree = _parser().parse(data)
     script = _Script(path, shell, source, data, tree)
+    script.inherited = inherited
     services: list[Service] = []
     problems: list[Problem] = []
     if tree.root_node.has_error:
@@ -467,6 +675,8 @@ def analyse(path: str, shell: ShellText, source: str = SOURCE) -> tuple[list[Ser
             _engine_command(script, command, services, problems)
         elif command.program == "eval":
             _eval_command(script, command, problems)
+        elif command.program in SHELLS:
+            _nested(script, command, services, problems, depth, budget)
     return services, problems
 
 

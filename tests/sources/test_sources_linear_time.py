@@ -24,6 +24,7 @@ FACTOR = 2.5
 FACTORS = {"Makefile: doubling variables": 4.0, "Makefile: make functions in one word": 4.0,
            # each line is read twice: as a line, and as the script its `sh -c` runs
            "script: sh -c on every line": 4.0, "script: sh -c in sh -c in sh -c": 4.0,
+           "script: thousands of exports, then sh -c on every line": 4.0,
            # read up to the file's own size again, then every line is an unresolved finding
            "script: a big value run by sh -c on every line": 6.0}
 
@@ -65,6 +66,9 @@ CASES: dict[str, Callable[[str, int], list[str]]] = {
         "sh -c 'bash -c \"sh -c \\\"docker run -p 127.0.0.1:7:7 z\\\"\"'\n", n)),
     "script: a big value run by sh -c on every line": lambda d, n: _write(d, "big.sh", 'X="' + _repeat(
         "docker run -p 127.0.0.1:1:1 img; ", n // 2) + '"\n' + _repeat('sh -c "$X"\n', n // 2)),
+    "script: thousands of exports, then sh -c on every line": lambda d, n: _write(d, "env.sh", "".join(
+        f"export A{i}=127.0.0.1\n" for i in range(n // 40)) + _repeat(
+        "sh -c 'docker run -p ${A1:-0.0.0.0}:1:1 x'\n", n // 2)),
     # Makefile and CI files
     "Makefile: doubling variables": lambda d, n: _write(d, "Makefile", "A0 = 1\n" + "".join(
         f"A{i} = $(A{i - 1})$(A{i - 1})\n" for i in range(1, 40)) + "run:\n" + _repeat(

@@ -116,7 +116,7 @@ class _Script:
         self.exports: dict[str, list[int]] = {}
         self.allexport = False
         # the variables this text inherits from the script that runs it (a `sh -c` script), or None
-        self.inherited: dict[str, _Value] | None = None
+        self.inherited: _Inherited | None = None
         self.last = (-1, 0, 1)  # (row, byte, column) of the last place asked for
 
     # -- places --------------------------------------------------------------
@@ -162,15 +162,6 @@ class _Script:
 
     def note_export(self, name: str, at: int) -> None:
         self.exports.setdefault(name, []).append(at)
-
-    def environment_at(self, at: int) -> dict[str, _Value]:
-        """What a program started at byte ``at`` inherits: the variables exported before it,
-        with the values they hold there (an exported name never assigned here: not known)."""
-        out: dict[str, _Value] = {}
-        for name, marks in self.exports.items():
-            if marks[0] < at and (value := self.lookup(name, at, 0)) is not None:
-                out[name] = value
-        return out
 
     def lookup(self, name: str, at: int, depth: int) -> _Value | None:
         """The value the script gave ``name`` before byte ``at``; None when it never did."""
@@ -593,19 +584,38 @@ def _nested(script: _Script, command: _Command, services: list[Service], problem
     problems.extend(trouble)
 
 
-def _environment(script: _Script, command: _Command) -> dict[str, _Value]:
-    """What the shell that ``command`` starts inherits from this script: what it exported
-    before, then ``NAME=value`` before the command (``A=1 sh -c``, ``env A=1 sh -c``).
+class _Inherited:
+    """What the shell a command starts sees of the script that starts it: ``NAME=value`` given
+    to that command (``A=1 sh -c``, ``env A=1 sh -c``), else the value the script holds there of
+    a variable it exported before (``export``, ``declare -x``, ``set -a``) or itself inherited.
     An assignment that is not exported is not seen (nor is the process environment, which
-    bindguard never reads: a variable it does not see is unset, its default applies)."""
-    inherited = dict(script.inherited or {})
-    inherited.update(script.environment_at(command.node.start_byte))
+    bindguard never reads: a variable it does not see is unset, its default applies).  Looked up
+    by name when asked, never copied: a script may export thousands of names and run as many
+    ``sh -c``."""
+
+    def __init__(self, outer: _Script, at: int, given: dict[str, _Value]) -> None:
+        self.outer, self.at, self.given = outer, at, given
+
+    def get(self, name: str) -> _Value | None:
+        if name in self.given:
+            return self.given[name]
+        outer = self.outer
+        marks = outer.exports.get(name)
+        exported = marks is not None and marks[0] < self.at
+        if exported or (outer.inherited is not None and outer.inherited.get(name) is not None):
+            return outer.lookup(name, self.at, 0)
+        return None
+
+
+def _environment(script: _Script, command: _Command) -> _Inherited:
+    """What the shell ``command`` starts inherits from ``script`` (see :class:`_Inherited`)."""
+    given: dict[str, _Value] = {}
     for child in command.node.children:
         if child.type == "variable_assignment" and (name := child.child_by_field_name("name")) is not None:
             value = child.child_by_field_name("value")
-            inherited[script.raw(name)] = script.value(value) if value is not None else _Value("")
-    inherited.update(command.env)
-    return inherited
+            given[script.raw(name)] = script.value(value) if value is not None else _Value("")
+    given.update(command.env)
+    return _Inherited(script, command.node.start_byte, given)
 
 
 def _outer_line(script: _Script, row: int) -> int:
@@ -648,7 +658,7 @@ def _names_publish(text: str, seen: dict[str, bool] | None = None) -> bool:
 
 def analyse(path: str, shell: ShellText, source: str = SOURCE, depth: int = 0,
             budget: list[int] | None = None,
-            inherited: dict[str, _Value] | None = None) -> tuple[list[Service], list[Problem]]:
+            inherited: _Inherited | None = None) -> tuple[list[Service], list[Problem]]:
     """The publishes in one shell text (a script, shell cut out of another file, or the
     script a ``sh -c`` runs: ``depth`` levels down, within ``budget`` characters of such
     scripts in all: the file's own text and 64 KiB)."""

@@ -165,3 +165,8 @@ def test_the_real_shell_publishes_what_bindguard_reads(tmp_path: Path):
     ours = sorted(b.entry for s in services for b in s.bindings)
     assert (ours, problems) == (real, [])
     assert len(real) == 10
+
+
+def test_a_script_sh_cannot_parse_is_a_finding_only_where_it_would_publish():
+    rows = _found("sh -c 'echo \"unterminated'\nsh -c 'docker run -p 1:1 a; echo \"x'\n")
+    assert [(r[0], r[2]) for r in rows] == [(2, "a"), (2, "BG000")]

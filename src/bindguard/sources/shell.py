@@ -574,6 +574,9 @@ def _nested(script: _Script, command: _Command, services: list[Service], problem
         nested_text = ShellText(text, (where.line,), (where.column - 1,), script.shell.expressions)
     found, trouble = analyse(script.path, nested_text, script.source, depth + 1, budget,
                              _environment(script, command))
+    if not _names_publish(text, script.searched):
+        # a string sh cannot parse fails when it runs: a finding only where it would publish
+        trouble = [p for p in trouble if p.code != INVALID_FILE]
     if not exact:  # escapes or expansions moved its text: every place is the word's
         found = [_placed(s, where) for s in found]
         trouble = [p._replace(location=where) for p in trouble]

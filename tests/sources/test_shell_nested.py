@@ -170,3 +170,25 @@ def test_the_real_shell_publishes_what_bindguard_reads(tmp_path: Path):
 def test_a_script_sh_cannot_parse_is_a_finding_only_where_it_would_publish():
     rows = _found("sh -c 'echo \"unterminated'\nsh -c 'docker run -p 1:1 a; echo \"x'\n")
     assert [(r[0], r[2]) for r in rows] == [(2, "a"), (2, "BG000")]
+
+
+def test_su_and_ssh_run_their_command_as_a_script():
+    """``su -c`` runs it here as another user; ``ssh HOST CMD`` runs it on that host (which
+    publishes there), its remote shell seeing none of this script's variables."""
+    text = ('ssh prod "docker run -d -p 5432:5432 postgres"\n'
+            "ssh -p 2222 -o StrictHostKeyChecking=no deploy@host docker run -p 8080:80 web\n"
+            "ssh -N -L 8080:localhost:80 host\n"           # a tunnel: no remote command
+            "ssh host\n"
+            "su -c 'docker run -p 6379:6379 redis' deploy\n"
+            'su deploy -c "docker run -p 1:1 a"\n'
+            "export P=127.0.0.1\n"
+            "ssh host 'docker run -p ${P:-0.0.0.0}:3:3 c'\n"  # the remote shell never saw the export
+            "su -c 'docker run -p ${P:-0.0.0.0}:4:4 d'\n")    # su keeps the environment
+    assert [r[:5] for r in _found(text)] == [
+        (1, 28, "postgres", "", "5432"),
+        (2, 53, "web", "", "8080"),  # several words: placed at the first
+        (5, 22, "redis", "", "6379"),
+        (6, 29, "a", "", "1"),
+        (8, 25, "c", "0.0.0.0", "3"),
+        (9, 22, "d", "127.0.0.1", "4"),
+    ]

@@ -56,6 +56,8 @@ MAX_DEPTH = 64
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
 _SHELL_VALUE = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})  # options with a value
 MAX_NESTING = 8  # sh -c "bash -c '...'" levels read; deeper is reported, not read
+# ssh's options that take a value (OpenSSH): its remote command follows the destination
+_SSH_VALUE = frozenset("BbcDEeFIiJLlmOopPQRSWw")
 EXPRESSION_NAME = "__bgx"  # an outer file's ${{ }} or {{ }} as the shell sees it (short: one per `$(` at worst)
 _EXPRESSION_REF = re.compile(r"\$\{" + EXPRESSION_NAME + r"(\d*)\}")
 
@@ -493,6 +495,59 @@ def _eval_command(script: _Script, command: _Command, problems: list[Problem]) -
                     "the command runs through eval, whose text is built at run time", problems)
 
 
+def _script_words(script: _Script, command: _Command) -> tuple[list, bool] | None:
+    """(the words a command runs as a shell script, whether that shell inherits this one's
+    environment), or None: ``sh -c WORD``, ``su -c WORD``, ``ssh HOST WORDS...`` (the remote
+    shell joins them with spaces, and sees nothing of this one's variables)."""
+    if command.program in SHELLS:
+        word = _shell_script_word(script, command)
+        return ([word], True) if word is not None else None
+    if command.program == "su":
+        word = _su_command(script, command.words)
+        return ([word], True) if word is not None else None
+    if command.program == "ssh":
+        words = _ssh_command(script, command.words)
+        return (words, False) if words else None
+    return None
+
+
+def _su_command(script: _Script, words: list):
+    """The word ``su -c WORD`` (``--command WORD``, ``--command=WORD``) runs, or None."""
+    for i, word in enumerate(words):
+        text = script.value(word).text
+        if text in ("-c", "--command", "--session-command") and i + 1 < len(words):
+            return words[i + 1]
+        if text.startswith("--command=") and word.type == "word":
+            return None  # the command is glued to its option: not a word of its own to read
+    return None
+
+
+def _ssh_command(script: _Script, words: list) -> list:
+    """The words after ssh's destination (its remote command), or none."""
+    i, destination = 0, False
+    while i < len(words):
+        text = script.value(words[i]).text
+        if not destination and text == "--":
+            i += 1
+            destination = True
+            i += 1  # the destination itself
+            break
+        if not destination and text.startswith("-") and len(text) > 1:
+            i += 1
+            for at, flag in enumerate(text[1:], 1):
+                if flag == "N":
+                    return []  # no remote command
+                if flag in _SSH_VALUE:
+                    if at == len(text) - 1:
+                        i += 1  # its value is the next word
+                    break
+            continue
+        i += 1  # the destination
+        destination = True
+        break
+    return words[i:] if destination else []
+
+
 def _shell_script_word(script: _Script, command: _Command):
     """The word ``sh -c WORD`` (``bash -ec WORD``, ``busybox sh -c WORD``) runs as a script, or None."""
     words = command.words
@@ -538,17 +593,19 @@ def _nested(script: _Script, command: _Command, services: list[Service], problem
     variable's value run on every line: reading it each time would not be
     linear in the file).
     """
-    word = _shell_script_word(script, command)
-    if word is None:
+    found_words = _script_words(script, command)
+    if found_words is None:
         return
-    value = script.value(word)
+    words, inherits = found_words
+    word = words[0]
+    value = _joined(script, words)
     where = script.where(word)
-    raw = script.raw(word)
+    raw = " ".join(script.raw(w) for w in words)
     text = value.text
     if script.shell.expressions:  # the script as the inner shell parses it: expressions as placeholders
         script.placeholders = True
         try:
-            text = script.value(word).text
+            text = _joined(script, words).text
         finally:
             script.placeholders = False
     why = value.why
@@ -564,7 +621,7 @@ def _nested(script: _Script, command: _Command, services: list[Service], problem
     budget[0] -= len(text)
     written = script.data[word.start_byte:word.end_byte].decode("utf-8", "replace")
     quote = 1 if word.type in ("raw_string", "string") and len(written) >= 2 else 0
-    exact = written[quote:len(written) - quote] == text and "\r" not in text
+    exact = len(words) == 1 and written[quote:len(written) - quote] == text and "\r" not in text
     if exact:
         row, count = word.start_point[0], text.count("\n") + 1
         lines = tuple(_outer_line(script, row + i) for i in range(count))
@@ -573,7 +630,7 @@ def _nested(script: _Script, command: _Command, services: list[Service], problem
     else:
         nested_text = ShellText(text, (where.line,), (where.column - 1,), script.shell.expressions)
     found, trouble = analyse(script.path, nested_text, script.source, depth + 1, budget,
-                             _environment(script, command))
+                             _environment(script, command) if inherits else None)
     if not _names_publish(text, script.searched):
         # a string sh cannot parse fails when it runs: a finding only where it would publish
         trouble = [p for p in trouble if p.code != INVALID_FILE]
@@ -608,6 +665,15 @@ class _Inherited:
         if exported or (outer.inherited is not None and outer.inherited.get(name) is not None):
             return outer.lookup(name, self.at, 0)
         return None
+
+
+def _joined(script: _Script, words: list) -> _Value:
+    """The words' values joined with spaces, as ssh joins its remote command."""
+    if len(words) == 1:
+        return script.value(words[0])
+    values = [script.value(w) for w in words]
+    return _Value(" ".join(v.text for v in values), tuple(dict.fromkeys(n for v in values for n in v.variables)),
+                  next((v.why for v in values if v.why), ""))
 
 
 def _environment(script: _Script, command: _Command) -> _Inherited:
@@ -688,7 +754,7 @@ def analyse(path: str, shell: ShellText, source: str = SOURCE, depth: int = 0,
             _engine_command(script, command, services, problems)
         elif command.program == "eval":
             _eval_command(script, command, problems)
-        elif command.program in SHELLS:
+        elif command.program in SHELLS or command.program in ("su", "ssh"):
             _nested(script, command, services, problems, depth, budget)
     return services, problems
 

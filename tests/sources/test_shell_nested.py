@@ -192,3 +192,13 @@ def test_su_and_ssh_run_their_command_as_a_script():
         (8, 25, "c", "0.0.0.0", "3"),
         (9, 22, "d", "127.0.0.1", "4"),
     ]
+
+
+def test_commands_run_through_timeout_nice_and_setsid_are_read():
+    """These runners were not stripped: ``timeout 60 docker run -p 80:80 x`` passed as nothing."""
+    text = ("timeout 60 docker run -p 80:80 x\n"
+            "timeout -s KILL --kill-after=5 5m sudo docker run -p 81:81 y\n"
+            "nice -n 5 docker run -p 82:82 z\n"
+            "nice -5 ionice -c 3 setsid stdbuf -o L docker run -p 83:83 w\n")
+    assert [(r[0], r[2], r[4]) for r in _found(text)] == [(1, "x", "80"), (2, "y", "81"), (3, "z", "82"),
+                                                          (4, "w", "83")]

@@ -3,7 +3,7 @@
 Scripts are parsed with a real shell grammar (tree-sitter-bash), never with
 patterns: quoting, line continuations, ``--publish=…``, ``-p=…``, combined
 short options (``-dp 80:80``), ``docker container run``, ``docker create``,
-``sudo``/``env``/``command``/``exec`` prefixes, ``podman``/``nerdctl``,
+``sudo``/``env``/``command``/``exec``/``timeout``/``nice`` prefixes, ``podman``/``nerdctl``,
 ``-P``/``--publish-all`` and ``docker service create --publish`` (swarm's
 routing mesh: every node's every address).  Variables are resolved as the
 shell would only where the file itself decides them: an assignment earlier
@@ -44,10 +44,16 @@ SOURCE = "shell"
 DEFAULT = HostDefault(origin="docker run -p publishes on every interface when no host IP is given")
 SWARM_DEFAULT = HostDefault(origin="swarm publishes on every node's every address")
 ENGINES = frozenset({"docker", "podman", "nerdctl"})
-_PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "doas"})
-# sudo/env options that take a value (the next word is not the command)
+_PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "doas", "timeout", "nice", "ionice",
+                       "setsid", "stdbuf"})
+# prefix options that take a value (the next word is not the command)
 _PREFIX_VALUE = {"sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}),
-                 "env": frozenset({"-u", "-C", "-S"}), "doas": frozenset({"-u", "-C"})}
+                 "env": frozenset({"-u", "-C", "-S"}), "doas": frozenset({"-u", "-C"}),
+                 "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
+                 "nice": frozenset({"-n", "--adjustment"}), "ionice": frozenset({"-c", "-n", "--class", "--classdata"}),
+                 "stdbuf": frozenset({"-i", "-o", "-e"})}
+# operands a prefix takes before the command (`timeout 60 docker run ...`: the duration)
+_PREFIX_OPERANDS = {"timeout": 1}
 # docker's global options that take a value (before the subcommand)
 _GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
                            "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection"})
@@ -410,6 +416,7 @@ def _strip_prefixes(script: _Script, node) -> _Command | None:
                     i += 1
                 else:
                     break
+            i += _PREFIX_OPERANDS.get(base, 0)
             continue
         return _Command(base, words[i + 1:], node, tuple(env))
     return None

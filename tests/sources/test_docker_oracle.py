@@ -92,3 +92,33 @@ def test_docker_create_binds_what_bindguard_reads(engine, args):
         assert _actual(created["HostConfig"]["PortBindings"]) == _expected(ours), args
     finally:
         docker("rm", "-f", name, check=False)
+
+
+COMPOSE_RUN_CASES = [
+    "-d --rm -p 127.0.0.1:{a}:80 --publish {b}:81",
+    "-d -T --no-deps -e X=-p -p {a}:80",
+    "--detach --name bgrun-{tag} -l x=y --publish=[::1]:{a}:80/udp",
+]
+
+
+@pytest.mark.parametrize("options", COMPOSE_RUN_CASES)
+def test_compose_run_publishes_what_bindguard_reads(compose, tmp_path, options):
+    """``docker compose run -p`` in a script (issue 27's shell source): the real Compose runs the
+    one-off container, and its ``PortBindings`` are what bindguard read from the line."""
+    from watchbed import free_port
+
+    tag = uuid.uuid4().hex[:8]
+    opts = options.format(a=free_port(), b=free_port(), tag=tag).split()
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  web:\n    image: {IMAGE}\n    command: [busybox, httpd, -f, -p, '80', -h, /]\n")
+    project = f"bgrun{tag}"
+    compose._projects.append((["-p", project], str(tmp_path), {}))  # taken down after the test
+    ran = compose("-p", project, "run", *opts, "web", cwd=tmp_path)
+    container = ran.stdout.strip().splitlines()[-1]
+    try:
+        created = json.loads(docker("container", "inspect", container).stdout)[0]
+    finally:
+        docker("rm", "-f", container, check=False)  # `compose down` leaves a one-off container
+    services, problems = analyse("run.sh", ShellText(f"docker compose -p {project} run {' '.join(opts)} web"))
+    assert problems == [] and [s.name for s in services] == [f"bgrun-{tag}" if "--name" in options else "web"]
+    assert _actual(created["HostConfig"]["PortBindings"]) == _expected(services[0].bindings), options

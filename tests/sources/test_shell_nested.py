@@ -202,3 +202,17 @@ def test_commands_run_through_timeout_nice_and_setsid_are_read():
             "nice -5 ionice -c 3 setsid stdbuf -o L docker run -p 83:83 w\n")
     assert [(r[0], r[2], r[4]) for r in _found(text)] == [(1, "x", "80"), (2, "y", "81"), (3, "z", "82"),
                                                           (4, "w", "83")]
+
+
+def test_compose_run_publishes_with_its_own_flags():
+    """``docker compose run -p`` publishes a one-off container (Compose's -p before ``run`` is the
+    project name); ``--service-ports`` with ``--publish`` is refused by Compose, so it is BG007."""
+    text = ("docker compose -f ci.yml -p proj run --rm --no-deps -e A=-p -p 8080:80 web ./test\n"
+            "docker-compose run -dT --publish=127.0.0.1:9000:9000 api\n"
+            "docker compose up -d\n"
+            "docker compose run --rm --service-ports -p 1:1 web\n")
+    assert [r[:5] if isinstance(r[2], str) and r[2] != "BG007" else r[:3] for r in _found(text)] == [
+        (1, 64, "web", "", "8080"),
+        (2, 24, "api", "127.0.0.1", "9000"),  # the --publish=... word
+        (4, 1, "BG007"),
+    ]

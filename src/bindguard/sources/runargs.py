@@ -29,6 +29,26 @@ _VALUE_SHORT = frozenset("acehlmpuvw")
 PUBLISH_ALL = "publishes every port the image exposes, on every interface (0.0.0.0, ::), on random host ports"
 
 
+class Flags(NamedTuple):
+    """A command's flags as its parser knows them: which take no value, which short ones take one,
+    and what ``-P`` means (None: nothing this reader has to say, as for ``compose run``)."""
+
+    bool_long: frozenset[str] = _BOOL_LONG
+    bool_short: frozenset[str] = _BOOL_SHORT
+    value_short: frozenset[str] = _VALUE_SHORT
+    publish_all: str | None = PUBLISH_ALL
+
+
+DOCKER_RUN = Flags()
+# `docker compose run [OPTIONS] SERVICE` (docker compose run --help, Compose 2.40): -P/--service-ports
+# maps the service's own ports, which its compose file declares (and bindguard lints there)
+COMPOSE_RUN = Flags(
+    frozenset({"build", "detach", "dry-run", "interactive", "no-TTY", "no-deps", "quiet", "quiet-build", "quiet-pull",
+               "remove-orphans", "rm", "service-ports", "use-aliases", "help"}),
+    frozenset("diTqP"), frozenset("elpuvw"), None,
+)
+
+
 class Arg(NamedTuple):
     """One argument as the command receives it, with its place in the file.
 
@@ -67,11 +87,13 @@ def split_words(text: str, service: str, where: Location) -> tuple[list[str], Pr
 
 def scan(
     args: list[tuple[str, Location]] | list[Arg], service: str, default: HostDefault, publish_entry=None,
+    flags: Flags = DOCKER_RUN,
 ) -> Found:
     """Every publish and network flag in ``args`` (each word with its place).
 
     ``publish_entry(text, service, where)`` reads one ``-p`` value (default:
-    ``docker run`` syntax; ``docker service create`` passes its own).
+    ``docker run`` syntax; ``docker service create`` passes its own);
+    ``flags`` are the command's (``docker run``'s, or ``compose run``'s).
     """
     bindings: list[Binding] = []
     problems: list[Problem] = []
@@ -107,7 +129,7 @@ def scan(
             break
         if word.startswith("--"):
             name, eq, value = word[2:].partition("=")
-            takes = name not in _BOOL_LONG
+            takes = name not in flags.bool_long
             if takes and not eq:
                 if nxt is None:
                     problems.append(Problem(INVALID_ENTRY, f"{word} has no value", where, service=service, entry=word))
@@ -116,8 +138,8 @@ def scan(
                 arg = nxt
             if name == "publish":
                 publish(arg, value)
-            elif name == "publish-all" and value.lower() not in ("false", "0"):
-                problems.append(unresolved(word, service, where, PUBLISH_ALL))
+            elif name == "publish-all" and value.lower() not in ("false", "0") and flags.publish_all:
+                problems.append(unresolved(word, service, where, flags.publish_all))
             elif name in ("network", "net"):
                 network, network_at = value, arg.where
             elif name == "name":
@@ -128,9 +150,9 @@ def scan(
             j = 1
             while j < len(word):
                 flag = word[j]
-                if flag == "P":
-                    problems.append(unresolved("-P", service, where, PUBLISH_ALL))
-                elif flag in _VALUE_SHORT:
+                if flag == "P" and flags.publish_all:
+                    problems.append(unresolved("-P", service, where, flags.publish_all))
+                elif flag in flags.value_short:
                     value = word[j + 1:]
                     if value.startswith("="):
                         value = value[1:]
@@ -144,7 +166,7 @@ def scan(
                     if flag == "p":
                         publish(value_arg, value)
                     break
-                elif flag not in _BOOL_SHORT:
+                elif flag not in flags.bool_short:
                     break  # an unknown flag: nothing after it in this word is read as a flag
                 j += 1
             i += 1

@@ -38,12 +38,17 @@ from bindguard.sources.common import (
     spec_binding,
     subject,
 )
-from bindguard.sources.runargs import Arg, scan
+from bindguard.sources.runargs import COMPOSE_RUN, Arg, scan
 
 SOURCE = "shell"
 DEFAULT = HostDefault(origin="docker run -p publishes on every interface when no host IP is given")
 SWARM_DEFAULT = HostDefault(origin="swarm publishes on every node's every address")
 ENGINES = frozenset({"docker", "podman", "nerdctl"})
+COMPOSE_PROGRAMS = frozenset({"docker-compose", "podman-compose"})  # `docker-compose run -p ...`
+COMPOSE_RUN_DEFAULT = HostDefault(origin="docker compose run -p publishes on every interface when no host IP is given")
+# docker compose's own options that take a value (before its subcommand; -p is the project name there)
+_COMPOSE_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile",
+                            "--ansi", "--progress", "--parallel"})
 _PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "doas", "timeout", "nice", "ionice",
                        "setsid", "stdbuf"})
 # prefix options that take a value (the next word is not the command)
@@ -488,12 +493,43 @@ def _engine_command(script: _Script, command: _Command, services: list[Service],
         problems.extend(p._replace(service=name) for p in found.problems)
         network = "host" if found.network == "host" else found.network
         services.append(host_aware(Service(name, where, network, found.network_at, tuple(bindings))))
+    elif sub == "compose":
+        _compose_run(script, command, rest, services, problems)
     elif sub == "service create":
         found = scan(_args(script, rest), "docker service create", SWARM_DEFAULT, publish_entry=_swarm_entry)
         name = found.name or found.image or "docker service create"
         bindings = [b._replace(service=name) for b in found.bindings]
         problems.extend(p._replace(service=name) for p in found.problems)
         services.append(Service(name, where, bindings=tuple(bindings)))
+
+
+def _compose_run(script: _Script, command: _Command, words: list, services: list[Service],
+                 problems: list[Problem]) -> None:
+    """``docker compose [-f F -p NAME] run [-p X] SERVICE``: its ``-p`` publishes a one-off
+    container of that service (the service's own ports are its compose file's, linted there)."""
+    i = 0
+    while i < len(words):
+        text = script.value(words[i]).text
+        if text.startswith("-"):
+            i += 2 if text in _COMPOSE_VALUE else 1
+            continue
+        break
+    if i >= len(words) or script.value(words[i]).text != "run":
+        return
+    what = f"{command.program} compose run" if command.program in ENGINES else f"{command.program} run"
+    args = _args(script, words[i + 1:])
+    found = scan(args, what, COMPOSE_RUN_DEFAULT, flags=COMPOSE_RUN)
+    name = found.name or found.image or what
+    bindings = [b._replace(service=name) for b in found.bindings]
+    problems.extend(p._replace(service=name) for p in found.problems)
+    options = [a.text for a in args[:next((k for k, a in enumerate(args) if a.text == found.image), len(args))]]
+    if bindings and any(o == "--service-ports" or (o[:1] == "-" and o[1:2] != "-" and "P" in o) for o in options):
+        # Compose stops before creating anything: "--service-ports and --publish are incompatible"
+        problems.append(Problem(INVALID_ENTRY, f"{what} refuses --service-ports with --publish, so it publishes "
+                                "nothing; drop one of them", script.where(command.node), service=name))
+        return
+    if bindings:
+        services.append(Service(name, script.where(command.node), bindings=tuple(bindings)))
 
 
 def _eval_command(script: _Script, command: _Command, problems: list[Problem]) -> None:
@@ -759,6 +795,8 @@ def analyse(path: str, shell: ShellText, source: str = SOURCE, depth: int = 0,
             continue
         if command.program in ENGINES:
             _engine_command(script, command, services, problems)
+        elif command.program in COMPOSE_PROGRAMS:
+            _compose_run(script, command, command.words, services, problems)
         elif command.program == "eval":
             _eval_command(script, command, problems)
         elif command.program in SHELLS or command.program in ("su", "ssh"):

@@ -442,18 +442,27 @@ def _args(script: _Script, nodes) -> list[Arg]:
     return out
 
 
-def _subcommand(script: _Script, words: list) -> tuple[str, list]:
-    """(``run``/``create``/``service create``/..., the words after it), past global options."""
+def _past_options(script: _Script, words: list, takes_value: frozenset[str]) -> int:
+    """The index of the first word that is not an option (``takes_value``: those whose value is
+    the next word), or ``len(words)``."""
     i = 0
     while i < len(words):
         text = script.value(words[i]).text
-        if text.startswith("-"):
-            i += 2 if text in _GLOBAL_VALUE else 1
-            continue
-        if text in ("container", "service") and i + 1 < len(words):
-            return f"{text} {script.value(words[i + 1]).text}", words[i + 2:]
-        return text, words[i + 1:]
-    return "", []
+        if not text.startswith("-"):
+            return i
+        i += 2 if text in takes_value else 1
+    return len(words)
+
+
+def _subcommand(script: _Script, words: list) -> tuple[str, list]:
+    """(``run``/``create``/``service create``/..., the words after it), past global options."""
+    i = _past_options(script, words, _GLOBAL_VALUE)
+    if i >= len(words):
+        return "", []
+    text = script.value(words[i]).text
+    if text in ("container", "service") and i + 1 < len(words):
+        return f"{text} {script.value(words[i + 1]).text}", words[i + 2:]
+    return text, words[i + 1:]
 
 
 def _swarm_entry(text: str, service: str, where: Location) -> Binding | Problem:
@@ -507,13 +516,7 @@ def _compose_run(script: _Script, command: _Command, words: list, services: list
                  problems: list[Problem]) -> None:
     """``docker compose [-f F -p NAME] run [-p X] SERVICE``: its ``-p`` publishes a one-off
     container of that service (the service's own ports are its compose file's, linted there)."""
-    i = 0
-    while i < len(words):
-        text = script.value(words[i]).text
-        if text.startswith("-"):
-            i += 2 if text in _COMPOSE_VALUE else 1
-            continue
-        break
+    i = _past_options(script, words, _COMPOSE_VALUE)
     if i >= len(words) or script.value(words[i]).text != "run":
         return
     what = f"{command.program} compose run" if command.program in ENGINES else f"{command.program} run"

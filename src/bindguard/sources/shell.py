@@ -38,7 +38,7 @@ from bindguard.sources.common import (
     spec_binding,
     subject,
 )
-from bindguard.sources.runargs import COMPOSE_RUN, Arg, scan
+from bindguard.sources.runargs import COMPOSE_RUN, Arg, Found, scan
 
 SOURCE = "shell"
 DEFAULT = HostDefault(origin="docker run -p publishes on every interface when no host IP is given")
@@ -492,24 +492,28 @@ def _swarm_entry(text: str, service: str, where: Location) -> Binding | Problem:
                             default_host_ip=DEFAULT.addresses, default_origin=origin)
 
 
+def _named(found: Found, what: str, problems: list[Problem]) -> tuple[str, tuple[Binding, ...]]:
+    """(the container's name: ``--name``, else the image or service, else ``what``; its
+    bindings under that name), its problems added to ``problems`` under it too."""
+    name = found.name or found.image or what
+    problems.extend(p._replace(service=name) for p in found.problems)
+    return name, tuple(b._replace(service=name) for b in found.bindings)
+
+
 def _engine_command(script: _Script, command: _Command, services: list[Service], problems: list[Problem]) -> None:
     sub, rest = _subcommand(script, command.words)
     where = script.where(command.node)
     if sub in ("run", "create", "container run", "container create"):
         found = scan(_args(script, rest), f"{command.program} {sub}", DEFAULT)
-        name = found.name or found.image or f"{command.program} {sub}"
-        bindings = [b._replace(service=name) for b in found.bindings]
-        problems.extend(p._replace(service=name) for p in found.problems)
+        name, bindings = _named(found, f"{command.program} {sub}", problems)
         network = "host" if found.network == "host" else found.network
-        services.append(host_aware(Service(name, where, network, found.network_at, tuple(bindings))))
+        services.append(host_aware(Service(name, where, network, found.network_at, bindings)))
     elif sub == "compose":
         _compose_run(script, command, rest, services, problems)
     elif sub == "service create":
         found = scan(_args(script, rest), "docker service create", SWARM_DEFAULT, publish_entry=_swarm_entry)
-        name = found.name or found.image or "docker service create"
-        bindings = [b._replace(service=name) for b in found.bindings]
-        problems.extend(p._replace(service=name) for p in found.problems)
-        services.append(Service(name, where, bindings=tuple(bindings)))
+        name, bindings = _named(found, "docker service create", problems)
+        services.append(Service(name, where, bindings=bindings))
 
 
 def _compose_run(script: _Script, command: _Command, words: list, services: list[Service],
@@ -522,9 +526,7 @@ def _compose_run(script: _Script, command: _Command, words: list, services: list
     what = f"{command.program} compose run" if command.program in ENGINES else f"{command.program} run"
     args = _args(script, words[i + 1:])
     found = scan(args, what, COMPOSE_RUN_DEFAULT, flags=COMPOSE_RUN)
-    name = found.name or found.image or what
-    bindings = [b._replace(service=name) for b in found.bindings]
-    problems.extend(p._replace(service=name) for p in found.problems)
+    name, bindings = _named(found, what, problems)
     options = [a.text for a in args[:next((k for k, a in enumerate(args) if a.text == found.image), len(args))]]
     if bindings and any(o == "--service-ports" or (o[:1] == "-" and o[1:2] != "-" and "P" in o) for o in options):
         # Compose stops before creating anything: "--service-ports and --publish are incompatible"
@@ -532,7 +534,7 @@ def _compose_run(script: _Script, command: _Command, words: list, services: list
                                 "nothing; drop one of them", script.where(command.node), service=name))
         return
     if bindings:
-        services.append(Service(name, script.where(command.node), bindings=tuple(bindings)))
+        services.append(Service(name, script.where(command.node), bindings=bindings))
 
 
 def _eval_command(script: _Script, command: _Command, problems: list[Problem]) -> None:
@@ -570,28 +572,23 @@ def _su_command(script: _Script, words: list):
 
 def _ssh_command(script: _Script, words: list) -> list:
     """The words after ssh's destination (its remote command), or none."""
-    i, destination = 0, False
+    i = 0
     while i < len(words):
         text = script.value(words[i]).text
-        if not destination and text == "--":
+        if text == "--":
             i += 1
-            destination = True
-            i += 1  # the destination itself
             break
-        if not destination and text.startswith("-") and len(text) > 1:
-            i += 1
-            for at, flag in enumerate(text[1:], 1):
-                if flag == "N":
-                    return []  # no remote command
-                if flag in _SSH_VALUE:
-                    if at == len(text) - 1:
-                        i += 1  # its value is the next word
-                    break
-            continue
-        i += 1  # the destination
-        destination = True
-        break
-    return words[i:] if destination else []
+        if not text.startswith("-") or len(text) == 1:
+            break
+        i += 1
+        for at, flag in enumerate(text[1:], 1):
+            if flag == "N":
+                return []  # no remote command
+            if flag in _SSH_VALUE:
+                if at == len(text) - 1:
+                    i += 1  # its value is the next word (-p 22), not glued to it (-p22)
+                break
+    return words[i + 1:]  # past the destination
 
 
 def _shell_script_word(script: _Script, command: _Command):
